@@ -1,0 +1,69 @@
+//! The `doorman` command.
+//!
+//! - `doorman check [FILE...]`: load the secrets as the library does and print what it found.
+//! - `doorman secret`: print a fresh random `cookie_secret`.
+
+mod check;
+mod secret;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: doorman <command>
+
+commands:
+  check [FILE...]   load and validate secrets (default: Streamlit's lookup, or $DOORMAN_SECRETS_FILES)
+  secret            print a fresh random cookie_secret";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(message) => {
+            say_err(&message);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<ExitCode, String> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_env();
+    let command = match parser.next().map_err(|e| e.to_string())? {
+        Some(Value(command)) => command.string().map_err(|e| e.to_string())?,
+        Some(Short('h') | Long("help")) | None => {
+            say(USAGE);
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(other) => return Err(format!("{}\n\n{USAGE}", other.unexpected())),
+    };
+    match command.as_str() {
+        "check" => {
+            let mut files = Vec::new();
+            while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+                match arg {
+                    Value(file) => files.push(std::path::PathBuf::from(file)),
+                    other => return Err(other.unexpected().to_string()),
+                }
+            }
+            Ok(check::run(&files))
+        }
+        "secret" => {
+            if let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+                return Err(arg.unexpected().to_string());
+            }
+            secret::run()
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    }
+}
+
+/// Prints a line to standard output.
+#[allow(clippy::print_stdout)]
+fn say(text: &str) {
+    println!("{text}");
+}
+
+/// Prints a line to standard error.
+#[allow(clippy::print_stderr)]
+fn say_err(text: &str) {
+    eprintln!("{text}");
+}

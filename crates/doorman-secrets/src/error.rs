@@ -1,0 +1,298 @@
+//! [`Error`]: why a secrets file was refused, and [`Warning`]: what loads but deserves a look.
+//!
+//! Where Streamlit has a message for a failure, the message is Streamlit's own wording
+//! (without the stray indentation of its triple-quoted strings), followed by where it was found.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use crate::location::{Location, Origin};
+
+const FILE: &str = "`.streamlit/secrets.toml`";
+
+/// Why a secrets file, or a provider lookup in it, was refused.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file that was named explicitly could not be read.
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: io::Error,
+    },
+    /// The text is not valid TOML.
+    Syntax {
+        /// Where the parser stopped.
+        at: Location,
+        /// The TOML parser's message.
+        message: String,
+    },
+    /// No `[auth]` section was found in any of the files searched (Streamlit's first message).
+    NotConfigured {
+        /// The files that were looked for, in order.
+        searched: Vec<Origin>,
+    },
+    /// A required shared key of `[auth]` is missing (`redirect_uri` or `cookie_secret`).
+    MissingKey {
+        /// The `[auth]` table.
+        at: Location,
+        /// The missing key.
+        key: &'static str,
+    },
+    /// A provider section lacks required keys.
+    ProviderMissingKeys {
+        /// The provider's table (or `[auth]` for the default provider).
+        at: Location,
+        /// The provider, `default` for the unnamed one.
+        provider: String,
+        /// The missing keys, in Streamlit's order.
+        keys: Vec<&'static str>,
+    },
+    /// A provider entry under `[auth]` is not a table.
+    ProviderNotTable {
+        /// The entry.
+        at: Location,
+        /// Its name.
+        provider: String,
+    },
+    /// A provider name that cannot be used in URLs and cookie names.
+    InvalidProviderName {
+        /// The provider's table.
+        at: Location,
+        /// The name as written.
+        provider: String,
+    },
+    /// A value has the wrong TOML type.
+    WrongType {
+        /// The value.
+        at: Location,
+        /// What the key takes.
+        expected: &'static str,
+    },
+    /// A value that must not be empty is empty.
+    Empty {
+        /// The value.
+        at: Location,
+    },
+    /// A URL is not an absolute `http` or `https` URL.
+    InvalidUrl {
+        /// The value.
+        at: Location,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// `expose_tokens` names something other than `id` and `access`.
+    InvalidExposeTokens {
+        /// The offending value.
+        at: Location,
+    },
+    /// `client_kwargs` sets a parameter that doorman sets itself on every login.
+    ReservedParameter {
+        /// The parameter.
+        at: Location,
+    },
+    /// `client_kwargs.scope` lacks `openid`, so no identity could ever be returned.
+    ScopeWithoutOpenid {
+        /// The scope value.
+        at: Location,
+    },
+    /// A value outside the set the key accepts.
+    UnsupportedValue {
+        /// The value.
+        at: Location,
+        /// The values the key accepts.
+        accepted: &'static str,
+    },
+    /// A provider was asked for that the configuration does not have.
+    UnknownProvider {
+        /// The name asked for, `default` for the unnamed provider.
+        provider: String,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Read { path, source } => {
+                write!(f, "cannot read secrets file {}: {source}", path.display())
+            }
+            Self::Syntax { at, message } => write!(f, "invalid TOML ({at}): {message}"),
+            Self::NotConfigured { searched } => {
+                write!(
+                    f,
+                    "To use authentication features you need to configure credentials for at least one authentication provider in {FILE}. (searched: "
+                )?;
+                if searched.is_empty() {
+                    f.write_str("no files")?;
+                }
+                for (i, origin) in searched.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{origin}")?;
+                }
+                f.write_str(")")
+            }
+            Self::MissingKey { at, key } => write!(
+                f,
+                "Authentication credentials in {FILE} are missing the \"{key}\" key. Please check your configuration. ({at}, key `{}`)",
+                at.key_path
+            ),
+            Self::ProviderMissingKeys { at, provider, keys } => {
+                let list = keys
+                    .iter()
+                    .map(|k| format!("'{k}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                write!(
+                    f,
+                    "Authentication credentials in {FILE} for {} are missing the following keys: [{list}]. Please check your configuration. ({at}, key `{}`)",
+                    provider_phrase(provider),
+                    at.key_path
+                )
+            }
+            Self::ProviderNotTable { at, provider } => write!(
+                f,
+                "Authentication credentials in {FILE} for the authentication provider \"{provider}\" must be valid TOML. Please check your configuration. ({at}, key `{}`)",
+                at.key_path
+            ),
+            Self::InvalidProviderName { at, provider } => write!(
+                f,
+                "auth provider name \"{provider}\" may contain only ASCII letters, digits, '-', '_' and '.' ({at})"
+            ),
+            Self::WrongType { at, expected } => {
+                write!(f, "`{}` must be {expected} ({at})", at.key_path)
+            }
+            Self::Empty { at } => write!(f, "`{}` must not be empty ({at})", at.key_path),
+            Self::InvalidUrl { at, reason } => write!(
+                f,
+                "`{}` must be an absolute http or https URL: {reason} ({at})",
+                at.key_path
+            ),
+            Self::InvalidExposeTokens { at } => write!(
+                f,
+                "Invalid expose_tokens configuration. Only 'id' and 'access' are allowed. ({at}, key `{}`)",
+                at.key_path
+            ),
+            Self::ReservedParameter { at } => write!(
+                f,
+                "`{}` is set by doorman on every login and cannot be configured ({at})",
+                at.key_path
+            ),
+            Self::ScopeWithoutOpenid { at } => write!(
+                f,
+                "`{}` must include `openid`, or the provider returns no identity ({at})",
+                at.key_path
+            ),
+            Self::UnsupportedValue { at, accepted } => {
+                write!(f, "`{}` must be one of {accepted} ({at})", at.key_path)
+            }
+            Self::UnknownProvider { provider } if provider == crate::DEFAULT_PROVIDER => write!(
+                f,
+                "Authentication credentials in {FILE} are missing for the default authentication provider. Please check your configuration."
+            ),
+            Self::UnknownProvider { provider } => write!(
+                f,
+                "Authentication credentials in {FILE} are missing for the authentication provider \"{provider}\". Please check your configuration."
+            ),
+        }
+    }
+}
+
+fn provider_phrase(provider: &str) -> String {
+    if provider == crate::DEFAULT_PROVIDER {
+        "the default authentication provider".to_owned()
+    } else {
+        format!("the authentication provider \"{provider}\"")
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Read { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Something that loads but deserves the author's attention; `doorman check` prints them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// Where it was found.
+    pub at: Location,
+    /// What it is.
+    pub kind: WarningKind,
+}
+
+/// The kinds of [`Warning`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// `cookie_secret` is shorter than 32 bytes.
+    WeakCookieSecret {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// A key doorman does not know; it is ignored.
+    UnknownKey,
+    /// A key Streamlit passes to Authlib that doorman does not use; it is ignored.
+    UnsupportedAuthlibKey,
+    /// An Authlib HTTP-client setting in `client_kwargs`; it is ignored.
+    IgnoredClientSetting,
+    /// `client_kwargs.code_challenge_method`: doorman always uses PKCE with S256.
+    PkceAlwaysS256,
+    /// `expose_tokens` in a provider section, where Streamlit ignores it; doorman ignores it too.
+    ExposeTokensInProvider,
+    /// Top-level `client_*` keys next to an `[auth.default]` table, which wins.
+    ShadowedByDefaultSection,
+    /// A provider name with an underscore: doorman accepts it, Streamlit refuses it.
+    UnderscoreInProviderName,
+    /// A URL that still holds a documentation placeholder such as `{tenant}`.
+    PlaceholderInUrl,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key = &self.at.key_path;
+        match &self.kind {
+            WarningKind::WeakCookieSecret { len } => write!(
+                f,
+                "`{key}` is {len} bytes long; use at least 32 random bytes (`doorman secret` prints one)"
+            ),
+            WarningKind::UnknownKey => {
+                write!(f, "`{key}` is not a key doorman knows; it is ignored")
+            }
+            WarningKind::UnsupportedAuthlibKey => write!(
+                f,
+                "`{key}` is an Authlib setting doorman does not use; it is ignored"
+            ),
+            WarningKind::IgnoredClientSetting => write!(
+                f,
+                "`{key}` is an Authlib HTTP-client setting; doorman ignores it"
+            ),
+            WarningKind::PkceAlwaysS256 => {
+                write!(f, "`{key}` is ignored: doorman always uses PKCE with S256")
+            }
+            WarningKind::ExposeTokensInProvider => write!(
+                f,
+                "`{key}` is ignored: expose_tokens belongs in the [auth] section"
+            ),
+            WarningKind::ShadowedByDefaultSection => write!(
+                f,
+                "`{key}` is ignored because an [auth.default] section exists"
+            ),
+            WarningKind::UnderscoreInProviderName => write!(
+                f,
+                "`{key}`: doorman accepts underscores in provider names, Streamlit refuses them"
+            ),
+            WarningKind::PlaceholderInUrl => write!(
+                f,
+                "`{key}` still contains a placeholder such as {{tenant}}; replace it with your value"
+            ),
+        }?;
+        write!(f, " ({})", self.at)
+    }
+}

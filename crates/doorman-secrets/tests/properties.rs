@@ -1,0 +1,241 @@
+//! Properties of the parser: it never panics, it reads back what a valid file says, and a
+//! missing required key is always named.
+
+use doorman_secrets::{AuthConfig, Error, Origin};
+use proptest::prelude::*;
+
+/// A generated, valid configuration, and how to render it as a secrets file.
+#[derive(Clone, Debug)]
+struct Model {
+    redirect_uri: String,
+    cookie_secret: String,
+    expose: Vec<&'static str>,
+    default: Option<ProviderModel>,
+    named: Vec<(String, ProviderModel)>,
+}
+
+#[derive(Clone, Debug)]
+struct ProviderModel {
+    client_id: String,
+    client_secret: String,
+    metadata_url: String,
+    prompt: Option<String>,
+    extra: Vec<(String, String)>,
+}
+
+/// TOML basic-string escaping, enough for any generated text.
+fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl ProviderModel {
+    fn render(&self, out: &mut String) {
+        out.push_str(&format!("client_id = {}\n", quote(&self.client_id)));
+        out.push_str(&format!("client_secret = {}\n", quote(&self.client_secret)));
+        out.push_str(&format!(
+            "server_metadata_url = {}\n",
+            quote(&self.metadata_url)
+        ));
+        let mut kwargs: Vec<String> = Vec::new();
+        if let Some(prompt) = &self.prompt {
+            kwargs.push(format!("prompt = {}", quote(prompt)));
+        }
+        for (k, v) in &self.extra {
+            kwargs.push(format!("{k} = {}", quote(v)));
+        }
+        if !kwargs.is_empty() {
+            out.push_str(&format!("client_kwargs = {{ {} }}\n", kwargs.join(", ")));
+        }
+    }
+
+    fn check(&self, parsed: &doorman_secrets::Provider) {
+        assert_eq!(parsed.client_id(), self.client_id);
+        assert_eq!(parsed.client_secret().expose(), self.client_secret);
+        assert_eq!(parsed.server_metadata_url().as_str(), self.metadata_url);
+        let kwargs = parsed.client_kwargs();
+        assert_eq!(
+            kwargs.prompt(),
+            self.prompt.as_deref().or(Some("select_account"))
+        );
+        assert_eq!(kwargs.extra_params(), self.extra.as_slice());
+    }
+}
+
+impl Model {
+    fn render(&self) -> String {
+        let mut out = String::from("[auth]\n");
+        out.push_str(&format!("redirect_uri = {}\n", quote(&self.redirect_uri)));
+        out.push_str(&format!("cookie_secret = {}\n", quote(&self.cookie_secret)));
+        if !self.expose.is_empty() {
+            let items: Vec<String> = self.expose.iter().map(|t| quote(t)).collect();
+            out.push_str(&format!("expose_tokens = [{}]\n", items.join(", ")));
+        }
+        if let Some(default) = &self.default {
+            default.render(&mut out);
+        }
+        for (name, provider) in &self.named {
+            out.push_str(&format!("\n[auth.{name}]\n"));
+            provider.render(&mut out);
+        }
+        out
+    }
+}
+
+fn secret_text() -> impl Strategy<Value = String> {
+    "[^\u{0}]{1,40}"
+}
+
+fn url() -> impl Strategy<Value = String> {
+    (
+        "(http|https)",
+        "[a-z][a-z0-9]{0,10}(\\.[a-z]{2,5}){0,2}",
+        "(/[a-z0-9][a-z0-9_.-]{0,8}){0,3}",
+    )
+        .prop_map(|(scheme, host, path)| {
+            format!(
+                "{scheme}://{host}{}",
+                if path.is_empty() { "/".into() } else { path }
+            )
+        })
+}
+
+fn provider() -> impl Strategy<Value = ProviderModel> {
+    (
+        "[A-Za-z0-9._-]{1,30}",
+        secret_text(),
+        url(),
+        proptest::option::of("[a-z_]{1,12}"),
+        proptest::collection::vec(
+            (
+                "(audience|acr_values|hd|login_hint|max_age|domain_hint)",
+                "[ -~]{0,20}",
+            ),
+            0..3,
+        ),
+    )
+        .prop_map(|(client_id, client_secret, metadata_url, prompt, extra)| {
+            let mut seen = std::collections::HashSet::new();
+            let extra = extra
+                .into_iter()
+                .filter(|(k, _)| seen.insert(k.clone()))
+                .collect();
+            ProviderModel {
+                client_id,
+                client_secret,
+                metadata_url,
+                prompt,
+                extra,
+            }
+        })
+}
+
+fn model() -> impl Strategy<Value = Model> {
+    (
+        url(),
+        secret_text(),
+        proptest::sample::subsequence(vec!["id", "access"], 0..=2),
+        proptest::option::of(provider()),
+        proptest::collection::vec(("[a-z][a-z0-9-]{0,10}", provider()), 0..4),
+    )
+        .prop_filter_map(
+            "needs a provider",
+            |(redirect_uri, cookie_secret, expose, default, named)| {
+                let mut seen = std::collections::HashSet::new();
+                let named: Vec<_> = named
+                    .into_iter()
+                    .filter(|(n, _)| n != "default" && seen.insert(n.clone()))
+                    .collect();
+                (default.is_some() || !named.is_empty()).then_some(Model {
+                    redirect_uri,
+                    cookie_secret,
+                    expose,
+                    default,
+                    named,
+                })
+            },
+        )
+}
+
+fn parse(text: &str) -> Result<AuthConfig, Error> {
+    AuthConfig::parse(text, Origin::Text("prop".into()))
+}
+
+proptest! {
+    #[test]
+    fn any_text_never_panics(text in "\\PC*") {
+        let _ = parse(&text);
+    }
+
+    #[test]
+    fn any_toml_shaped_text_never_panics(
+        lines in proptest::collection::vec(
+            prop_oneof![
+                Just("[auth]".to_owned()),
+                "\\[auth\\.[a-z_\"]{0,6}\\]",
+                "\\[\\[auth\\.[a-z]{0,4}\\]\\]",
+                "(redirect_uri|cookie_secret|client_id|client_secret|server_metadata_url|expose_tokens|client_kwargs|scope|prompt) = (\"[^\"\\\\]{0,12}\"|[0-9]{1,3}|true|\\[\"id\"\\]|\\{ ?[a-z]{1,5} = \"[a-z]{0,5}\" ?\\})",
+                "\\PC{0,20}",
+            ],
+            0..12,
+        )
+    ) {
+        let _ = parse(&lines.join("\n"));
+    }
+
+    #[test]
+    fn a_valid_configuration_survives_render_and_parse(model in model()) {
+        let text = model.render();
+        let config = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        prop_assert_eq!(config.redirect_uri().as_template(), model.redirect_uri.as_str());
+        prop_assert_eq!(config.cookie_secret().expose(), model.cookie_secret.as_str());
+        prop_assert_eq!(config.expose_tokens().id, model.expose.contains(&"id"));
+        prop_assert_eq!(config.expose_tokens().access, model.expose.contains(&"access"));
+        let mut expected_names: Vec<&str> = model.default.iter().map(|_| "default").collect();
+        expected_names.extend(model.named.iter().map(|(n, _)| n.as_str()));
+        let names: Vec<&str> = config.providers().iter().map(|p| p.name()).collect();
+        prop_assert_eq!(names, expected_names);
+        if let Some(default) = &model.default {
+            default.check(config.provider(None).unwrap());
+        }
+        for (name, provider) in &model.named {
+            provider.check(config.provider(Some(name)).unwrap());
+        }
+    }
+
+    #[test]
+    fn removing_a_required_key_names_it(model in model(), pick in any::<prop::sample::Index>()) {
+        let text = model.render();
+        let required: Vec<(usize, &str)> = text
+            .lines()
+            .enumerate()
+            .filter_map(|(i, line)| {
+                ["redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url"]
+                    .into_iter()
+                    .find(|key| line.starts_with(&format!("{key} = ")))
+                    .map(|key| (i, key))
+            })
+            .collect();
+        let (line, key) = required[pick.index(required.len())];
+        let without: String = text
+            .lines()
+            .enumerate()
+            .filter(|(i, _)| *i != line)
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
+        match parse(&without) {
+            Err(Error::MissingKey { key: missing, .. }) => prop_assert_eq!(missing, key),
+            Err(Error::ProviderMissingKeys { keys, .. }) => prop_assert_eq!(keys, vec![key]),
+            other => prop_assert!(false, "removing {} gave {:?}", key, other),
+        }
+    }
+}

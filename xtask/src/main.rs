@@ -1,0 +1,29 @@
+//! `cargo xtask`: the project's checks, run the same way by developers and CI.
+//!
+//! `cargo xtask test` runs every step in order and stops at the first failure,
+//! printing one summary line per step. `cargo xtask tidy` runs the tidy check alone.
+
+mod steps;
+mod tidy;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map_or("help", String::as_str);
+    let plan = match command {
+        "test" | "ci" => steps::test_plan(),
+        "tidy" => vec![steps::Step::tidy()],
+        _ => {
+            steps::say(
+                "usage: cargo xtask <command>\n\n  test   fmt, clippy, tests, docs, tidy (what CI runs)\n  tidy   the tidy check alone",
+            );
+            return if command == "help" {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
+        }
+    };
+    steps::run(&plan)
+}
