@@ -1,8 +1,13 @@
 //! `cargo xtask`: the project's checks, run the same way by developers and CI.
 //!
 //! `cargo xtask test` runs every step in order and stops at the first failure,
-//! printing one summary line per step. `cargo xtask tidy` runs the tidy check alone.
+//! printing one summary line per step. `cargo xtask tidy` runs the tidy check alone;
+//! `cargo xtask bench` runs the benchmarks and writes `docs/benchmarks.md`.
 
+#![warn(clippy::unwrap_used)]
+
+mod bench;
+mod layers;
 mod steps;
 mod tidy;
 
@@ -14,9 +19,10 @@ fn main() -> ExitCode {
     let plan = match command {
         "test" | "ci" => steps::test_plan(),
         "tidy" => vec![steps::Step::tidy()],
+        "bench" => return bench::run(&steps::workspace_root()),
         _ => {
             steps::say(
-                "usage: cargo xtask <command>\n\n  test   fmt, clippy, tests, docs, tidy (what CI runs)\n  tidy   the tidy check alone",
+                "usage: cargo xtask <command>\n\n  test   fmt, clippy, tests, docs, tidy (what CI runs)\n  tidy   the tidy check alone\n  bench  the benchmarks, as ratios to their floor; writes docs/benchmarks.md",
             );
             return if command == "help" {
                 ExitCode::SUCCESS

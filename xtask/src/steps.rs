@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use crate::tidy;
+use crate::{layers, tidy};
 
 /// What a step does.
 enum Action {
@@ -78,6 +78,10 @@ pub(crate) fn test_plan() -> Vec<Step> {
         )
         .with_env("RUSTDOCFLAGS", "-D warnings"),
         Step::tidy(),
+        Step {
+            name: "layers",
+            action: Action::Check(layers::check),
+        },
     ]
 }
 
@@ -143,7 +147,8 @@ pub(crate) fn run(plan: &[Step]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn workspace_root() -> PathBuf {
+/// The workspace's root folder.
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)

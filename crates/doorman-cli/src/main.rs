@@ -3,6 +3,8 @@
 //! - `doorman check [FILE...]`: load the secrets as the library does and print what it found.
 //! - `doorman secret`: print a fresh random `cookie_secret`.
 
+#![warn(clippy::unwrap_used)]
+
 mod check;
 mod secret;
 

@@ -50,6 +50,8 @@
 //! file text is wiped after parsing too. Error messages name keys and places, never values
 //! of secret keys.
 
+#![warn(clippy::unwrap_used)]
+
 mod config;
 mod error;
 mod files;

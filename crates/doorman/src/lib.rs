@@ -8,6 +8,8 @@
 //! | module | crate | what it does |
 //! |---|---|---|
 //! | [`secrets`] | `doorman-secrets` | parse and validate the `[auth]` section, Streamlit's file lookup |
+//! | [`seal`] | `doorman-seal` | seal cookie values: AEAD, keys per purpose, rotation, expiry inside, chunking |
+//! | [`user`] | `doorman-user` | the session payload and the read-only `User` / `Tokens` views |
 //!
 //! ```
 //! use doorman::secrets::{AuthConfig, Origin};
@@ -29,6 +31,12 @@
 //! ```
 //!
 //! # Security
-//! Secret values are held in [`secrets::Secret`], which never prints and is wiped on drop.
+//! Secret values are held in [`secrets::Secret`], which never prints and is wiped on drop;
+//! cookies are encrypted and authenticated, not merely signed.
 
+#![warn(clippy::unwrap_used)]
+
+pub use doorman_seal as seal;
 pub use doorman_secrets as secrets;
+pub use doorman_user as user;
+pub use doorman_user::{Tokens, User};

@@ -1,0 +1,204 @@
+//! [`Session`]: what the identity cookie holds, compact on the wire.
+//!
+//! ```text
+//! {"v":1,"p":"google","c":{...claims, once...},"t":{"i":"<id token>","a":"<access token>"},
+//!  "l":<login time>,"e":<expiry>,"x":<the ID token's exp>}
+//! ```
+//! Times are Unix seconds. `t` holds only the tokens the configuration exposes, and is left
+//! out when it holds none; `x` is left out when unknown.
+//!
+//! A payload whose JSON is longer than [`COMPRESS_ABOVE`] bytes (long `groups` lists) is
+//! the byte `0x01` followed by the raw DEFLATE stream, when that is at least a tenth shorter;
+//! any other payload is the JSON itself, which starts with `{`.
+//! Smaller payloads are not compressed because inflating costs more than everything else a
+//! request does with the cookie (measured: 11 µs against 5 µs for a Google claim set), while
+//! they fit in one cookie anyway.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::UserError;
+
+/// The payload format version this build writes and reads.
+pub const SESSION_VERSION: u64 = 1;
+
+/// Payloads whose JSON is longer than this are compressed, when that saves a tenth.
+pub const COMPRESS_ABOVE: usize = 2048;
+
+/// The first byte of a DEFLATE-compressed payload.
+const DEFLATED: u8 = 0x01;
+
+/// The largest payload inflated: far above what fits in cookies, a bound on the work.
+const MAX_INFLATED_LEN: usize = 256 * 1024;
+
+/// The tokens a session keeps: only those `expose_tokens` names.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExposedTokens {
+    /// The ID token, when `expose_tokens` has `"id"`.
+    #[serde(rename = "i", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The access token, when `expose_tokens` has `"access"`.
+    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<String>,
+}
+
+impl ExposedTokens {
+    /// Whether no token is kept.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.id.is_none() && self.access.is_none()
+    }
+}
+
+impl fmt::Debug for ExposedTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExposedTokens")
+            .field("id", &self.id.as_ref().map(|_| "REDACTED"))
+            .field("access", &self.access.as_ref().map(|_| "REDACTED"))
+            .finish()
+    }
+}
+
+/// The logged-in session: sealed into the identity cookie, read on every request.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    #[serde(rename = "v")]
+    version: u64,
+    #[serde(rename = "p")]
+    provider: String,
+    #[serde(rename = "c")]
+    claims: Map<String, Value>,
+    #[serde(rename = "t", default, skip_serializing_if = "ExposedTokens::is_empty")]
+    tokens: ExposedTokens,
+    #[serde(rename = "l")]
+    login_at: u64,
+    #[serde(rename = "e")]
+    expires_at: u64,
+    #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
+    id_token_expires_at: Option<u64>,
+}
+
+fn seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn instant(seconds: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(seconds)
+}
+
+impl Session {
+    /// A session for a verified login with `provider`: its claims (kept once), the exposed
+    /// tokens only, when it started and ends, and the ID token's own `exp`.
+    #[must_use]
+    pub fn new(
+        provider: impl Into<String>,
+        claims: Map<String, Value>,
+        tokens: ExposedTokens,
+        login_at: SystemTime,
+        expires_at: SystemTime,
+        id_token_expires_at: Option<SystemTime>,
+    ) -> Self {
+        Self {
+            version: SESSION_VERSION,
+            provider: provider.into(),
+            claims,
+            tokens,
+            login_at: seconds(login_at),
+            expires_at: seconds(expires_at),
+            id_token_expires_at: id_token_expires_at.map(seconds),
+        }
+    }
+
+    /// The payload's bytes, to be sealed.
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Serializing string keys and JSON values cannot fail; an empty payload would be
+        // refused when read, never taken for a session.
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        if json.len() <= COMPRESS_ABOVE {
+            return json;
+        }
+        let deflated = miniz_oxide::deflate::compress_to_vec(&json, 6);
+        if (deflated.len() + 1) * 10 < json.len() * 9 {
+            let mut payload = Vec::with_capacity(deflated.len() + 1);
+            payload.push(DEFLATED);
+            payload.extend_from_slice(&deflated);
+            payload
+        } else {
+            json
+        }
+    }
+
+    /// Reads a payload written by [`Session::to_bytes`].
+    ///
+    /// # Errors
+    /// [`UserError::Malformed`] or [`UserError::UnsupportedVersion`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, UserError> {
+        let session: Self = match bytes.split_first() {
+            Some((&DEFLATED, deflated)) => {
+                let json =
+                    miniz_oxide::inflate::decompress_to_vec_with_limit(deflated, MAX_INFLATED_LEN)
+                        .map_err(|_| UserError::Inflate)?;
+                serde_json::from_slice(&json)
+            }
+            _ => serde_json::from_slice(bytes),
+        }
+        .map_err(UserError::Malformed)?;
+        if session.version != SESSION_VERSION {
+            return Err(UserError::UnsupportedVersion(session.version));
+        }
+        Ok(session)
+    }
+
+    /// The provider's name.
+    #[must_use]
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    /// The claims.
+    #[must_use]
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.claims
+    }
+
+    /// The exposed tokens.
+    #[must_use]
+    pub fn tokens(&self) -> &ExposedTokens {
+        &self.tokens
+    }
+
+    /// When the user logged in.
+    #[must_use]
+    pub fn login_at(&self) -> SystemTime {
+        instant(self.login_at)
+    }
+
+    /// When the session ends.
+    #[must_use]
+    pub fn expires_at(&self) -> SystemTime {
+        instant(self.expires_at)
+    }
+
+    /// The ID token's own `exp`, when known.
+    #[must_use]
+    pub fn id_token_expires_at(&self) -> Option<SystemTime> {
+        self.id_token_expires_at.map(instant)
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("provider", &self.provider)
+            .field("claims", &self.claims)
+            .field("tokens", &self.tokens)
+            .field("login_at", &self.login_at)
+            .field("expires_at", &self.expires_at)
+            .field("id_token_expires_at", &self.id_token_expires_at)
+            .finish()
+    }
+}

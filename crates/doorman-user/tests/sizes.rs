@@ -1,0 +1,95 @@
+//! The sealed identity cookie fits in one cookie for a typical login, with tokens exposed,
+//! and with 100 groups, where it is no larger than Streamlit's.
+//!
+//! Streamlit's figures for the same claims, computed with its cookie format (itsdangerous:
+//! the claims plus `origin`, `is_logged_in` and `provider`, zlib when shorter, base64url,
+//! timestamp and HMAC-SHA1 signature; research: streamlit-auth.md §4.4), as `Cookie` header
+//! bytes: `_streamlit_user` 564 B; with tokens exposed, `_streamlit_user_tokens` adds
+//! 1459 B. Sizes are deterministic, so they are asserted; speed is `cargo xtask bench`'s.
+
+mod common;
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use common::{access_token, claims_with_groups, google_claims, id_token};
+use doorman_seal::{Purpose, Sealer, cookie_header_len, split};
+use doorman_user::{ExposedTokens, Session};
+use serde_json::{Map, Value};
+
+const ATTRIBUTES: &str = "; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000";
+
+fn cookie_bytes(claims: Map<String, Value>, tokens: ExposedTokens) -> (usize, usize) {
+    let now = UNIX_EPOCH + Duration::from_secs(1_795_305_600);
+    let session = Session::new(
+        "google",
+        claims,
+        tokens,
+        now,
+        now + Duration::from_secs(30 * 86_400),
+        Some(now + Duration::from_secs(3600)),
+    );
+    let sealer = Sealer::new(Purpose::Identity, b"0123456789abcdef0123456789abcdef", &[]).unwrap();
+    let value = sealer
+        .seal(
+            "doorman_user",
+            &session.to_bytes(),
+            session.expires_at(),
+            now,
+            [1; 12],
+        )
+        .unwrap();
+    let cookies = split("doorman_user", &value, ATTRIBUTES.len()).unwrap();
+    (cookie_header_len(&cookies), cookies.len())
+}
+
+/// Streamlit's `_streamlit_user` for [`google_claims`].
+const STREAMLIT_USER: usize = 564;
+/// Streamlit's `_streamlit_user_tokens` for [`id_token`] and [`access_token`].
+const STREAMLIT_TOKENS: usize = 1459;
+
+/// Streamlit's `_streamlit_user` for [`claims_with_groups`]`(100)`.
+const STREAMLIT_USER_100_GROUPS: usize = 3658;
+
+#[test]
+fn google_claims_fit_in_one_small_cookie() {
+    let (bytes, cookies) = cookie_bytes(google_claims(), ExposedTokens::default());
+    // Not compressed, to keep requests fast: larger than Streamlit's compressed 564 B.
+    println!(
+        "google claims, no tokens: {bytes} B in {cookies} cookie(s); Streamlit {STREAMLIT_USER} B"
+    );
+    assert_eq!(cookies, 1);
+    assert!(bytes < 1024, "{bytes}");
+}
+
+#[test]
+fn exposed_tokens_add_only_their_own_size() {
+    let (without, _) = cookie_bytes(google_claims(), ExposedTokens::default());
+    let tokens = ExposedTokens {
+        id: Some(id_token()),
+        access: Some(access_token()),
+    };
+    let token_bytes = id_token().len() + access_token().len();
+    let (with, cookies) = cookie_bytes(google_claims(), tokens);
+    println!(
+        "google claims, id + access tokens: {with} B in {cookies} cookie(s); tokens are {token_bytes} B; Streamlit {} B",
+        STREAMLIT_USER + 2 + STREAMLIT_TOKENS
+    );
+    // Base64 grows the tokens by a third; nothing else is added.
+    assert!(
+        with - without <= token_bytes * 4 / 3 + 64,
+        "{with} - {without}"
+    );
+    // Uncompressed, the tokens' base64 is encoded once more; Streamlit's zlib wins that back
+    // but needs a second cookie. One cookie here, whatever the tokens.
+    assert_eq!(cookies, 1);
+}
+
+#[test]
+fn a_hundred_groups_stay_in_one_cookie_under_the_proxy_budget() {
+    let (bytes, cookies) = cookie_bytes(claims_with_groups(100), ExposedTokens::default());
+    println!(
+        "google claims + 100 groups: {bytes} B in {cookies} cookie(s); Streamlit {STREAMLIT_USER_100_GROUPS} B"
+    );
+    assert_eq!(cookies, 1);
+    assert!(bytes <= STREAMLIT_USER_100_GROUPS, "{bytes}");
+}

@@ -1,0 +1,163 @@
+//! `cargo xtask bench`: the criterion benchmarks, reported as ratios to their floor measured
+//! in the same run, printed and written to `docs/benchmarks.md`.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, ExitCode};
+
+use crate::steps::say;
+
+/// A reported figure: a benchmark and the floor it is divided by.
+struct Row {
+    what: &'static str,
+    bench: &'static str,
+    floor: &'static str,
+}
+
+const ROWS: [Row; 8] = [
+    Row {
+        what: "open, 200 B payload",
+        bench: "seal/open/200",
+        floor: "seal/floor_aead_open/200",
+    },
+    Row {
+        what: "open, 1 KiB payload",
+        bench: "seal/open/1024",
+        floor: "seal/floor_aead_open/1024",
+    },
+    Row {
+        what: "open, 4 KiB payload",
+        bench: "seal/open/4096",
+        floor: "seal/floor_aead_open/4096",
+    },
+    Row {
+        what: "seal, 200 B payload",
+        bench: "seal/seal/200",
+        floor: "seal/floor_aead_open/200",
+    },
+    Row {
+        what: "seal, 1 KiB payload",
+        bench: "seal/seal/1024",
+        floor: "seal/floor_aead_open/1024",
+    },
+    Row {
+        what: "seal, 4 KiB payload",
+        bench: "seal/seal/4096",
+        floor: "seal/floor_aead_open/4096",
+    },
+    Row {
+        what: "cookie → User, Google claims",
+        bench: "user/cookie_to_user/google",
+        floor: "user/floor_aead_open_json_parse/google",
+    },
+    Row {
+        what: "cookie → User, Google claims + 100 groups",
+        bench: "user/cookie_to_user/groups_100",
+        floor: "user/floor_aead_open_json_parse/groups_100",
+    },
+];
+
+const COMMAND: &str = "cargo bench -p doorman-seal -p doorman-user";
+
+/// Runs the benchmarks and reports them.
+pub(crate) fn run(root: &Path) -> ExitCode {
+    say(&format!("xtask: bench: {COMMAND}"));
+    let status = Command::new("cargo")
+        .args([
+            "bench",
+            "-p",
+            "doorman-seal",
+            "-p",
+            "doorman-user",
+            "--locked",
+        ])
+        .current_dir(root)
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        say("xtask: bench FAILED: the benchmarks did not run");
+        return ExitCode::FAILURE;
+    }
+    let mut table = String::from(
+        "| what | time (median) | floor (median) | ratio to floor |\n|---|---|---|---|\n",
+    );
+    for row in &ROWS {
+        let (Some(time), Some(floor)) = (median_ns(root, row.bench), median_ns(root, row.floor))
+        else {
+            say(&format!(
+                "xtask: bench FAILED: no estimate for {}",
+                row.what
+            ));
+            return ExitCode::FAILURE;
+        };
+        let _ = writeln!(
+            table,
+            "| {} | {} | {} | {:.2}× |",
+            row.what,
+            human(time),
+            human(floor),
+            time / floor
+        );
+    }
+    say(&table);
+    let report = format!(
+        "# Benchmarks\n\n\
+         Written by `cargo xtask bench` from one run; every figure is a ratio to its floor measured in the same run.\n\n\
+         - The floor of `open` and `seal` is the bare AES-256-GCM-SIV open of a ciphertext of the same size under an already expanded key.\n\
+         - The floor of cookie → `User` is that bare open plus the bare `serde_json` parse of the same claims into a `Value`.\n\
+         - What doorman adds on top: base64url decoding of the cookie value, the key-id lookup, the expiry check, and typed deserialization of the session.\n\n\
+         ## Machine\n\n{}\n\n## Cookie sealing and the user view\n\n{table}\n\
+         ## Reproduce\n\n```sh\ncargo xtask bench   # runs: {COMMAND}\n```\n",
+        machine()
+    );
+    if let Err(e) = fs::write(root.join("docs/benchmarks.md"), report) {
+        say(&format!(
+            "xtask: bench FAILED: cannot write docs/benchmarks.md: {e}"
+        ));
+        return ExitCode::FAILURE;
+    }
+    say("xtask: bench ok: docs/benchmarks.md written");
+    ExitCode::SUCCESS
+}
+
+/// Criterion's median estimate, in nanoseconds, of the benchmark at `id`.
+fn median_ns(root: &Path, id: &str) -> Option<f64> {
+    let path = root
+        .join("target/criterion")
+        .join(id)
+        .join("new/estimates.json");
+    let text = fs::read_to_string(path).ok()?;
+    let median = &text[text.find("\"median\"")?..];
+    let value = &median[median.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
+    let end = value.find([',', '}'])?;
+    value[..end].trim().parse().ok()
+}
+
+fn human(ns: f64) -> String {
+    if ns >= 1000.0 {
+        format!("{:.2} µs", ns / 1000.0)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+/// Cores, memory and CPU model, as the kernel reports them.
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let memory = fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            let line = m.lines().find(|l| l.starts_with("MemTotal:"))?.to_owned();
+            let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!("{:.1} GiB", kib / 1024.0 / 1024.0))
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            let line = c.lines().find(|l| l.starts_with("model name"))?.to_owned();
+            Some(line.split_once(':')?.1.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    format!("- cores: {cores}\n- memory: {memory}\n- CPU: {cpu}")
+}
