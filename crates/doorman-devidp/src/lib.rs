@@ -1,0 +1,35 @@
+//! `doorman-devidp` is a small OpenID provider for development and tests: the built-in
+//! provider of `doorman demo`, and the peer the relying party is tested against.
+//!
+//! ```text
+//!   http::Request<Vec<u8>>, now ──► DevIdp::handle ──► http::Response<Vec<u8>>
+//!   (in-process tests call it directly; `serve` puts it behind a loopback socket)
+//! ```
+//!
+//! It serves discovery, JWKS, authorize (a page to pick a test user, or auto-approval),
+//! token (client authentication, PKCE S256, single-use codes that expire after a minute),
+//! userinfo and end-session (registered post-logout URIs only). It signs with fixed test
+//! keys or keys generated at start.
+//!
+//! [`Misbehavior`] switches make it break one rule at a time (a wrong `iss`, a missing
+//! `sub`, a bad signature, a rotated key, a failing endpoint...), one per conformance case,
+//! so every rejection rule of the relying party has a real peer to be tested against.
+//!
+//! # Security
+//! It is for development only: it binds to loopback and refuses any other address, its
+//! test keys are public, and it authenticates nobody.
+
+#![warn(clippy::unwrap_used)]
+
+mod config;
+mod keys;
+mod misbehavior;
+mod page;
+mod provider;
+mod serve;
+
+pub use config::{DevIdpConfig, RegisteredClient, TestUser};
+pub use keys::{KeyError, SigningKey, test_keys};
+pub use misbehavior::{Endpoint, Misbehavior};
+pub use provider::{DevIdp, RecordedRequest};
+pub use serve::{Running, ServeError, serve, serve_on_free_port};

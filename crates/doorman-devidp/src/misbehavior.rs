@@ -1,0 +1,90 @@
+//! [`Misbehavior`]: switches that make the provider break one rule, one per conformance case.
+
+use std::time::Duration;
+
+/// An endpoint of the provider, for failures and delays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// `/.well-known/openid-configuration`.
+    Discovery,
+    /// `/jwks`.
+    Jwks,
+    /// `/token`.
+    Token,
+    /// `/userinfo`.
+    Userinfo,
+}
+
+/// One way to misbehave. Several can be on at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Misbehavior {
+    /// ID token `iss` is another issuer.
+    WrongIssuer,
+    /// ID token `aud` is another client.
+    WrongAudience,
+    /// ID token `aud` holds the client and an untrusted audience, with no `azp`.
+    ExtraAudienceWithoutAzp,
+    /// ID token `azp` is another client.
+    WrongAuthorizedParty,
+    /// ID token `nonce` is not the one sent.
+    WrongNonce,
+    /// ID token without `sub`.
+    MissingSubject,
+    /// ID token without `iat`.
+    MissingIssuedAt,
+    /// ID token without `aud`.
+    MissingAudience,
+    /// ID token without `nonce`.
+    MissingNonce,
+    /// ID token whose `exp` has passed.
+    Expired,
+    /// ID token whose `iat` is an hour ahead.
+    IssuedInFuture,
+    /// ID token whose signature is altered.
+    BadSignature,
+    /// ID token with `alg: none`.
+    AlgNone,
+    /// ID token signed HS256 with the provider's public key as the secret.
+    Hs256SignedWithPublicKey,
+    /// ID token signed with ES256 while the metadata advertises RS256 only.
+    UnadvertisedAlgorithm,
+    /// ID token signed ES256 (advertised): a valid case.
+    SignEs256,
+    /// ID token signed HS256 with the client secret (advertised): a valid case.
+    SignHs256,
+    /// ID token without `kid`; the JWKS holds the one signing key, without `kid`.
+    KidAbsentSingleKey,
+    /// ID token without `kid`; the JWKS holds several RSA keys, without `kid`.
+    KidAbsentMultipleKeys,
+    /// Rotate to the next key right before signing the next ID token.
+    RotateKeyBeforeSigning,
+    /// The JWKS also holds keys no client can use (unknown `kty`, broken RSA).
+    UnparseableKeyInJwks,
+    /// Userinfo answers with another `sub`.
+    UserinfoOtherSubject,
+    /// Discovery's `issuer` is not the provider's URL.
+    DiscoveryIssuerMismatch,
+    /// Discovery lists no `code_challenge_methods_supported`.
+    PkceNotAdvertised,
+    /// Discovery lists only `plain` PKCE.
+    PkcePlainOnly,
+    /// The callback's `iss` is another issuer.
+    IssParameterWrong,
+    /// The callback has no `iss`, though the metadata advertises it.
+    IssParameterMissing,
+    /// The metadata does not advertise `iss`, and the callback has none.
+    IssParameterNotAdvertised,
+    /// The token endpoint answers `invalid_grant`.
+    TokenEndpointError,
+    /// The token endpoint answers 200 with a body that is not JSON.
+    TokenEndpointGarbage,
+    /// The token response's `token_type` is `mac`.
+    TokenTypeNotBearer,
+    /// The token response's `expires_in` is a string (a quirk clients must tolerate).
+    ExpiresInAsString,
+    /// An endpoint answers 500.
+    Failing(Endpoint),
+    /// An endpoint answers after a delay (the loopback server waits; `handle` does not).
+    Slow(Endpoint, Duration),
+}

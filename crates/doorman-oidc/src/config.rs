@@ -1,0 +1,136 @@
+//! [`ClientConfig`]: what the relying party knows about itself for one provider.
+
+use std::fmt;
+use std::time::Duration;
+
+use url::Url;
+
+/// How the client authenticates at the token endpoint.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TokenAuthMethod {
+    /// HTTP Basic with the form-encoded id and secret (RFC 6749 §2.3.1). The default.
+    #[default]
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+}
+
+/// The default leeway for `exp` and `iat`: clocks of the provider and the app may differ.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+
+/// The client's side of one provider: id, secret, where the browser comes back, what to ask for.
+#[derive(Clone)]
+pub struct ClientConfig {
+    pub(crate) provider: String,
+    pub(crate) client_id: String,
+    pub(crate) client_secret: String,
+    pub(crate) redirect_uri: Url,
+    pub(crate) auth_method: TokenAuthMethod,
+    pub(crate) scope: String,
+    pub(crate) prompt: Option<String>,
+    pub(crate) extra_params: Vec<(String, String)>,
+    pub(crate) leeway: Duration,
+}
+
+impl ClientConfig {
+    /// A client with Streamlit's defaults: `scope = "openid profile email"`,
+    /// `prompt = "select_account"`, `client_secret_basic`, a leeway of [`DEFAULT_LEEWAY`].
+    #[must_use]
+    pub fn new(
+        provider: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        redirect_uri: Url,
+    ) -> Self {
+        Self {
+            provider: provider.into(),
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            redirect_uri,
+            auth_method: TokenAuthMethod::default(),
+            scope: "openid profile email".to_owned(),
+            prompt: Some("select_account".to_owned()),
+            extra_params: Vec::new(),
+            leeway: DEFAULT_LEEWAY,
+        }
+    }
+
+    /// Sets the token endpoint authentication method.
+    #[must_use]
+    pub fn with_auth_method(mut self, method: TokenAuthMethod) -> Self {
+        self.auth_method = method;
+        self
+    }
+
+    /// Sets `scope`; `openid` is added when missing.
+    #[must_use]
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        let scope = scope.into();
+        self.scope = if scope.split_ascii_whitespace().any(|s| s == "openid") {
+            scope
+        } else {
+            format!("openid {scope}").trim_end().to_owned()
+        };
+        self
+    }
+
+    /// Sets `prompt`; `None` sends none.
+    #[must_use]
+    pub fn with_prompt(mut self, prompt: Option<String>) -> Self {
+        self.prompt = prompt;
+        self
+    }
+
+    /// Adds authorization parameters (`audience`, `acr_values`, ...). Parameters doorman sets
+    /// itself (`state`, `nonce`, PKCE, `client_id`, `redirect_uri`, `response_type`, `scope`,
+    /// `prompt`) are ignored here.
+    #[must_use]
+    pub fn with_extra_params(mut self, params: Vec<(String, String)>) -> Self {
+        self.extra_params = params
+            .into_iter()
+            .filter(|(k, _)| !crate::login::RESERVED_PARAMS.contains(&k.as_str()))
+            .collect();
+        self
+    }
+
+    /// Sets the leeway for `exp` and `iat`.
+    #[must_use]
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// The provider's name.
+    #[must_use]
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    /// `client_id`.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The redirect URI, sent in the authorization and token requests alike.
+    #[must_use]
+    pub fn redirect_uri(&self) -> &Url {
+        &self.redirect_uri
+    }
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("provider", &self.provider)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"REDACTED")
+            .field("redirect_uri", &self.redirect_uri.as_str())
+            .field("auth_method", &self.auth_method)
+            .field("scope", &self.scope)
+            .field("prompt", &self.prompt)
+            .field("extra_params", &self.extra_params)
+            .field("leeway", &self.leeway)
+            .finish()
+    }
+}

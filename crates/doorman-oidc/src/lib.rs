@@ -1,0 +1,55 @@
+//! `doorman-oidc` is the OpenID Connect relying party as a pure state machine, in the manner
+//! of quinn-proto and rustls: it does no IO, reads no clock and draws no randomness.
+//!
+//! ```text
+//!   metadata URL ─► discovery_request ─► (adapter sends) ─► ProviderMetadata::from_response
+//!   metadata     ─► jwks_request      ─► (adapter sends) ─► KeySet::from_response
+//!   begin(config, metadata, entropy, now) ─► authorization URL + PendingLogin
+//!   PendingLogin::callback(query) ─► CodeExchange ─► token_request ─► (adapter sends)
+//!   CodeExchange::token_response ─► TokensReceived ─► verify(keys, now)
+//!       ─► Verified(VerifiedLogin) | NeedFreshKeys(TokensReceived) (fetch the JWKS, verify again)
+//!   userinfo_request / VerifiedLogin::with_userinfo; refresh_request / refresh_response; logout_url
+//! ```
+//!
+//! Inputs are values the adapter received (a query string, an `http::Response<Vec<u8>>`);
+//! outputs are values it acts on (a URL, an `http::Request<Vec<u8>>`). States are types
+//! consumed by value, and a [`VerifiedLogin`] can only come out of verification.
+//!
+//! ID tokens are parsed and their signatures checked by the `openidconnect` crate; this
+//! crate adds the rules it leaves to clients (`azp`, RFC 9207 `iss`, PKCE policy, exact
+//! discovery issuer, the key refresh on an unknown `kid`) and maps every failure to one
+//! [`Error`] variant per rule.
+//!
+//! # Choices
+//! - `alg: none` is refused, always, even where a provider registers it.
+//! - An ID token without `kid` verifies when exactly one key of the set fits its algorithm;
+//!   with several, it is refused as ambiguous ([`Error::AmbiguousKey`]).
+//! - HS256/384/512 are keyed only by the client secret, never by a key of the JWKS.
+//! - PKCE S256 is sent unless the provider lists PKCE methods without S256.
+//!
+//! # Security
+//! `Debug` of every state redacts `state`, `nonce`, the PKCE verifier, the code, the
+//! client secret and tokens; [`Error`] messages hold none of them.
+
+#![warn(clippy::unwrap_used)]
+
+mod config;
+mod discovery;
+mod error;
+mod http_util;
+mod keys;
+mod login;
+mod logout;
+mod refresh;
+mod userinfo;
+mod verify;
+
+pub use config::{ClientConfig, DEFAULT_LEEWAY, TokenAuthMethod};
+pub use discovery::{ProviderMetadata, discovery_request, implied_issuer};
+pub use error::Error;
+pub use keys::{KEY_REFRESH_INTERVAL, KeySet, jwks_request};
+pub use login::{CodeExchange, LoginEntropy, PendingLogin, TokensReceived, Verification, begin};
+pub use logout::logout_url;
+pub use refresh::{refresh_request, refresh_response};
+pub use userinfo::userinfo_request;
+pub use verify::VerifiedLogin;

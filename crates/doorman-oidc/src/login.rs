@@ -1,0 +1,471 @@
+//! The login, as states consumed by value:
+//!
+//! ```text
+//! begin(config, metadata, entropy, now) ─► (authorization URL, PendingLogin)
+//! PendingLogin::callback(query)          ─► CodeExchange        (state, iss, error checks)
+//! CodeExchange::token_request()          ─► http::Request       (sent by the adapter)
+//! CodeExchange::token_response(response) ─► TokensReceived      (OAuth checks)
+//! TokensReceived::verify(keys, now)      ─► Verified(VerifiedLogin) | NeedFreshKeys(TokensReceived)
+//! ```
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::{Request, Response};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::config::{ClientConfig, TokenAuthMethod};
+use crate::discovery::ProviderMetadata;
+use crate::error::Error;
+use crate::http_util;
+use crate::keys::KeySet;
+use crate::verify::{self, VerifiedLogin};
+
+/// Authorization parameters doorman sets itself; `client_kwargs` cannot override them.
+pub(crate) const RESERVED_PARAMS: [&str; 11] = [
+    "response_type",
+    "client_id",
+    "client_secret",
+    "redirect_uri",
+    "scope",
+    "prompt",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "code_verifier",
+];
+
+/// The fresh randomness one login needs, drawn by the caller from a cryptographic generator.
+#[derive(Clone)]
+pub struct LoginEntropy {
+    /// Bytes of the `state` parameter.
+    pub state: [u8; 32],
+    /// Bytes of the `nonce`.
+    pub nonce: [u8; 32],
+    /// Bytes of the PKCE verifier.
+    pub pkce_verifier: [u8; 32],
+}
+
+/// A login in flight: what the callback is checked against. The adapter seals it into the
+/// short-lived login-transaction cookie.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingLogin {
+    #[serde(rename = "p")]
+    provider: String,
+    #[serde(rename = "i")]
+    issuer: String,
+    #[serde(rename = "s")]
+    state: String,
+    #[serde(rename = "n")]
+    nonce: String,
+    #[serde(rename = "v", default, skip_serializing_if = "Option::is_none")]
+    pkce_verifier: Option<String>,
+    #[serde(rename = "t")]
+    started_at: u64,
+}
+
+impl fmt::Debug for PendingLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingLogin")
+            .field("provider", &self.provider)
+            .field("issuer", &self.issuer)
+            .field("state", &"REDACTED")
+            .field("nonce", &"REDACTED")
+            .field(
+                "pkce_verifier",
+                &self.pkce_verifier.as_ref().map(|_| "REDACTED"),
+            )
+            .field("started_at", &self.started_at)
+            .finish()
+    }
+}
+
+fn seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// The authorization URL to send the browser to, and the pending login to keep.
+#[must_use = "the pending login must be kept to check the callback"]
+pub fn begin(
+    config: &ClientConfig,
+    metadata: &ProviderMetadata,
+    entropy: &LoginEntropy,
+    now: SystemTime,
+) -> (Url, PendingLogin) {
+    let state = URL_SAFE_NO_PAD.encode(entropy.state);
+    let nonce = URL_SAFE_NO_PAD.encode(entropy.nonce);
+    let pkce_verifier = metadata
+        .use_pkce
+        .then(|| URL_SAFE_NO_PAD.encode(entropy.pkce_verifier));
+    let challenge = pkce_verifier
+        .as_ref()
+        .map(|v| URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes())));
+    let mut params: Vec<(&str, &str)> = vec![
+        ("response_type", "code"),
+        ("client_id", &config.client_id),
+        ("redirect_uri", config.redirect_uri.as_str()),
+        ("scope", &config.scope),
+        ("state", &state),
+        ("nonce", &nonce),
+    ];
+    if let Some(challenge) = &challenge {
+        params.push(("code_challenge", challenge));
+        params.push(("code_challenge_method", "S256"));
+    }
+    if let Some(prompt) = &config.prompt {
+        params.push(("prompt", prompt));
+    }
+    params.extend(
+        config
+            .extra_params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let url = http_util::with_query(metadata.authorization_endpoint.clone(), &params);
+    let pending = PendingLogin {
+        provider: config.provider.clone(),
+        issuer: metadata.issuer.clone(),
+        state,
+        nonce,
+        pkce_verifier,
+        started_at: seconds(now),
+    };
+    (url, pending)
+}
+
+/// Compares two strings in time independent of where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
+}
+
+impl PendingLogin {
+    /// The provider this login is for.
+    #[must_use]
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    /// When the login began.
+    #[must_use]
+    pub fn started_at(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(self.started_at)
+    }
+
+    /// Whether `state` is this login's (for finding the transaction among several).
+    #[must_use]
+    pub fn has_state(&self, state: &str) -> bool {
+        same_secret(&self.state, state)
+    }
+
+    /// Checks the callback's query string (without `?`): RFC 9207 `iss`, `state`, `error`,
+    /// then `code`.
+    ///
+    /// # Errors
+    /// [`Error::MalformedCallback`], [`Error::CallbackIssuerMismatch`],
+    /// [`Error::CallbackIssuerMissing`], [`Error::MissingState`], [`Error::StateMismatch`],
+    /// [`Error::AuthorizationDenied`], [`Error::MissingCode`].
+    pub fn callback(self, metadata: &ProviderMetadata, query: &str) -> Result<CodeExchange, Error> {
+        let params = CallbackParams::parse(query)?;
+        match &params.iss {
+            Some(iss) if *iss != self.issuer => {
+                return Err(Error::CallbackIssuerMismatch {
+                    expected: self.issuer,
+                    found: iss.clone(),
+                });
+            }
+            None if metadata.iss_parameter_supported => return Err(Error::CallbackIssuerMissing),
+            _ => {}
+        }
+        let state = params.state.ok_or(Error::MissingState)?;
+        if !self.has_state(&state) {
+            return Err(Error::StateMismatch);
+        }
+        if let Some(error) = params.error {
+            return Err(Error::AuthorizationDenied {
+                error,
+                description: params.error_description,
+            });
+        }
+        let code = params.code.ok_or(Error::MissingCode)?;
+        Ok(CodeExchange {
+            pending: self,
+            code,
+        })
+    }
+}
+
+/// The parameters of an authorization response.
+#[derive(Default)]
+struct CallbackParams {
+    code: Option<String>,
+    state: Option<String>,
+    iss: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+impl CallbackParams {
+    /// Parses the query; a parameter given twice is refused (RFC 6749 §3.1).
+    fn parse(query: &str) -> Result<Self, Error> {
+        let mut params = Self::default();
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match key.as_ref() {
+                "code" => &mut params.code,
+                "state" => &mut params.state,
+                "iss" => &mut params.iss,
+                "error" => &mut params.error,
+                "error_description" => &mut params.error_description,
+                _ => continue,
+            };
+            if slot.replace(value.into_owned()).is_some() {
+                return Err(Error::MalformedCallback);
+            }
+        }
+        Ok(params)
+    }
+}
+
+/// A checked callback: the code to redeem at the token endpoint.
+pub struct CodeExchange {
+    pending: PendingLogin,
+    code: String,
+}
+
+impl fmt::Debug for CodeExchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CodeExchange")
+            .field("pending", &self.pending)
+            .field("code", &"REDACTED")
+            .finish()
+    }
+}
+
+/// Adds client authentication to a token-endpoint form.
+pub(crate) fn authenticated_post<'a>(
+    config: &'a ClientConfig,
+    endpoint: &Url,
+    mut form: Vec<(&'a str, &'a str)>,
+) -> Request<Vec<u8>> {
+    if config.auth_method == TokenAuthMethod::ClientSecretPost {
+        form.push(("client_id", &config.client_id));
+        form.push(("client_secret", &config.client_secret));
+    }
+    let mut request = http_util::post_form(endpoint, &form);
+    if config.auth_method == TokenAuthMethod::ClientSecretBasic {
+        // RFC 6749 §2.3.1: form-encode id and secret, then base64 "id:secret".
+        let encode =
+            |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let credentials = format!(
+            "{}:{}",
+            encode(&config.client_id),
+            encode(&config.client_secret)
+        );
+        let value = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(credentials)
+        );
+        if let Ok(mut value) = http::HeaderValue::from_str(&value) {
+            value.set_sensitive(true);
+            request
+                .headers_mut()
+                .insert(http::header::AUTHORIZATION, value);
+        }
+    }
+    request
+}
+
+impl CodeExchange {
+    /// The login this code belongs to.
+    #[must_use]
+    pub fn pending(&self) -> &PendingLogin {
+        &self.pending
+    }
+
+    /// The token request: the code, the same `redirect_uri`, the PKCE verifier, and the
+    /// client's authentication.
+    #[must_use]
+    pub fn token_request(
+        &self,
+        config: &ClientConfig,
+        metadata: &ProviderMetadata,
+    ) -> Request<Vec<u8>> {
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", self.code.as_str()),
+            ("redirect_uri", config.redirect_uri.as_str()),
+        ];
+        if let Some(verifier) = &self.pending.pkce_verifier {
+            form.push(("code_verifier", verifier));
+        }
+        authenticated_post(config, &metadata.token_endpoint, form)
+    }
+
+    /// Reads the token endpoint's response.
+    ///
+    /// # Errors
+    /// [`Error::TokenEndpoint`], [`Error::HttpStatus`], [`Error::InvalidJson`],
+    /// [`Error::UnsupportedTokenType`], [`Error::MissingTokenField`].
+    pub fn token_response(self, response: &Response<Vec<u8>>) -> Result<TokensReceived, Error> {
+        let tokens = TokenResponse::read("token", response)?;
+        let id_token = tokens
+            .id_token
+            .ok_or(Error::MissingTokenField { field: "id_token" })?;
+        Ok(TokensReceived {
+            pending: self.pending,
+            id_token,
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+            expires_in: tokens.expires_in,
+        })
+    }
+}
+
+/// `expires_in` as a number, or as a string as some providers send it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Seconds {
+    Number(u64),
+    Text(String),
+}
+
+#[derive(Deserialize)]
+struct RawTokenResponse {
+    access_token: Option<String>,
+    token_type: Option<String>,
+    expires_in: Option<Seconds>,
+    refresh_token: Option<String>,
+    id_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct OAuthError {
+    error: String,
+    error_description: Option<String>,
+}
+
+/// A token endpoint's successful answer, checked.
+pub(crate) struct TokenResponse {
+    pub(crate) access_token: String,
+    pub(crate) refresh_token: Option<String>,
+    pub(crate) id_token: Option<String>,
+    pub(crate) expires_in: Option<Duration>,
+}
+
+impl TokenResponse {
+    pub(crate) fn read(
+        endpoint: &'static str,
+        response: &Response<Vec<u8>>,
+    ) -> Result<Self, Error> {
+        if !response.status().is_success() {
+            return Err(
+                match serde_json::from_slice::<OAuthError>(response.body()) {
+                    Ok(e) => Error::TokenEndpoint {
+                        error: e.error,
+                        description: e.error_description,
+                    },
+                    Err(_) => Error::HttpStatus {
+                        endpoint,
+                        status: response.status().as_u16(),
+                    },
+                },
+            );
+        }
+        let raw: RawTokenResponse = http_util::json_body(endpoint, response)?;
+        let token_type = raw.token_type.ok_or(Error::MissingTokenField {
+            field: "token_type",
+        })?;
+        if !token_type.eq_ignore_ascii_case("bearer") {
+            return Err(Error::UnsupportedTokenType { found: token_type });
+        }
+        let access_token = raw.access_token.ok_or(Error::MissingTokenField {
+            field: "access_token",
+        })?;
+        let expires_in = match raw.expires_in {
+            Some(Seconds::Number(n)) => Some(Duration::from_secs(n)),
+            Some(Seconds::Text(text)) => text.trim().parse().ok().map(Duration::from_secs),
+            None => None,
+        };
+        Ok(Self {
+            access_token,
+            refresh_token: raw.refresh_token,
+            id_token: raw.id_token,
+            expires_in,
+        })
+    }
+}
+
+/// Tokens received and not yet verified.
+pub struct TokensReceived {
+    pending: PendingLogin,
+    id_token: String,
+    access_token: String,
+    refresh_token: Option<String>,
+    expires_in: Option<Duration>,
+}
+
+impl fmt::Debug for TokensReceived {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokensReceived")
+            .field("pending", &self.pending)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outcome of verifying the ID token.
+#[derive(Debug)]
+pub enum Verification {
+    /// The identity is verified.
+    Verified(VerifiedLogin),
+    /// The ID token names a key the set does not hold, and the set may be refreshed: fetch
+    /// the JWKS again and call [`TokensReceived::verify`] once more.
+    NeedFreshKeys(TokensReceived),
+}
+
+impl TokensReceived {
+    /// The login these tokens belong to.
+    #[must_use]
+    pub fn pending(&self) -> &PendingLogin {
+        &self.pending
+    }
+
+    /// Verifies the ID token (signature under the allowed algorithms, `iss`, `aud`, `azp`,
+    /// `exp`, `iat`, `nonce`, `sub`) against the provider's keys at `now`.
+    ///
+    /// # Errors
+    /// Any ID-token rule of [`Error`].
+    pub fn verify(
+        self,
+        config: &ClientConfig,
+        metadata: &ProviderMetadata,
+        keys: &KeySet,
+        now: SystemTime,
+    ) -> Result<Verification, Error> {
+        let claims = match verify::id_token(
+            config,
+            metadata,
+            keys,
+            &self.id_token,
+            verify::NonceRule::Equals(&self.pending.nonce),
+            now,
+        ) {
+            Ok(claims) => claims,
+            Err(Error::NoMatchingKey) if keys.may_refresh(self.pending.started_at(), now) => {
+                return Ok(Verification::NeedFreshKeys(self));
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Verification::Verified(VerifiedLogin::new(
+            self.pending.provider,
+            claims,
+            self.id_token,
+            self.access_token,
+            self.refresh_token,
+            self.expires_in.map(|d| now + d),
+        )))
+    }
+}

@@ -1,0 +1,38 @@
+//! A fixed provider for the OIDC fuzz targets: metadata, an empty key set, a client.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use doorman_oidc::{ClientConfig, KeySet, LoginEntropy, PendingLogin, ProviderMetadata};
+
+pub fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_795_305_600)
+}
+
+pub fn metadata_url() -> url::Url {
+    url::Url::parse("http://idp.test/.well-known/openid-configuration").expect("url")
+}
+
+pub fn metadata() -> ProviderMetadata {
+    let doc = r#"{"issuer":"http://idp.test","authorization_endpoint":"http://idp.test/authorize",
+        "token_endpoint":"http://idp.test/token","userinfo_endpoint":"http://idp.test/userinfo",
+        "jwks_uri":"http://idp.test/jwks","id_token_signing_alg_values_supported":["RS256","ES256","HS256"],
+        "authorization_response_iss_parameter_supported":true}"#;
+    ProviderMetadata::from_response(&metadata_url(), &http::Response::new(doc.as_bytes().to_vec())).expect("metadata")
+}
+
+pub fn keys() -> KeySet {
+    let jwks = r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k","x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4","y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM","use":"sig"}]}"#;
+    KeySet::from_response(&http::Response::new(jwks.as_bytes().to_vec()), now()).expect("jwks")
+}
+
+pub fn config() -> ClientConfig {
+    ClientConfig::new("fuzz", "client", "secret", url::Url::parse("http://app.test/cb").expect("url"))
+}
+
+/// A pending login and its state parameter.
+pub fn pending() -> (PendingLogin, String) {
+    let entropy = LoginEntropy { state: [1; 32], nonce: [2; 32], pkce_verifier: [3; 32] };
+    let (url, pending) = doorman_oidc::begin(&config(), &metadata(), &entropy, now());
+    let state = url.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()).expect("state");
+    (pending, state)
+}
