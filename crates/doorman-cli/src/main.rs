@@ -1,11 +1,14 @@
 //! The `doorman` command.
 //!
+//! - `doorman demo [--secrets FILE] [--addr ADDR]`: the demo app, with the built-in
+//!   development provider when no secrets file is given.
 //! - `doorman check [FILE...]`: load the secrets as the library does and print what it found.
 //! - `doorman secret`: print a fresh random `cookie_secret`.
 
 #![warn(clippy::unwrap_used)]
 
 mod check;
+mod demo;
 mod secret;
 
 use std::process::ExitCode;
@@ -13,6 +16,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: doorman <command>
 
 commands:
+  demo [--secrets FILE] [--addr 127.0.0.1:8501]
+                    the demo app; without --secrets, against the built-in development provider
   check [FILE...]   load and validate secrets (default: Streamlit's lookup, or $DOORMAN_SECRETS_FILES)
   secret            print a fresh random cookie_secret";
 
@@ -47,6 +52,28 @@ fn run() -> Result<ExitCode, String> {
                 }
             }
             Ok(check::run(&files))
+        }
+        "demo" => {
+            let mut args = demo::DemoArgs {
+                secrets: None,
+                addr: std::net::SocketAddr::from(([127, 0, 0, 1], 8501)),
+            };
+            while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+                match arg {
+                    Long("secrets") => {
+                        args.secrets = Some(parser.value().map_err(|e| e.to_string())?.into());
+                    }
+                    Long("addr") => {
+                        let value = parser.value().map_err(|e| e.to_string())?;
+                        let text = value.string().map_err(|e| e.to_string())?;
+                        args.addr = text.parse().map_err(|_| {
+                            format!("--addr `{text}` is not an address such as 127.0.0.1:8501")
+                        })?;
+                    }
+                    other => return Err(other.unexpected().to_string()),
+                }
+            }
+            Ok(demo::run(&args))
         }
         "secret" => {
             if let Some(arg) = parser.next().map_err(|e| e.to_string())? {

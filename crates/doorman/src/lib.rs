@@ -1,42 +1,50 @@
-//! doorman: Streamlit-style OpenID Connect login for Rust web apps.
+//! doorman: Streamlit-style OpenID Connect login for axum apps.
 //!
 //! A Streamlit app adds login with an `[auth]` section in `.streamlit/secrets.toml` and
-//! `st.login()`, `st.user`, `st.logout()`. doorman reads the same file, unchanged.
+//! `st.login()`, `st.user`, `st.logout()`. doorman reads the same file, unchanged, and gives
+//! an axum app the same three things: [`login`], the [`User`] extractor, and [`logout`].
 //!
-//! This facade re-exports the crates that exist so far:
+//! ```no_run
+//! use axum::{Router, response::{Html, IntoResponse, Response}, routing::get};
+//!
+//! async fn home(user: doorman::User) -> Response {
+//!     if !user.is_logged_in() {
+//!         return doorman::login(None).into_response(); // st.login()
+//!     }
+//!     Html(format!("Hello, {}!", user.name().unwrap_or("there"))).into_response()
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let auth = doorman::Auth::from_default_secrets().await?; // validates now
+//! let app = Router::new()
+//!     .route("/", get(home))
+//!     .merge(auth.routes())
+//!     .layer(auth.layer());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8501").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! | module | crate | what it does |
 //! |---|---|---|
+//! | (root) | `doorman-axum` | [`Auth`], its routes and layer, [`User`], [`login`], [`logout`] |
 //! | [`secrets`] | `doorman-secrets` | parse and validate the `[auth]` section, Streamlit's file lookup |
+//! | [`oidc`] | `doorman-oidc` | the OpenID Connect relying party as a sans-IO state machine |
 //! | [`seal`] | `doorman-seal` | seal cookie values: AEAD, keys per purpose, rotation, expiry inside, chunking |
 //! | [`user`] | `doorman-user` | the session payload and the read-only `User` / `Tokens` views |
 //!
-//! ```
-//! use doorman::secrets::{AuthConfig, Origin};
-//!
-//! let config = AuthConfig::parse(
-//!     r#"
-//!     [auth]
-//!     redirect_uri = "http://localhost:8501/oauth2callback"
-//!     cookie_secret = "a-long-random-string-of-at-least-32-bytes"
-//!     [auth.google]
-//!     client_id = "xxx"
-//!     client_secret = "xxx"
-//!     server_metadata_url = "https://accounts.google.com/.well-known/openid-configuration"
-//!     "#,
-//!     Origin::Text("example".into()),
-//! )?;
-//! assert_eq!(config.provider(Some("google"))?.client_id(), "xxx");
-//! # Ok::<(), doorman::secrets::Error>(())
-//! ```
-//!
 //! # Security
 //! Secret values are held in [`secrets::Secret`], which never prints and is wiped on drop;
-//! cookies are encrypted and authenticated, not merely signed.
+//! cookies are encrypted and authenticated, not merely signed; see `docs/` for the model.
 
 #![warn(clippy::unwrap_used)]
 
+pub use doorman_axum::{
+    Auth, AuthError, AuthLayer, AuthOptions, Login, LoginFailure, Logout, User, login, logout,
+};
+pub use doorman_oidc as oidc;
 pub use doorman_seal as seal;
 pub use doorman_secrets as secrets;
 pub use doorman_user as user;
-pub use doorman_user::{Tokens, User};
+pub use doorman_user::Tokens;

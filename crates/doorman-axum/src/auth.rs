@@ -1,0 +1,267 @@
+//! [`Auth`]: the one value built from the secrets; it owns the keys, the providers and the
+//! HTTP client, and hands out the routes and the layer.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use doorman_oidc::{ClientConfig, TokenAuthMethod};
+use doorman_seal::{Purpose, Sealer};
+use doorman_secrets::{AuthConfig, ExposeTokens};
+use doorman_user::{Session, User};
+use http::HeaderMap;
+
+use crate::cookies::{self, Scope};
+use crate::error::{AuthError, LoginFailure};
+use crate::http_client::HttpClient;
+use crate::options::AuthOptions;
+use crate::provider::ProviderRuntime;
+
+/// Login, the current user and logout for an axum app, from Streamlit's `[auth]` section.
+///
+/// Cheap to clone: it is a handle to shared state.
+#[derive(Clone)]
+pub struct Auth {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) providers: Vec<Arc<ProviderRuntime>>,
+    pub(crate) identity: Sealer,
+    pub(crate) transactions: Sealer,
+    pub(crate) expose: ExposeTokens,
+    pub(crate) http: HttpClient,
+    pub(crate) scope: Scope,
+    pub(crate) transaction_scope: Scope,
+    pub(crate) base_path: String,
+    pub(crate) callback_path: String,
+    pub(crate) origin: String,
+    pub(crate) options: AuthOptions,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field(
+                "providers",
+                &self
+                    .inner
+                    .providers
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .field("origin", &self.inner.origin)
+            .field("base_path", &self.inner.base_path)
+            .field("callback_path", &self.inner.callback_path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The longest common `/`-separated prefix of two paths, for cookies both routes must see.
+fn common_path(a: &str, b: &str) -> String {
+    let common: Vec<&str> = a
+        .split('/')
+        .zip(b.split('/'))
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x)
+        .collect();
+    let joined = common.join("/");
+    if joined.is_empty() {
+        "/".to_owned()
+    } else {
+        joined
+    }
+}
+
+impl Auth {
+    /// Loads the secrets as Streamlit does (`~/.streamlit/secrets.toml`, then
+    /// `./.streamlit/secrets.toml`, or `DOORMAN_SECRETS_FILES`), validates them, and starts
+    /// fetching every provider's metadata in the background.
+    ///
+    /// # Errors
+    /// [`AuthError::Secrets`] with Streamlit's messages, or another [`AuthError`].
+    pub async fn from_default_secrets() -> Result<Self, AuthError> {
+        let config = AuthConfig::load_default()?;
+        let auth = Self::new(&config, AuthOptions::default())?;
+        auth.warm_up();
+        Ok(auth)
+    }
+
+    /// Builds from a loaded configuration and options. Nothing is fetched yet: call
+    /// [`Auth::warm_up`], or let the first login fetch.
+    ///
+    /// # Errors
+    /// [`AuthError`] when `redirect_uri`, the base path or the HTTP client cannot be used.
+    pub fn new(config: &AuthConfig, options: AuthOptions) -> Result<Self, AuthError> {
+        for warning in config.warnings() {
+            tracing::warn!(%warning, "secrets");
+        }
+        let redirect_uri = config
+            .redirect_uri()
+            .resolve(options.port)
+            .map_err(|e| AuthError::RedirectUri(e.to_string()))?;
+        let base_path = options.base_path.clone();
+        if !(base_path.is_empty() || base_path.starts_with('/'))
+            || base_path.contains(|c: char| c == ';' || c.is_control() || c.is_whitespace())
+        {
+            return Err(AuthError::BasePath(format!(
+                "`{base_path}` must start with `/`"
+            )));
+        }
+        let previous: Vec<&[u8]> = options
+            .previous_cookie_secrets
+            .iter()
+            .map(String::as_bytes)
+            .collect();
+        let secret = config.cookie_secret().expose().as_bytes();
+        let identity = Sealer::new(Purpose::Identity, secret, &previous)
+            .map_err(|_| AuthError::CookieSecret)?;
+        let transactions = Sealer::new(Purpose::LoginTransaction, secret, &previous)
+            .map_err(|_| AuthError::CookieSecret)?;
+        let providers = config
+            .providers()
+            .iter()
+            .map(|p| {
+                let kwargs = p.client_kwargs();
+                let client = ClientConfig::new(
+                    p.name(),
+                    p.client_id(),
+                    p.client_secret().expose(),
+                    redirect_uri.clone(),
+                )
+                .with_scope(kwargs.scope())
+                .with_prompt(kwargs.prompt().map(str::to_owned))
+                .with_extra_params(kwargs.extra_params().to_vec())
+                .with_auth_method(match kwargs.token_endpoint_auth_method() {
+                    doorman_secrets::TokenEndpointAuthMethod::ClientSecretPost => {
+                        TokenAuthMethod::ClientSecretPost
+                    }
+                    _ => TokenAuthMethod::ClientSecretBasic,
+                });
+                Arc::new(ProviderRuntime::new(
+                    p.name().to_owned(),
+                    client,
+                    p.server_metadata_url().clone(),
+                ))
+            })
+            .collect();
+        let secure = redirect_uri.scheme() == "https";
+        let cookie_path = if base_path.is_empty() {
+            "/".to_owned()
+        } else {
+            base_path.clone()
+        };
+        let callback_path = redirect_uri.path().to_owned();
+        let scope = Scope {
+            path: cookie_path.clone(),
+            secure,
+        };
+        let transaction_scope = Scope {
+            path: common_path(&cookie_path, &callback_path),
+            secure,
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                providers,
+                identity,
+                transactions,
+                expose: config.expose_tokens(),
+                http: HttpClient::new()?,
+                scope,
+                transaction_scope,
+                origin: redirect_uri.origin().ascii_serialization(),
+                base_path,
+                callback_path,
+                options,
+            }),
+        })
+    }
+
+    /// Starts fetching every provider's metadata and keys in the background. A provider that
+    /// is down is logged and retried at its first login; the others are unaffected.
+    pub fn warm_up(&self) {
+        for provider in &self.inner.providers {
+            let provider = Arc::clone(provider);
+            let http = self.inner.http.clone();
+            tokio::spawn(async move {
+                let _ = provider.ready(&http).await;
+            });
+        }
+    }
+
+    /// The configured providers' names, default first.
+    #[must_use]
+    pub fn provider_names(&self) -> Vec<&str> {
+        self.inner
+            .providers
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+
+    pub(crate) fn provider(&self, name: &str) -> Option<&Arc<ProviderRuntime>> {
+        self.inner.providers.iter().find(|p| p.name == name)
+    }
+
+    /// The app's base path, `/` when none.
+    #[must_use]
+    pub fn home(&self) -> String {
+        format!("{}/", self.inner.base_path)
+    }
+
+    /// The path of a route of ours, under the base path.
+    #[must_use]
+    pub fn path(&self, route: &str) -> String {
+        format!("{}{route}", self.inner.base_path)
+    }
+
+    /// The URL the provider returns to after logout; register it at the provider.
+    #[must_use]
+    pub fn post_logout_redirect_uri(&self) -> String {
+        format!("{}{}", self.inner.origin, self.path("/auth/logged-out"))
+    }
+
+    /// The user of a request: the identity cookie opened, or anonymous.
+    #[must_use]
+    pub fn user(&self, headers: &HeaderMap) -> User {
+        self.session(headers)
+            .map_or_else(User::anonymous, User::logged_in)
+    }
+
+    pub(crate) fn session(&self, headers: &HeaderMap) -> Option<Session> {
+        let cookies = cookies::request_cookies(headers);
+        let sealed = doorman_seal::join(cookies::IDENTITY, cookies.iter().copied()).ok()??;
+        let payload = self
+            .inner
+            .identity
+            .open(cookies::IDENTITY, &sealed, SystemTime::now())
+            .ok()?;
+        Session::from_bytes(&payload).ok()
+    }
+
+    /// The login failure waiting to be shown, if any.
+    #[must_use]
+    pub fn login_failure(&self, headers: &HeaderMap) -> Option<LoginFailure> {
+        let cookies = cookies::request_cookies(headers);
+        let (_, value) = cookies
+            .iter()
+            .find(|(name, _)| *name == cookies::LOGIN_ERROR)?;
+        let payload = self
+            .inner
+            .transactions
+            .open(cookies::LOGIN_ERROR, value, SystemTime::now())
+            .ok()?;
+        serde_json::from_slice(&payload).ok()
+    }
+
+    pub(crate) fn cookie_lifetime(&self) -> Duration {
+        self.inner.options.cookie_lifetime
+    }
+}
+
+/// Fresh random bytes from the operating system.
+pub(crate) fn random<const N: usize>() -> Option<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).ok()?;
+    Some(bytes)
+}

@@ -1,0 +1,116 @@
+//! The [`User`] extractor: the current user, anonymous when not logged in, and what a page
+//! needs to offer login or logout.
+
+use std::ops::Deref;
+
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+
+use crate::auth::Auth;
+use crate::error::LoginFailure;
+use crate::handlers::html_escape;
+
+/// The current user (Streamlit's `st.user`): read-only, anonymous when not logged in.
+///
+/// It dereferences to [`doorman_user::User`] (`is_logged_in()`, `email()`, `claim::<T>()`,
+/// `to_dict()`, ...), and also knows the login failure waiting to be shown and the URLs of
+/// login and logout.
+#[derive(Clone, Debug)]
+pub struct User {
+    user: doorman_user::User,
+    failure: Option<LoginFailure>,
+    auth: Auth,
+}
+
+impl Deref for User {
+    type Target = doorman_user::User;
+
+    fn deref(&self) -> &doorman_user::User {
+        &self.user
+    }
+}
+
+impl User {
+    /// The view, without the login helpers.
+    #[must_use]
+    pub fn into_inner(self) -> doorman_user::User {
+        self.user
+    }
+
+    /// Why the last login failed, once, on the page the user came back to.
+    #[must_use]
+    pub fn login_failure(&self) -> Option<&LoginFailure> {
+        self.failure.as_ref()
+    }
+
+    /// The URL that starts a login with `provider` (`None`: the default provider) and comes
+    /// back to `return_to`.
+    #[must_use]
+    pub fn login_url(&self, provider: Option<&str>, return_to: Option<&str>) -> String {
+        self.auth.login_url(provider, return_to)
+    }
+
+    /// The configured providers' names, default first.
+    #[must_use]
+    pub fn providers(&self) -> Vec<&str> {
+        self.auth.provider_names()
+    }
+
+    /// An HTML link that starts a login with `provider`.
+    #[must_use]
+    pub fn login_button(&self, label: &str, provider: Option<&str>) -> String {
+        format!(
+            r#"<a class="doorman-login" href="{}">{}</a>"#,
+            html_escape(&self.login_url(provider, None)),
+            html_escape(label)
+        )
+    }
+
+    /// An HTML form that logs out (a same-origin `POST`).
+    #[must_use]
+    pub fn logout_button(&self, label: &str) -> String {
+        format!(
+            r#"<form class="doorman-logout" method="post" action="{}"><button type="submit">{}</button></form>"#,
+            html_escape(&self.auth.path("/auth/logout")),
+            html_escape(label)
+        )
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for User {
+    type Rejection = (StatusCode, &'static str);
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let auth = parts.extensions.get::<Auth>().cloned().ok_or((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "doorman: add `.layer(auth.layer())` to the router to use the User extractor",
+        ))?;
+        Ok(Self {
+            user: auth.user(&parts.headers),
+            failure: auth.login_failure(&parts.headers),
+            auth,
+        })
+    }
+}
+
+impl Auth {
+    /// The URL that starts a login with `provider` and comes back to `return_to`.
+    #[must_use]
+    pub fn login_url(&self, provider: Option<&str>, return_to: Option<&str>) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(provider) = provider {
+            query.append_pair("provider", provider);
+        }
+        if let Some(return_to) = return_to {
+            query.append_pair("return_to", return_to);
+        }
+        let query = query.finish();
+        let path = self.path("/auth/login");
+        if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! [`AuthLayer`]: makes the [`crate::Auth`] reachable from extractors, turns [`crate::login`]
+//! and [`crate::logout`] into redirects, and clears a login failure once it was shown.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tower::{Layer, Service};
+
+use crate::auth::Auth;
+use crate::cookies;
+use crate::handlers::logout_form;
+
+/// What a handler asked for by returning [`Login`] or [`Logout`].
+#[derive(Clone, Debug)]
+enum Intent {
+    Login { provider: Option<String> },
+    Logout,
+}
+
+/// `st.login()`: a response that starts a login with the provider (`None`: the default
+/// one), coming back to the page that returned it.
+#[derive(Clone, Debug)]
+pub struct Login(Intent);
+
+/// `st.logout()`: a response that logs the user out.
+#[derive(Clone, Debug)]
+pub struct Logout(Intent);
+
+/// Starts a login, like `st.login(provider)`. Return it from a handler.
+#[must_use]
+pub fn login(provider: Option<&str>) -> Login {
+    Login(Intent::Login {
+        provider: provider.map(str::to_owned),
+    })
+}
+
+/// Logs out, like `st.logout()`. Return it from a handler.
+#[must_use]
+pub fn logout() -> Logout {
+    Logout(Intent::Logout)
+}
+
+fn intent_response(intent: Intent) -> Response {
+    let mut response = (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "doorman: add `.layer(auth.layer())` to the router to use login() and logout()",
+    )
+        .into_response();
+    response.extensions_mut().insert(intent);
+    response
+}
+
+impl IntoResponse for Login {
+    fn into_response(self) -> Response {
+        intent_response(self.0)
+    }
+}
+
+impl IntoResponse for Logout {
+    fn into_response(self) -> Response {
+        intent_response(self.0)
+    }
+}
+
+/// The layer that serves [`crate::Auth`] to the app's handlers.
+#[derive(Clone, Debug)]
+pub struct AuthLayer {
+    pub(crate) auth: Auth,
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> AuthService<S> {
+        AuthService {
+            inner,
+            auth: self.auth.clone(),
+        }
+    }
+}
+
+/// The service [`AuthLayer`] wraps around the app.
+#[derive(Clone, Debug)]
+pub struct AuthService<S> {
+    inner: S,
+    auth: Auth,
+}
+
+impl<S, B> Service<Request<B>> for AuthService<S>
+where
+    S: Service<Request<B>, Response = Response>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        let had_failure = request.headers().get_all(header::COOKIE).iter().any(|v| {
+            v.as_bytes()
+                .windows(cookies::LOGIN_ERROR.len() + 1)
+                .any(|w| w.ends_with(b"=") && w.starts_with(cookies::LOGIN_ERROR.as_bytes()))
+        });
+        let here = request
+            .uri()
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+        request.extensions_mut().insert(self.auth.clone());
+        ResponseFuture {
+            inner: self.inner.call(request),
+            auth: self.auth.clone(),
+            had_failure,
+            here,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response of [`AuthService`].
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        auth: Auth,
+        had_failure: bool,
+        here: String,
+    }
+}
+
+impl<F, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = match this.inner.poll(cx) {
+            Poll::Ready(Ok(response)) => response,
+            other => return other,
+        };
+        if let Some(intent) = response.extensions_mut().remove::<Intent>() {
+            response = match intent {
+                Intent::Login { provider } => {
+                    let url = this.auth.login_url(provider.as_deref(), Some(this.here));
+                    let mut redirect = StatusCode::SEE_OTHER.into_response();
+                    if let Ok(value) = HeaderValue::from_str(&url) {
+                        redirect.headers_mut().insert(header::LOCATION, value);
+                    }
+                    redirect
+                }
+                Intent::Logout => logout_form(&this.auth.path("/auth/logout")).into_response(),
+            };
+        }
+        let sets_failure = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.as_bytes().starts_with(cookies::LOGIN_ERROR.as_bytes()));
+        if *this.had_failure && !sets_failure {
+            this.auth
+                .inner
+                .scope
+                .delete(response.headers_mut(), cookies::LOGIN_ERROR);
+        }
+        Poll::Ready(Ok(response))
+    }
+}

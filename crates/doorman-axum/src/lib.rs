@@ -1,0 +1,65 @@
+//! `doorman-axum` is the axum adapter of doorman, and the only crate of the relying party
+//! that does IO: the routes, the layer, the [`User`] extractor, the HTTP client, and the
+//! per-provider cache of metadata and keys.
+//!
+//! ```text
+//!   secrets ─► Auth::new / Auth::from_default_secrets
+//!   auth.routes()  ─► GET {base}/auth/login?provider=&return_to=   GET <redirect_uri path>
+//!                     POST {base}/auth/logout (same-origin)        GET {base}/auth/logged-out
+//!   auth.layer()   ─► User extractor, login() / logout() responses, login failures shown once
+//!   per request    ─► open one cookie, build the view: no network, no signature check
+//! ```
+//!
+//! # Security
+//! - Cookies are sealed (AES-256-GCM-SIV), `HttpOnly`, `SameSite=Lax`, scoped to the base
+//!   path, `Secure` when `redirect_uri` is https; the expiry is inside the seal.
+//! - The origin and the redirect URI come from the configuration, never from `Host` or
+//!   `X-Forwarded-*`; `return_to` must be a same-origin path; logout must be a same-origin
+//!   `POST`.
+//! - Login failures reach the app as a [`LoginFailure`] without details; details go to the
+//!   log, and no client secret, cookie secret, token, code or PKCE verifier is ever logged.
+//! - Provider calls: rustls, timeouts, redirects not followed, responses capped at 1 MiB.
+
+#![warn(clippy::unwrap_used)]
+
+mod auth;
+mod cookies;
+mod error;
+mod extract;
+mod handlers;
+mod http_client;
+mod layer;
+mod options;
+mod provider;
+mod return_to;
+
+use axum::Router;
+use axum::routing::get;
+
+pub use auth::Auth;
+pub use error::{AuthError, LoginFailure};
+pub use extract::User;
+pub use layer::{AuthLayer, AuthService, Login, Logout, ResponseFuture, login, logout};
+pub use options::{AuthOptions, DEFAULT_COOKIE_LIFETIME};
+
+impl Auth {
+    /// The routes to merge into the app: login, the callback at `redirect_uri`'s path,
+    /// logout, and the return from the provider's logout.
+    pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        Router::new()
+            .route(&self.path("/auth/login"), get(handlers::login))
+            .route(&self.inner.callback_path, get(handlers::callback))
+            .route(
+                &self.path("/auth/logout"),
+                get(handlers::logout_page).post(handlers::logout),
+            )
+            .route(&self.path("/auth/logged-out"), get(handlers::logged_out))
+            .with_state(self.clone())
+    }
+
+    /// The layer that lets handlers use [`User`], [`login`] and [`logout`].
+    #[must_use]
+    pub fn layer(&self) -> AuthLayer {
+        AuthLayer { auth: self.clone() }
+    }
+}

@@ -1,0 +1,76 @@
+//! [`AuthOptions`]: what the secrets file does not say.
+
+use std::time::Duration;
+
+/// Streamlit's identity cookie lifetime: 30 days.
+pub const DEFAULT_COOKIE_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Settings beyond the secrets file, with Streamlit's defaults.
+#[derive(Clone, Debug)]
+pub struct AuthOptions {
+    pub(crate) base_path: String,
+    pub(crate) port: u16,
+    pub(crate) cookie_lifetime: Duration,
+    pub(crate) bound_by_id_token: bool,
+    pub(crate) previous_cookie_secrets: Vec<String>,
+    pub(crate) call_userinfo: bool,
+}
+
+impl Default for AuthOptions {
+    fn default() -> Self {
+        Self {
+            base_path: String::new(),
+            port: doorman_secrets::RedirectUri::DEFAULT_PORT,
+            cookie_lifetime: DEFAULT_COOKIE_LIFETIME,
+            bound_by_id_token: false,
+            previous_cookie_secrets: Vec::new(),
+            call_userinfo: true,
+        }
+    }
+}
+
+impl AuthOptions {
+    /// The app's base path, such as `/dashboard` (Streamlit's `server.baseUrlPath`): routes
+    /// are mounted under it and cookies are scoped to it.
+    #[must_use]
+    pub fn base_path(mut self, base_path: &str) -> Self {
+        self.base_path = base_path.trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// The port that replaces `{port}` in `redirect_uri` (default 8501, Streamlit's).
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// How long a login lasts (default 30 days, Streamlit's).
+    #[must_use]
+    pub fn cookie_lifetime(mut self, lifetime: Duration) -> Self {
+        self.cookie_lifetime = lifetime;
+        self
+    }
+
+    /// Ends a login when the provider's ID token expires, if that is sooner.
+    #[must_use]
+    pub fn bounded_by_id_token(mut self, bounded: bool) -> Self {
+        self.bound_by_id_token = bounded;
+        self
+    }
+
+    /// Previous cookie secrets, newest first: cookies sealed with them still open, so
+    /// rotating `cookie_secret` keeps users logged in.
+    #[must_use]
+    pub fn previous_cookie_secrets(mut self, secrets: Vec<String>) -> Self {
+        self.previous_cookie_secrets = secrets;
+        self
+    }
+
+    /// Whether a login calls the provider's userinfo endpoint (default: yes, when it has one).
+    #[must_use]
+    pub fn call_userinfo(mut self, call: bool) -> Self {
+        self.call_userinfo = call;
+        self
+    }
+}
