@@ -86,9 +86,15 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
             StatusCode::INTERNAL_SERVER_ERROR,
             "doorman: add `.layer(auth.layer())` to the router to use the User extractor",
         ))?;
+        let failure = auth.login_failure(&parts.headers);
+        if failure.is_some()
+            && let Some(shown) = parts.extensions.get::<crate::layer::FailureShown>()
+        {
+            shown.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         Ok(Self {
             user: auth.user(&parts.headers),
-            failure: auth.login_failure(&parts.headers),
+            failure,
             auth,
         })
     }

@@ -355,7 +355,13 @@ impl Auth {
         session: &Session,
         now: SystemTime,
     ) {
-        let lifetime = session.expires_at().duration_since(now).unwrap_or_default();
+        // Whole seconds, as the seal stores the expiry: the browser's Max-Age ends with it.
+        let unix = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        };
+        let lifetime =
+            std::time::Duration::from_secs(unix(session.expires_at()).saturating_sub(unix(now)));
         let Some(nonce) = random() else {
             return;
         };

@@ -3,6 +3,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use axum::http::{HeaderValue, Request, StatusCode, header};
@@ -65,6 +67,11 @@ impl IntoResponse for Logout {
     }
 }
 
+/// Set by the [`crate::User`] extractor when it handed out a login failure, so the layer
+/// clears the failure cookie on that response: a failure is shown once.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FailureShown(pub(crate) Arc<AtomicBool>);
+
 /// The layer that serves [`crate::Auth`] to the app's handlers.
 #[derive(Clone, Debug)]
 pub struct AuthLayer {
@@ -113,10 +120,14 @@ where
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
         request.extensions_mut().insert(self.auth.clone());
+        let shown = had_failure.then(FailureShown::default);
+        if let Some(shown) = &shown {
+            request.extensions_mut().insert(shown.clone());
+        }
         ResponseFuture {
             inner: self.inner.call(request),
             auth: self.auth.clone(),
-            had_failure,
+            shown,
             here,
         }
     }
@@ -128,7 +139,7 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         auth: Auth,
-        had_failure: bool,
+        shown: Option<FailureShown>,
         here: String,
     }
 }
@@ -163,7 +174,11 @@ where
             .get_all(header::SET_COOKIE)
             .iter()
             .any(|v| v.as_bytes().starts_with(cookies::LOGIN_ERROR.as_bytes()));
-        if *this.had_failure && !sets_failure {
+        let was_shown = this
+            .shown
+            .as_ref()
+            .is_some_and(|s| s.0.load(Ordering::Relaxed));
+        if was_shown && !sets_failure {
             this.auth
                 .inner
                 .scope

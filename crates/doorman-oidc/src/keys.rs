@@ -1,7 +1,7 @@
 //! The provider's signing keys: the JWKS request and [`KeySet`], which remembers when it was
 //! fetched so an unknown `kid` triggers at most one refresh per login.
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{Request, Response};
 use openidconnect::core::CoreJsonWebKeySet;
@@ -60,10 +60,14 @@ impl KeySet {
     }
 
     /// Whether an unknown `kid` in a login begun at `login_started` justifies a refresh:
-    /// the set predates the login, or is older than [`KEY_REFRESH_INTERVAL`].
+    /// the set was fetched no later than the second the login began, or is older than
+    /// [`KEY_REFRESH_INTERVAL`].
     #[must_use]
     pub fn may_refresh(&self, login_started: SystemTime, now: SystemTime) -> bool {
-        self.fetched_at < login_started
+        // A login's start is kept in whole seconds: keys fetched within that second may
+        // predate it too.
+        let seconds = |t: SystemTime| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        seconds(self.fetched_at) <= seconds(login_started)
             || now
                 .duration_since(self.fetched_at)
                 .is_ok_and(|age| age >= KEY_REFRESH_INTERVAL)

@@ -1,0 +1,76 @@
+//! A captured log of a whole run (login, a rejected login, logout), at every level and
+//! from every crate, holds no client secret, cookie secret, token, code or PKCE verifier.
+
+mod app;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use app::{CLIENT_SECRET, COOKIE_SECRET, TestApp};
+use doorman_devidp::Misbehavior;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_run_logs_no_secret() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .init();
+
+    let app = TestApp::start().await;
+    app.login("provider=dev").await;
+    let user = app.user_json().await;
+    app.logout().await;
+    app.idp().misbehave(Misbehavior::WrongNonce);
+    app.login("provider=dev").await;
+
+    let token_request = &app.idp().requests_to("/token")[0];
+    let secrets = [
+        ("client secret", CLIENT_SECRET.to_owned()),
+        ("cookie secret", COOKIE_SECRET.to_owned()),
+        (
+            "code",
+            token_request.param("code").expect("code").to_owned(),
+        ),
+        (
+            "PKCE verifier",
+            token_request
+                .param("code_verifier")
+                .expect("verifier")
+                .to_owned(),
+        ),
+        (
+            "ID token",
+            user["tokens"]["id"].as_str().expect("id token").to_owned(),
+        ),
+        (
+            "access token",
+            user["tokens"]["access"]
+                .as_str()
+                .expect("access token")
+                .to_owned(),
+        ),
+    ];
+    let log = String::from_utf8(captured.0.lock().expect("log buffer").clone()).expect("utf-8");
+    assert!(log.contains("doorman.callback"), "the run was captured");
+    assert!(log.contains("logged in"));
+    for (what, value) in secrets {
+        assert!(!log.contains(&value), "the log holds the {what}");
+    }
+}
