@@ -48,3 +48,8 @@ pub use doorman_seal as seal;
 pub use doorman_secrets as secrets;
 pub use doorman_user as user;
 pub use doorman_user::Tokens;
+
+/// The README's examples, compiled as doctests so the README stays true.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
