@@ -367,3 +367,61 @@ async fn a_provider_down_at_login_is_reported_not_hung() {
     );
     assert_eq!(app.user_json().await["is_logged_in"], false);
 }
+
+#[tokio::test]
+async fn logins_in_flight_are_bounded_oldest_first() {
+    let app = TestApp::start().await;
+    let mut first_name = String::new();
+    for i in 0..5 {
+        let response = app.get("/auth/login?provider=dev").await;
+        let cookies = set_cookies(&response);
+        assert!(
+            cookies.iter().all(|c| !c.contains("Max-Age=0")),
+            "login {i} deletes nothing"
+        );
+        if i == 0 {
+            first_name = cookies[0].split('=').next().expect("name").to_owned();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    }
+    let sixth = app.get("/auth/login?provider=dev").await;
+    let cookies = set_cookies(&sixth);
+    let deleted: Vec<&String> = cookies.iter().filter(|c| c.contains("Max-Age=0")).collect();
+    assert_eq!(deleted.len(), 1, "{cookies:?}");
+    assert!(
+        deleted[0].starts_with(&format!("{first_name}=;")),
+        "the oldest goes: {deleted:?}"
+    );
+}
+
+#[tokio::test]
+async fn host_and_forwarded_headers_never_change_the_redirect_uri_or_origin() {
+    let app = TestApp::start().await;
+    let response = app
+        .client
+        .get(app.url("/auth/login?provider=dev"))
+        .header("host", "evil.example")
+        .header("x-forwarded-host", "evil.example")
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .expect("login");
+    let authorize =
+        reqwest::Url::parse(response.headers()["location"].to_str().expect("ascii")).expect("url");
+    let redirect_uri = authorize
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .expect("redirect_uri")
+        .1
+        .into_owned();
+    assert_eq!(redirect_uri, format!("http://{}/oauth2callback", app.addr));
+    let logout = app
+        .client
+        .post(app.url("/auth/logout"))
+        .header("origin", "https://evil.example")
+        .header("x-forwarded-host", "evil.example")
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(logout.status(), 403);
+}
