@@ -7,6 +7,7 @@
 #![warn(clippy::unwrap_used)]
 
 mod bench;
+mod e2e;
 mod layers;
 mod steps;
 mod tidy;
@@ -22,7 +23,7 @@ fn main() -> ExitCode {
         "bench" => return bench::run(&steps::workspace_root()),
         _ => {
             steps::say(
-                "usage: cargo xtask <command>\n\n  test   fmt, clippy, tests, docs, tidy (what CI runs)\n  tidy   the tidy check alone\n  bench  the benchmarks, as ratios to their floor; writes docs/benchmarks.md",
+                "usage: cargo xtask <command>\n\n  test   fmt, clippy, tests, docs, tidy, layers, end-to-end (what CI runs)\n  tidy   the tidy check alone\n  bench  the benchmarks, as ratios to their floor; writes docs/benchmarks.md",
             );
             return if command == "help" {
                 ExitCode::SUCCESS

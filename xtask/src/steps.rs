@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use crate::{layers, tidy};
+use crate::{e2e, layers, tidy};
 
 /// What a step does.
 enum Action {
@@ -71,7 +71,16 @@ pub(crate) fn test_plan() -> Vec<Step> {
                 "warnings",
             ],
         ),
-        Step::cargo("test", &["test", "--workspace", "--locked"]),
+        Step::cargo(
+            "test",
+            &[
+                "test",
+                "--workspace",
+                "--locked",
+                "--exclude",
+                "doorman-e2e",
+            ],
+        ),
         Step::cargo(
             "doc",
             &["doc", "--workspace", "--no-deps", "--locked", "--quiet"],
@@ -81,6 +90,10 @@ pub(crate) fn test_plan() -> Vec<Step> {
         Step {
             name: "layers",
             action: Action::Check(layers::check),
+        },
+        Step {
+            name: "e2e",
+            action: Action::Check(e2e::check),
         },
     ]
 }

@@ -1,0 +1,111 @@
+// oidc-provider on loopback, configured for doorman's end-to-end tests.
+//
+//   node server.mjs --port 4000 --app http://127.0.0.1:8501 --variant basic|pkce
+//
+// Two static confidential clients (client_secret_basic and client_secret_post), doorman's
+// redirect and post-logout URIs, development login pages, email and profile claims in the
+// ID token, and Streamlit's `prompt=select_account` registered.
+// `basic`: consent is granted without a screen; `pkce`: PKCE is required and consent shown.
+// GET /__e2e/requests lists what the provider received (parameter names and values,
+// body parameter names, the Authorization scheme), for tests to assert on.
+
+import Provider, { interactionPolicy } from 'oidc-provider';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const port = Number(args.port);
+const app = args.app;
+const variant = args.variant ?? 'basic';
+if (!port || !app) {
+  console.error('usage: node server.mjs --port PORT --app APP_ORIGIN [--variant basic|pkce]');
+  process.exit(2);
+}
+
+// Streamlit sends `prompt=select_account`, which oidc-provider refuses unless registered.
+// Registered as requestable, without the check that would start an interaction for it: the
+// development pages have no account chooser, and the login page already lets one pick.
+const policy = interactionPolicy.base();
+const selectAccount = new interactionPolicy.Prompt({ name: 'select_account', requestable: true });
+selectAccount.checks.remove('select_account_prompt');
+policy.add(selectAccount, 0);
+
+const client = (id, method) => ({
+  client_id: id,
+  client_secret: `${id}-secret`,
+  redirect_uris: [`${app}/oauth2callback`],
+  post_logout_redirect_uris: [`${app}/auth/logged-out`],
+  token_endpoint_auth_method: method,
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+});
+
+const configuration = {
+  clients: [client('doorman-basic', 'client_secret_basic'), client('doorman-post', 'client_secret_post')],
+  claims: {
+    openid: ['sub'],
+    email: ['email', 'email_verified'],
+    profile: ['name', 'given_name', 'family_name'],
+  },
+  conformIdTokenClaims: false,
+  cookies: { keys: ['doorman-e2e-only-cookie-key'] },
+  features: {
+    devInteractions: { enabled: true },
+    rpInitiatedLogout: { enabled: true },
+  },
+  interactions: { policy },
+  pkce: { required: () => variant === 'pkce' },
+  async findAccount(ctx, id) {
+    return {
+      accountId: id,
+      async claims() {
+        return {
+          sub: id,
+          email: `${id}@example.com`,
+          email_verified: true,
+          name: `Test ${id}`,
+          given_name: 'Test',
+          family_name: id,
+        };
+      },
+    };
+  },
+};
+
+if (variant === 'basic') {
+  // Consent without a screen: a grant for what doorman asks.
+  configuration.loadExistingGrant = async (ctx) => {
+    const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+    if (grantId) {
+      return ctx.oidc.provider.Grant.find(grantId);
+    }
+    const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
+    grant.addOIDCScope('openid email profile');
+    await grant.save();
+    return grant;
+  };
+}
+
+const provider = new Provider(`http://127.0.0.1:${port}`, configuration);
+const received = [];
+
+provider.use(async (ctx, next) => {
+  if (ctx.path === '/__e2e/requests') {
+    ctx.body = received;
+    return;
+  }
+  await next();
+  const params = ctx.oidc?.params ? Object.fromEntries(Object.entries(ctx.oidc.params).filter(([, v]) => v !== undefined)) : {};
+  received.push({
+    method: ctx.method,
+    path: ctx.path,
+    params,
+    body_keys: ctx.oidc?.body ? Object.keys(ctx.oidc.body) : [],
+    auth_scheme: (ctx.get('authorization') || '').split(' ')[0] || null,
+    status: ctx.status,
+  });
+});
+
+provider.listen(port, '127.0.0.1', () => {
+  console.log(`oidc-provider (${variant}) listening on http://127.0.0.1:${port}`);
+});

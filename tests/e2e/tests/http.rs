@@ -1,0 +1,212 @@
+//! doorman against `oidc-provider` over plain HTTP with a cookie jar, for both client
+//! configurations (`client_secret_basic`, `client_secret_post`) and both provider
+//! configurations, asserting what the provider received.
+
+use doorman_e2e::{Demo, Provider, Variant, free_port, http_client, secrets};
+use serde_json::Value;
+
+/// The value of attribute `name` of the first tag in `html` that holds `marker`.
+fn attribute_near(html: &str, marker: &str, name: &str) -> Option<String> {
+    let at = html.find(marker)?;
+    let form_start = html[..at].rfind("<form")?;
+    let tag = &html[form_start..];
+    let key = format!("{name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let end = tag[start..].find('"')? + start;
+    Some(tag[start..end].replace("&amp;", "&"))
+}
+
+/// Browses from `start` as a user would: follows redirects, signs in as `login` on the
+/// provider's page, gives consent when asked. Returns the URLs visited and the last page.
+async fn browse(client: &reqwest::Client, start: &str, login: &str) -> (Vec<String>, String) {
+    let mut url = reqwest::Url::parse(start).expect("url");
+    let mut visited = vec![url.to_string()];
+    let mut form: Option<Vec<(String, String)>> = None;
+    for _ in 0..20 {
+        let response = match form.take() {
+            Some(fields) => client.post(url.clone()).form(&fields).send().await,
+            None => client.get(url.clone()).send().await,
+        }
+        .expect("request");
+        if response.status().is_redirection() {
+            let location = response.headers()["location"]
+                .to_str()
+                .expect("ascii")
+                .to_owned();
+            url = url.join(&location).expect("location");
+            visited.push(url.to_string());
+            continue;
+        }
+        let page = response.text().await.expect("text");
+        let prompt = if page.contains("name=\"prompt\" value=\"login\"") {
+            "login"
+        } else if page.contains("name=\"prompt\" value=\"consent\"") {
+            "consent"
+        } else {
+            return (visited, page);
+        };
+        let marker = format!("name=\"prompt\" value=\"{prompt}\"");
+        let action = attribute_near(&page, &marker, "action").expect("form action");
+        url = url.join(&action).expect("action");
+        visited.push(format!("POST {url} ({prompt})"));
+        let mut fields = vec![("prompt".to_owned(), prompt.to_owned())];
+        if prompt == "login" {
+            fields.push(("login".to_owned(), login.to_owned()));
+            fields.push(("password".to_owned(), "any-password".to_owned()));
+        }
+        form = Some(fields);
+    }
+    panic!("too many steps: {visited:?}");
+}
+
+async fn login_and_check(variant: Variant, client_id: &str, post: bool) {
+    let app_port = free_port();
+    let origin = format!("http://127.0.0.1:{app_port}");
+    let provider = Provider::start(&origin, variant).await;
+    let demo = Demo::start(app_port, &secrets(app_port, provider.port, client_id, post)).await;
+    let client = http_client();
+    let (visited, page) = browse(
+        &client,
+        &format!(
+            "{}/auth/login?provider=op&return_to=/user.json",
+            demo.origin
+        ),
+        "alice",
+    )
+    .await;
+    let user: Value =
+        serde_json::from_str(&page).unwrap_or_else(|_| panic!("{visited:#?}\n{page}"));
+    assert_eq!(user["is_logged_in"], true, "{visited:#?}");
+    assert_eq!(user["email"], "alice@example.com");
+    assert_eq!(user["name"], "Test alice");
+    assert_eq!(user["provider"], "op");
+    assert!(
+        visited.last().expect("visited").ends_with("/user.json"),
+        "back where the login started"
+    );
+    if variant == Variant::Pkce {
+        assert!(
+            visited.iter().any(|v| v.contains("(consent)")),
+            "the consent screen was shown"
+        );
+    }
+
+    let authorize = &provider.requests_to("/auth").await[0]["params"];
+    assert_eq!(authorize["response_type"], "code");
+    assert_eq!(authorize["client_id"], client_id);
+    assert_eq!(
+        authorize["redirect_uri"],
+        format!("{origin}/oauth2callback")
+    );
+    assert_eq!(authorize["scope"], "openid profile email");
+    assert_eq!(authorize["prompt"], "select_account");
+    assert_eq!(authorize["code_challenge_method"], "S256");
+    for name in ["state", "nonce", "code_challenge"] {
+        assert!(
+            authorize[name].as_str().is_some_and(|v| v.len() == 43),
+            "{name}: {authorize}"
+        );
+    }
+    let token = &provider.requests_to("/token").await[0];
+    assert_eq!(token["status"], 200, "{token}");
+    assert_eq!(token["params"]["grant_type"], "authorization_code");
+    assert_eq!(
+        token["params"]["redirect_uri"],
+        format!("{origin}/oauth2callback")
+    );
+    assert!(token["params"]["code_verifier"].is_string());
+    let body_keys: Vec<&str> = token["body_keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    if post {
+        assert!(body_keys.contains(&"client_secret"), "{token}");
+        assert!(token["auth_scheme"].is_null(), "{token}");
+    } else {
+        assert_eq!(token["auth_scheme"], "Basic", "{token}");
+        assert!(!body_keys.contains(&"client_secret"), "{token}");
+    }
+    let userinfo = provider.requests_to("/me").await;
+    assert_eq!(userinfo.len(), 1);
+    assert_eq!(userinfo[0]["auth_scheme"], "Bearer");
+
+    // Logout: at the app, then at the provider, and back.
+    let logout = client
+        .post(format!("{}/auth/logout", demo.origin))
+        .header("origin", &demo.origin)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(logout.status(), 303);
+    let end_session =
+        reqwest::Url::parse(logout.headers()["location"].to_str().expect("ascii")).expect("url");
+    let params: std::collections::HashMap<String, String> =
+        end_session.query_pairs().into_owned().collect();
+    assert_eq!(params["client_id"], client_id);
+    assert_eq!(
+        params["post_logout_redirect_uri"],
+        format!("{origin}/auth/logged-out")
+    );
+    assert!(params["id_token_hint"].starts_with("ey"));
+    let page = client
+        .get(end_session)
+        .send()
+        .await
+        .expect("end session")
+        .text()
+        .await
+        .expect("text");
+    let action = attribute_near(&page, "name=\"xsrf\"", "action").expect("logout form");
+    let xsrf = attribute_near(&page, "name=\"xsrf\"", "value").unwrap_or_default();
+    let xsrf = page
+        .split("name=\"xsrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map_or(xsrf, str::to_owned);
+    let confirm_url = reqwest::Url::parse(&format!("http://127.0.0.1:{}/", provider.port))
+        .expect("url")
+        .join(&action)
+        .expect("action");
+    let confirmed = client
+        .post(confirm_url)
+        .form(&[("xsrf", xsrf.as_str()), ("logout", "yes")])
+        .send()
+        .await
+        .expect("confirm");
+    let back = confirmed.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        back.starts_with(&format!("{origin}/auth/logged-out")),
+        "{back}"
+    );
+    let (_, home) = browse(&client, &back, "alice").await;
+    assert!(home.contains("You are not logged in."), "{home}");
+    let user: Value = client
+        .get(format!("{}/user.json", demo.origin))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(user["is_logged_in"], false);
+}
+
+#[tokio::test]
+async fn client_secret_basic_against_oidc_provider() {
+    login_and_check(Variant::Basic, "doorman-basic", false).await;
+}
+
+#[tokio::test]
+async fn client_secret_post_against_oidc_provider() {
+    login_and_check(Variant::Basic, "doorman-post", true).await;
+}
+
+#[tokio::test]
+async fn pkce_required_and_consent_shown() {
+    login_and_check(Variant::Pkce, "doorman-basic", false).await;
+}
