@@ -84,7 +84,9 @@ impl ProviderMetadata {
     ) -> Result<Self, Error> {
         let raw: RawMetadata = http_util::json_body("discovery", response)?;
         match implied_issuer(server_metadata_url) {
-            Some(expected) if expected != raw.issuer => {
+            // Discovery §4: a terminating `/` of the issuer is dropped before
+            // `/.well-known/openid-configuration` is appended (Auth0's issuers end with one).
+            Some(expected) if expected != raw.issuer && format!("{expected}/") != raw.issuer => {
                 return Err(Error::IssuerMismatch {
                     expected,
                     found: raw.issuer,

@@ -265,3 +265,46 @@ fn debug_output_holds_no_secret() {
         }
     }
 }
+
+fn metadata_response(issuer: &str) -> http::Response<Vec<u8>> {
+    let doc = serde_json::json!({
+        "issuer": issuer,
+        "authorization_endpoint": "https://tenant.example/authorize",
+        "token_endpoint": "https://tenant.example/oauth/token",
+        "jwks_uri": "https://tenant.example/.well-known/jwks.json",
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    });
+    http::Response::new(doc.to_string().into_bytes())
+}
+
+#[test]
+fn discovery_issuer_must_match_the_metadata_url_exactly_but_for_one_trailing_slash() {
+    let url = Url::parse("https://tenant.example/.well-known/openid-configuration").expect("url");
+    for issuer in ["https://tenant.example", "https://tenant.example/"] {
+        let metadata =
+            doorman_oidc::ProviderMetadata::from_response(&url, &metadata_response(issuer));
+        assert_eq!(metadata.expect(issuer).issuer(), issuer);
+    }
+    for issuer in [
+        "https://tenant.example//",
+        "https://tenant.example/other",
+        "https://TENANT.example",
+        "http://tenant.example",
+    ] {
+        let metadata =
+            doorman_oidc::ProviderMetadata::from_response(&url, &metadata_response(issuer));
+        assert!(
+            matches!(metadata, Err(Error::IssuerMismatch { .. })),
+            "{issuer}"
+        );
+    }
+    let with_path = Url::parse("https://idp.example/realms/demo/.well-known/openid-configuration")
+        .expect("url");
+    let metadata = doorman_oidc::ProviderMetadata::from_response(
+        &with_path,
+        &metadata_response("https://idp.example/realms/demo"),
+    );
+    assert!(metadata.is_ok());
+}

@@ -53,3 +53,18 @@ pub use doorman_user::Tokens;
 #[doc = include_str!("../../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The getting-started guide's examples, compiled as doctests.
+#[doc = include_str!("../../../docs/getting-started.md")]
+#[cfg(doctest)]
+pub struct GettingStartedDoctests;
+
+/// The migration guide's examples, compiled as doctests.
+#[doc = include_str!("../../../docs/migrating-from-streamlit.md")]
+#[cfg(doctest)]
+pub struct MigrationDoctests;
+
+/// The deployment guide's examples, compiled as doctests.
+#[doc = include_str!("../../../docs/deployment.md")]
+#[cfg(doctest)]
+pub struct DeploymentDoctests;
