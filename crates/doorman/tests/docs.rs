@@ -20,14 +20,14 @@ fn documents() -> Vec<PathBuf> {
     files
 }
 
-/// The ```toml blocks of a Markdown text, with the line each starts on.
+/// The fenced `toml` blocks of a Markdown text, with the line each starts on.
 fn toml_blocks(text: &str) -> Vec<(usize, String)> {
     let mut blocks = Vec::new();
     let mut current: Option<(usize, String)> = None;
     for (number, line) in text.lines().enumerate() {
         match &mut current {
             None if line.trim_start().starts_with("```toml") => {
-                current = Some((number + 1, String::new()))
+                current = Some((number + 1, String::new()));
             }
             Some(_) if line.trim_start().starts_with("```") => blocks.extend(current.take()),
             Some((_, block)) => {
