@@ -3,7 +3,7 @@
 
 mod app;
 
-use app::{Setup, TestApp, follow, set_cookies};
+use app::{Setup, TestApp, follow, set_cookies, through_provider};
 use doorman_devidp::{Endpoint, Misbehavior};
 use serde_json::json;
 
@@ -83,16 +83,7 @@ async fn the_callback_sets_the_identity_cookie_deletes_the_transaction_and_forbi
     assert_eq!(tx.len(), 1);
     assert!(tx[0].starts_with("doorman_tx_"), "{tx:?}");
     assert_eq!(login.headers()["cache-control"], "no-store");
-    let authorize = login.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let at_idp = app.client.get(&authorize).send().await.expect("idp");
-    let callback = at_idp.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let response = app.client.get(&callback).send().await.expect("callback");
+    let response = through_provider(&app.client, &login).await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["cache-control"], "no-store");
     assert_eq!(response.headers()["referrer-policy"], "no-referrer");
@@ -196,24 +187,9 @@ async fn two_parallel_logins_in_one_browser_both_complete() {
     let app = TestApp::start().await;
     let first = app.get("/auth/login?provider=dev&return_to=/reports").await;
     let second = app.get("/auth/login?provider=dev").await;
-    let finish = |response: reqwest::Response| {
-        let location = response.headers()["location"]
-            .to_str()
-            .expect("ascii")
-            .to_owned();
-        let client = app.client.clone();
-        async move {
-            let at_idp = client.get(&location).send().await.expect("idp");
-            let callback = at_idp.headers()["location"]
-                .to_str()
-                .expect("ascii")
-                .to_owned();
-            client.get(&callback).send().await.expect("callback")
-        }
-    };
-    let second_done = finish(second).await;
+    let second_done = through_provider(&app.client, &second).await;
     assert_eq!(second_done.headers()["location"], "/");
-    let first_done = finish(first).await;
+    let first_done = through_provider(&app.client, &first).await;
     assert_eq!(first_done.headers()["location"], "/reports");
     assert_eq!(app.failure().await, "none");
     assert_eq!(app.user_json().await["is_logged_in"], true);

@@ -4,7 +4,7 @@
 
 mod app;
 
-use app::{Setup, TestApp, set_cookies};
+use app::{Setup, TestApp, seen_with_cookie, set_cookies, through_provider};
 use doorman_axum::AuthOptions;
 use doorman_devidp::{Endpoint, Misbehavior};
 
@@ -221,15 +221,7 @@ async fn rotating_the_cookie_secret_keeps_users_logged_in() {
         ..Setup::default()
     })
     .await;
-    let seen = reqwest::Client::new()
-        .get(rotated.url("/user.json"))
-        .header("cookie", &jar_header)
-        .send()
-        .await
-        .expect("get")
-        .json::<serde_json::Value>()
-        .await
-        .expect("json");
+    let seen = seen_with_cookie(&rotated.url("/user.json"), &jar_header).await;
     assert_eq!(
         seen["is_logged_in"], true,
         "the previous secret still opens it"
@@ -239,15 +231,7 @@ async fn rotating_the_cookie_secret_keeps_users_logged_in() {
         ..Setup::default()
     })
     .await;
-    let seen = reqwest::Client::new()
-        .get(removed.url("/user.json"))
-        .header("cookie", &jar_header)
-        .send()
-        .await
-        .expect("get")
-        .json::<serde_json::Value>()
-        .await
-        .expect("json");
+    let seen = seen_with_cookie(&removed.url("/user.json"), &jar_header).await;
     assert_eq!(
         seen["is_logged_in"], false,
         "a removed secret no longer opens it"
@@ -262,16 +246,7 @@ async fn identity_cookie_header(app: &TestApp) -> String {
         .send()
         .await
         .expect("login");
-    let authorize = login.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let at_idp = fresh.get(&authorize).send().await.expect("idp");
-    let callback = at_idp.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let response = fresh.get(&callback).send().await.expect("callback");
+    let response = through_provider(&fresh, &login).await;
     set_cookies(&response)
         .iter()
         .filter(|c| c.starts_with("doorman_user"))
@@ -291,15 +266,7 @@ async fn tampered_and_foreign_identity_cookies_read_as_logged_out() {
     let tampered = format!("doorman_user={}", String::from_utf8(bytes).expect("ascii"));
     let renamed = format!("doorman_error={value}");
     for cookie in [tampered, renamed, "doorman_user=garbage".to_owned()] {
-        let seen: serde_json::Value = reqwest::Client::new()
-            .get(app.url("/user.json"))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
+        let seen = seen_with_cookie(&app.url("/user.json"), &cookie).await;
         assert_eq!(seen["is_logged_in"], false, "{cookie:.40}");
     }
 }
@@ -313,15 +280,7 @@ async fn an_expired_identity_cookie_reads_as_logged_out() {
     .await;
     let header = identity_cookie_header(&app).await;
     tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
-    let seen: serde_json::Value = reqwest::Client::new()
-        .get(app.url("/user.json"))
-        .header("cookie", &header)
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let seen = seen_with_cookie(&app.url("/user.json"), &header).await;
     assert_eq!(seen["is_logged_in"], false);
 }
 
@@ -339,16 +298,7 @@ async fn a_large_claim_set_is_chunked_under_4096_bytes_per_cookie_and_read_back(
         .send()
         .await
         .expect("login");
-    let authorize = login.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let at_idp = fresh.get(&authorize).send().await.expect("idp");
-    let callback = at_idp.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let response = fresh.get(&callback).send().await.expect("callback");
+    let response = through_provider(&fresh, &login).await;
     let identity: Vec<String> = set_cookies(&response)
         .into_iter()
         .filter(|c| c.starts_with("doorman_user"))

@@ -381,6 +381,26 @@ impl DevIdp {
             .find(|c| c.client_id == client_id)
     }
 
+    /// The page refusing a request whose client is unknown or whose redirect URI is not
+    /// registered for it (never a redirect to an unregistered URI); `None` when both are fine.
+    fn refusal(&self, client_id: &str, redirect_uri: &str) -> Option<Reply> {
+        let (title, text) = match self.client(client_id) {
+            None => (
+                "Unknown client",
+                "This client is not registered at the development provider.",
+            ),
+            Some(client) if !client.redirect_uris.iter().any(|r| r == redirect_uri) => (
+                "Unregistered redirect URI",
+                "The redirect_uri is not registered for this client.",
+            ),
+            Some(_) => return None,
+        };
+        Some(html_reply(
+            StatusCode::BAD_REQUEST,
+            page::message(title, text),
+        ))
+    }
+
     fn authorize(&self, params: &[(String, String)], now: SystemTime) -> Reply {
         let get = |name: &str| {
             params
@@ -389,24 +409,9 @@ impl DevIdp {
                 .map(|(_, v)| v.as_str())
         };
         let client_id = get("client_id").unwrap_or_default();
-        let Some(client) = self.client(client_id) else {
-            return html_reply(
-                StatusCode::BAD_REQUEST,
-                page::message(
-                    "Unknown client",
-                    "This client is not registered at the development provider.",
-                ),
-            );
-        };
         let redirect_uri = get("redirect_uri").unwrap_or_default();
-        if !client.redirect_uris.iter().any(|r| r == redirect_uri) {
-            return html_reply(
-                StatusCode::BAD_REQUEST,
-                page::message(
-                    "Unregistered redirect URI",
-                    "The redirect_uri is not registered for this client.",
-                ),
-            );
+        if let Some(refusal) = self.refusal(client_id, redirect_uri) {
+            return refusal;
         }
         if get("response_type") != Some("code")
             || !get("scope")
@@ -497,23 +502,8 @@ impl DevIdp {
         };
         let client_id = get("client_id").unwrap_or_default();
         let redirect_uri = get("redirect_uri").unwrap_or_default();
-        let Some(client) = self.client(client_id) else {
-            return html_reply(
-                StatusCode::BAD_REQUEST,
-                page::message(
-                    "Unknown client",
-                    "This client is not registered at the development provider.",
-                ),
-            );
-        };
-        if !client.redirect_uris.iter().any(|r| r == redirect_uri) {
-            return html_reply(
-                StatusCode::BAD_REQUEST,
-                page::message(
-                    "Unregistered redirect URI",
-                    "The redirect_uri is not registered for this client.",
-                ),
-            );
+        if let Some(refusal) = self.refusal(client_id, redirect_uri) {
+            return refusal;
         }
         let Some(user) = self.config.users.iter().find(|u| u.sub == user) else {
             tracing::info!(client = client_id, "devidp: the user denied the login");

@@ -197,6 +197,37 @@ impl TestApp {
     }
 }
 
+/// Takes a login response (a redirect to the provider) through the provider and returns
+/// the callback's response, not followed.
+pub(crate) async fn through_provider(
+    client: &reqwest::Client,
+    login: &reqwest::Response,
+) -> reqwest::Response {
+    let authorize = login.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let at_idp = client.get(&authorize).send().await.expect("idp");
+    let callback = at_idp.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    client.get(&callback).send().await.expect("callback")
+}
+
+/// What the app at `url` sees with `cookie` as the whole `Cookie` header.
+pub(crate) async fn seen_with_cookie(url: &str, cookie: &str) -> Value {
+    reqwest::Client::new()
+        .get(url)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
+}
+
 /// Follows redirects one at a time with `client`.
 pub(crate) async fn follow(
     client: &reqwest::Client,
