@@ -58,7 +58,18 @@ const ROWS: [Row; 8] = [
     },
 ];
 
-const COMMAND: &str = "cargo bench -p doorman-seal -p doorman-user";
+/// Figures reported in absolute time: the relying party's work with no floor to divide by.
+const ABSOLUTE: [(&str, &str); 4] = [
+    ("building an authorization URL", "oidc/authorization_url"),
+    ("ID-token verification, RS256", "oidc/verify_id_token_rs256"),
+    ("ID-token verification, ES256", "oidc/verify_id_token_es256"),
+    (
+        "callback processing with warm caches (state, token response, ID token)",
+        "oidc/callback_warm_caches",
+    ),
+];
+
+const COMMAND: &str = "cargo bench -p doorman-seal -p doorman-user -p doorman-oidc";
 
 /// Runs the benchmarks and reports them.
 pub(crate) fn run(root: &Path) -> ExitCode {
@@ -99,7 +110,16 @@ pub(crate) fn run(root: &Path) -> ExitCode {
             time / floor
         );
     }
+    let mut core = String::from("| what | time (median) |\n|---|---|\n");
+    for (what, id) in ABSOLUTE {
+        let Some(time) = median_ns(root, id) else {
+            say(&format!("xtask: bench FAILED: no estimate for {what}"));
+            return ExitCode::FAILURE;
+        };
+        let _ = writeln!(core, "| {what} | {} |", human(time));
+    }
     say(&table);
+    say(&core);
     let report = format!(
         "# Benchmarks\n\n\
          Written by `cargo xtask bench` from one run; every figure is a ratio to its floor measured in the same run.\n\n\
@@ -107,6 +127,8 @@ pub(crate) fn run(root: &Path) -> ExitCode {
          - The floor of cookie → `User` is that bare open plus the bare `serde_json` parse of the same claims into a `Value`.\n\
          - What doorman adds on top: base64url decoding of the cookie value, the key-id lookup, the expiry check, and typed deserialization of the session.\n\n\
          ## Machine\n\n{}\n\n## Cookie sealing and the user view\n\n{table}\n\
+         ## The relying party's own work\n\n\
+         With the provider's round trips taken out (the development provider answers in-process beforehand).\n\n{core}\n\
          ## Reproduce\n\n```sh\ncargo xtask bench   # runs: {COMMAND}\n```\n",
         machine()
     );
