@@ -81,6 +81,8 @@ pub(crate) fn run(root: &Path) -> ExitCode {
             "doorman-seal",
             "-p",
             "doorman-user",
+            "-p",
+            "doorman-oidc",
             "--locked",
         ])
         .current_dir(root)
@@ -120,16 +122,25 @@ pub(crate) fn run(root: &Path) -> ExitCode {
     }
     say(&table);
     say(&core);
+    let load = match crate::load::run(root) {
+        Ok(section) => section,
+        Err(why) => {
+            say(&format!("xtask: bench FAILED: load run: {why}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    say(&load);
     let report = format!(
         "# Benchmarks\n\n\
-         Written by `cargo xtask bench` from one run; every figure is a ratio to its floor measured in the same run.\n\n\
+         Written by `cargo xtask bench` from one run. The micro-benchmarks are ratios to floors measured in the same run; the load run compares, in the same run and alternating, the app with doorman to the same app without it and to an `axum-oidc` peer.\n\n\
          - The floor of `open` and `seal` is the bare AES-256-GCM-SIV open of a ciphertext of the same size under an already expanded key.\n\
          - The floor of cookie → `User` is that bare open plus the bare `serde_json` parse of the same claims into a `Value`.\n\
          - What doorman adds on top: base64url decoding of the cookie value, the key-id lookup, the expiry check, and typed deserialization of the session.\n\n\
          ## Machine\n\n{}\n\n## Cookie sealing and the user view\n\n{table}\n\
          ## The relying party's own work\n\n\
          With the provider's round trips taken out (the development provider answers in-process beforehand).\n\n{core}\n\
-         ## Reproduce\n\n```sh\ncargo xtask bench   # runs: {COMMAND}\n```\n",
+         {load}\
+         ## Reproduce\n\n```sh\ncargo xtask bench   # runs: {COMMAND}, then the load run (installs Debian's wrk if missing)\n```\n",
         machine()
     );
     if let Err(e) = fs::write(root.join("docs/benchmarks.md"), report) {

@@ -9,6 +9,7 @@
 mod bench;
 mod e2e;
 mod layers;
+mod load;
 mod steps;
 mod tidy;
 

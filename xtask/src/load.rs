@@ -1,0 +1,351 @@
+//! The load run of `cargo xtask bench`: release builds of the demo app with and without
+//! doorman's layer, and of the `axum-oidc` peer, each loaded on loopback by `wrk` in turn.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use crate::steps::say;
+
+/// Seconds of each `wrk` round, and of the memory run.
+const ROUND_SECONDS: u32 = 5;
+const MEMORY_SECONDS: u32 = 60;
+const CONNECTIONS: u32 = 32;
+
+/// One measured round.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Round {
+    rps: f64,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+/// A server process, killed when dropped.
+struct Server {
+    child: Child,
+    cookie: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(program: &Path, args: &[String]) -> Result<Self, String> {
+        let mut child = Command::new(program)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut cookie = String::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| e.to_string())?;
+            if let Some(value) = line.strip_prefix("COOKIE ") {
+                cookie = value.to_owned();
+            } else if line == "READY" {
+                return Ok(Self { child, cookie });
+            } else if let Some(why) = line.strip_prefix("ERROR ") {
+                return Err(format!("{}: {why}", program.display()));
+            }
+        }
+        Err(format!("{} stopped before it was ready", program.display()))
+    }
+
+    fn rss_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|status| {
+                let line = status.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
+                line.split_whitespace().nth(1)?.parse().ok()
+            })
+            .unwrap_or(0)
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_or(0, |a| a.port())
+}
+
+/// `123.45us`, `1.20ms`, `2.00s` in microseconds.
+fn micros(text: &str) -> Option<f64> {
+    let (number, factor) = if let Some(n) = text.strip_suffix("us") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1000.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1_000_000.0)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|n| n * factor)
+}
+
+/// Reads `wrk --latency`'s output.
+fn parse_wrk(output: &str) -> Option<Round> {
+    let mut round = Round::default();
+    for line in output.lines().map(str::trim) {
+        let mut words = line.split_whitespace();
+        match (words.next(), words.next()) {
+            (Some("Requests/sec:"), Some(rps)) => round.rps = rps.parse().ok()?,
+            (Some("50%"), Some(value)) => round.p50_us = micros(value)?,
+            (Some("99%"), Some(value)) => round.p99_us = micros(value)?,
+            _ => {}
+        }
+    }
+    (round.rps > 0.0).then_some(round)
+}
+
+fn wrk(port: u16, cookie: &str, seconds: u32) -> Result<Round, String> {
+    let output = Command::new("wrk")
+        .args([
+            "-t1",
+            &format!("-c{CONNECTIONS}"),
+            &format!("-d{seconds}s"),
+            "--latency",
+        ])
+        .args(["-H", &format!("Cookie: {cookie}")])
+        .arg(format!("http://127.0.0.1:{port}/user.json"))
+        .output()
+        .map_err(|e| format!("cannot run wrk: {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if text.contains("Non-2xx") {
+        return Err(format!("wrk saw errors:\n{text}"));
+    }
+    parse_wrk(&text).ok_or_else(|| format!("cannot read wrk's output:\n{text}"))
+}
+
+fn ensure_wrk() -> Result<(), String> {
+    if Command::new("wrk").arg("--version").output().is_ok() {
+        return Ok(());
+    }
+    say("xtask: bench: installing Debian's wrk");
+    let status = Command::new("apt-get")
+        .args(["install", "-y", "-qq", "wrk"])
+        .status();
+    if status.is_ok_and(|s| s.success()) {
+        Ok(())
+    } else {
+        Err("the load run needs wrk: apt-get install wrk".to_owned())
+    }
+}
+
+fn build(root: &Path) -> Result<(), String> {
+    for args in [
+        vec![
+            "build",
+            "--release",
+            "--locked",
+            "--quiet",
+            "-p",
+            "doorman-load",
+        ],
+        vec![
+            "build",
+            "--release",
+            "--locked",
+            "--quiet",
+            "--manifest-path",
+            "tests/load/peer/Cargo.toml",
+        ],
+    ] {
+        let status = Command::new("cargo")
+            .args(&args)
+            .current_dir(root)
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!("`cargo {}` failed", args.join(" ")));
+        }
+    }
+    Ok(())
+}
+
+fn app(root: &Path, groups: usize, layer: bool) -> Result<(Server, u16), String> {
+    let port = free_port();
+    let args: Vec<String> = [
+        "app",
+        "--port",
+        &port.to_string(),
+        "--groups",
+        &groups.to_string(),
+        "--layer",
+        if layer { "on" } else { "off" },
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    Ok((
+        Server::start(&root.join("target/release/doorman-load"), &args)?,
+        port,
+    ))
+}
+
+fn peer(root: &Path) -> Result<(Server, Server, u16), String> {
+    let (idp_port, port) = (free_port(), free_port());
+    let idp_args: Vec<String> = [
+        "idp",
+        "--port",
+        &idp_port.to_string(),
+        "--client-id",
+        "peer",
+        "--client-secret",
+        "peer-secret",
+        "--redirect-uri",
+        &format!("http://127.0.0.1:{port}/user.json"),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let idp = Server::start(&root.join("target/release/doorman-load"), &idp_args)?;
+    let args: Vec<String> = [
+        "--port",
+        &port.to_string(),
+        "--issuer",
+        &format!("http://127.0.0.1:{idp_port}"),
+        "--client-id",
+        "peer",
+        "--client-secret",
+        "peer-secret",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let server = Server::start(
+        &root.join("tests/load/peer/target/release/doorman-load-peer"),
+        &args,
+    )?;
+    Ok((idp, server, port))
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn summary(rounds: &[Round]) -> Round {
+    Round {
+        rps: median(rounds.iter().map(|r| r.rps).collect()),
+        p50_us: median(rounds.iter().map(|r| r.p50_us).collect()),
+        p99_us: median(rounds.iter().map(|r| r.p99_us).collect()),
+    }
+}
+
+/// Alternates `a` and `b` for `pairs` rounds each; returns their summaries.
+fn alternate(a: &(Server, u16), b: &(Server, u16), pairs: usize) -> Result<(Round, Round), String> {
+    let (mut first, mut second) = (Vec::new(), Vec::new());
+    for _ in 0..pairs {
+        first.push(wrk(a.1, &a.0.cookie, ROUND_SECONDS)?);
+        second.push(wrk(b.1, &b.0.cookie, ROUND_SECONDS)?);
+    }
+    Ok((summary(&first), summary(&second)))
+}
+
+fn row(what: &str, r: Round) -> String {
+    format!(
+        "| {what} | {:.0} | {:.0} µs | {:.0} µs |\n",
+        r.rps, r.p50_us, r.p99_us
+    )
+}
+
+/// Runs the load run and returns its Markdown section.
+pub(crate) fn run(root: &Path) -> Result<String, String> {
+    ensure_wrk()?;
+    build(root)?;
+    let mut out = format!(
+        "## Load run\n\n`wrk -t1 -c{CONNECTIONS} -d{ROUND_SECONDS}s --latency` on loopback against release builds, `GET /user.json` with a valid session cookie; the runs alternate and each figure is the median of its rounds.\n\n"
+    );
+
+    say("xtask: bench: load, Google claims, with and without doorman's layer");
+    let with = app(root, 0, true)?;
+    let without = app(root, 0, false)?;
+    let (doorman, plain) = alternate(&with, &without, 3)?;
+    out.push_str("| app | requests/s | p50 | p99 |\n|---|---|---|---|\n");
+    out.push_str(&row(
+        "doorman (layer, User from the sealed cookie)",
+        doorman,
+    ));
+    out.push_str(&row("the same app without the layer", plain));
+    let _ = writeln!(
+        out,
+        "\nThroughput with doorman: **{:.1}%** of the app without it; p99 ratio {:.2}.\n",
+        100.0 * doorman.rps / plain.rps,
+        doorman.p99_us / plain.p99_us
+    );
+    drop(without);
+
+    say("xtask: bench: load, 100 groups");
+    let with_groups = app(root, 100, true)?;
+    let without_groups = app(root, 100, false)?;
+    let (doorman_groups, plain_groups) = alternate(&with_groups, &without_groups, 2)?;
+    out.push_str(
+        "| app, 100 groups in the session | requests/s | p50 | p99 |\n|---|---|---|---|\n",
+    );
+    out.push_str(&row("doorman", doorman_groups));
+    out.push_str(&row("without the layer", plain_groups));
+    let _ = writeln!(
+        out,
+        "\nThroughput with doorman: **{:.1}%** of the app without it.\n",
+        100.0 * doorman_groups.rps / plain_groups.rps
+    );
+    drop((with_groups, without_groups));
+
+    say("xtask: bench: load, doorman against the axum-oidc peer");
+    let (_idp, peer_server, peer_port) = peer(root)?;
+    let peer_app = (peer_server, peer_port);
+    let (doorman_vs, peer_round) = alternate(&with, &peer_app, 2)?;
+    out.push_str("| app | requests/s | p50 | p99 |\n|---|---|---|---|\n");
+    out.push_str(&row("doorman", doorman_vs));
+    out.push_str(&row(
+        "axum-oidc 0.6 (tower-sessions memory store; re-verifies the ID token per request)",
+        peer_round,
+    ));
+    let _ = writeln!(
+        out,
+        "\ndoorman's throughput is **{:.2}×** axum-oidc's; its p99 is **{:.2}×** axum-oidc's.\n",
+        doorman_vs.rps / peer_round.rps,
+        doorman_vs.p99_us / peer_round.p99_us
+    );
+    drop(peer_app);
+
+    say(&format!(
+        "xtask: bench: load, {MEMORY_SECONDS} s for memory"
+    ));
+    let before = with.0.rss_kib();
+    let long = wrk(with.1, &with.0.cookie, MEMORY_SECONDS)?;
+    let after = with.0.rss_kib();
+    let _ = writeln!(
+        out,
+        "Memory of the doorman app over a {MEMORY_SECONDS}-second run ({:.0} requests/s): resident set {:.1} MiB before, {:.1} MiB after.\n",
+        long.rps,
+        before as f64 / 1024.0,
+        after as f64 / 1024.0
+    );
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{micros, parse_wrk};
+
+    #[test]
+    fn wrk_output_is_read() {
+        let output = "Running 5s test @ http://127.0.0.1:1/user.json\n  Latency Distribution\n     50%  210.00us\n     75%  300.00us\n     90%    1.10ms\n     99%    2.50ms\n  100 requests in 5.00s, 1.00MB read\nRequests/sec:  20000.50\nTransfer/sec:      3.00MB\n";
+        let round = parse_wrk(output).expect("parsed");
+        assert!((round.rps - 20000.5).abs() < 1e-9);
+        assert!((round.p50_us - 210.0).abs() < 1e-9);
+        assert!((round.p99_us - 2500.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn units_are_converted_to_microseconds() {
+        assert_eq!(micros("5us"), Some(5.0));
+        assert_eq!(micros("1.5ms"), Some(1500.0));
+        assert_eq!(micros("2s"), Some(2_000_000.0));
+        assert_eq!(micros("5"), None);
+    }
+}
