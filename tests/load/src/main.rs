@@ -23,7 +23,7 @@ use doorman::seal::{Purpose, Sealer};
 use doorman::secrets::{AuthConfig, Origin};
 use doorman::user::{ExposedTokens, Session};
 use doorman::{Auth, AuthOptions, User};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 const COOKIE_SECRET: &str = "load-run-cookie-secret-0123456789abcdef";
 
@@ -37,47 +37,17 @@ fn args() -> (String, HashMap<String, String>) {
     (mode, map)
 }
 
+/// The claim sets of `doorman-user`'s tests and benchmarks: one definition for all figures.
+#[path = "../../../crates/doorman-user/tests/common/mod.rs"]
+mod claim_sets;
+
 /// Google's claims, plus `groups` GUIDs as Entra ID sends them.
 fn claims(groups: usize) -> Map<String, Value> {
-    let mut claims = json!({
-        "iss": "https://accounts.google.com",
-        "azp": "1234567890-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com",
-        "aud": "1234567890-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com",
-        "sub": "110169484474386276334",
-        "email": "ada.lovelace@example.com",
-        "email_verified": true,
-        "at_hash": "HK6E_P6Dh8Y93mRNtsDB1Q",
-        "nonce": "Qm9vdHN0cmFwcGVkTm9uY2U",
-        "name": "Ada Lovelace",
-        "picture": "https://lh3.googleusercontent.com/a/ACg8ocJ0ZQ2x6w2ejqT1H5nQbq1XjLJkq3s9s=s96-c",
-        "given_name": "Ada",
-        "family_name": "Lovelace",
-        "iat": 1_795_305_600,
-        "exp": 1_795_309_200
-    })
-    .as_object()
-    .cloned()
-    .unwrap_or_default();
-    if groups > 0 {
-        let mut bytes = vec![0u8; groups * 16];
-        let _ = getrandom::fill(&mut bytes);
-        let list: Vec<Value> = bytes
-            .chunks(16)
-            .map(|b| {
-                let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-                Value::String(format!(
-                    "{}-{}-{}-{}-{}",
-                    &hex[..8],
-                    &hex[8..12],
-                    &hex[12..16],
-                    &hex[16..20],
-                    &hex[20..]
-                ))
-            })
-            .collect();
-        claims.insert("groups".to_owned(), Value::Array(list));
+    if groups == 0 {
+        claim_sets::google_claims()
+    } else {
+        claim_sets::claims_with_groups(groups)
     }
-    claims
 }
 
 async fn app(options: &HashMap<String, String>) -> Result<(), String> {
