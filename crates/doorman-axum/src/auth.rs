@@ -229,7 +229,11 @@ impl Auth {
     }
 
     pub(crate) fn session(&self, headers: &HeaderMap) -> Option<Session> {
-        let cookies = cookies::request_cookies(headers);
+        self.session_in(&cookies::request_cookies(headers))
+    }
+
+    /// The session in a request's parsed cookies.
+    pub(crate) fn session_in(&self, cookies: &[(&str, &str)]) -> Option<Session> {
         let sealed = doorman_seal::join(cookies::IDENTITY, cookies.iter().copied()).ok()??;
         let payload = self
             .inner
@@ -242,7 +246,11 @@ impl Auth {
     /// The login failure waiting to be shown, if any.
     #[must_use]
     pub fn login_failure(&self, headers: &HeaderMap) -> Option<LoginFailure> {
-        let cookies = cookies::request_cookies(headers);
+        self.failure_in(&cookies::request_cookies(headers))
+    }
+
+    /// The login failure in a request's parsed cookies.
+    pub(crate) fn failure_in(&self, cookies: &[(&str, &str)]) -> Option<LoginFailure> {
         let (_, value) = cookies
             .iter()
             .find(|(name, _)| *name == cookies::LOGIN_ERROR)?;

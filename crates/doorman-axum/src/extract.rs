@@ -86,14 +86,18 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
             StatusCode::INTERNAL_SERVER_ERROR,
             "doorman: add `.layer(auth.layer())` to the router to use the User extractor",
         ))?;
-        let failure = auth.login_failure(&parts.headers);
+        // One parse of the `Cookie` header serves the session and a pending failure.
+        let cookies = crate::cookies::request_cookies(&parts.headers);
+        let failure = auth.failure_in(&cookies);
         if failure.is_some()
             && let Some(shown) = parts.extensions.get::<crate::layer::FailureShown>()
         {
             shown.0.store(true, std::sync::atomic::Ordering::Relaxed);
         }
         Ok(Self {
-            user: auth.user(&parts.headers),
+            user: auth
+                .session_in(&cookies)
+                .map_or_else(doorman_user::User::anonymous, doorman_user::User::logged_in),
             failure,
             auth,
         })
