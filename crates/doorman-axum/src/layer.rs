@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
-use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderValue, Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
@@ -115,10 +115,8 @@ where
                 .windows(cookies::LOGIN_ERROR.len() + 1)
                 .any(|w| w.ends_with(b"=") && w.starts_with(cookies::LOGIN_ERROR.as_bytes()))
         });
-        let here = request
-            .uri()
-            .path_and_query()
-            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+        // A cheap clone (shared bytes): the path is read only if a handler returns `login()`.
+        let here = request.uri().clone();
         request.extensions_mut().insert(self.auth.clone());
         let shown = had_failure.then(FailureShown::default);
         if let Some(shown) = &shown {
@@ -140,7 +138,7 @@ pin_project_lite::pin_project! {
         inner: F,
         auth: Auth,
         shown: Option<FailureShown>,
-        here: String,
+        here: Uri,
     }
 }
 
@@ -159,7 +157,8 @@ where
         if let Some(intent) = response.extensions_mut().remove::<Intent>() {
             response = match intent {
                 Intent::Login { provider } => {
-                    let url = this.auth.login_url(provider.as_deref(), Some(this.here));
+                    let here = this.here.path_and_query().map_or("/", |p| p.as_str());
+                    let url = this.auth.login_url(provider.as_deref(), Some(here));
                     let mut redirect = StatusCode::SEE_OTHER.into_response();
                     if let Ok(value) = HeaderValue::from_str(&url) {
                         redirect.headers_mut().insert(header::LOCATION, value);
