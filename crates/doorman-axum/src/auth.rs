@@ -189,6 +189,34 @@ impl Auth {
         }
     }
 
+    /// Fetches every provider's metadata and keys now (or takes them from the cache) and
+    /// says, per provider, what was found or why it was refused: what `doorman check
+    /// --discover` prints.
+    pub async fn discover(&self) -> Vec<(String, Result<String, String>)> {
+        let mut results = Vec::with_capacity(self.inner.providers.len());
+        for provider in &self.inner.providers {
+            let result = provider.ready(&self.inner.http).await.map(|ready| {
+                format!(
+                    "issuer {}, {} signing key(s), PKCE {}, logout at the provider {}",
+                    ready.metadata.issuer(),
+                    ready.keys.len(),
+                    if ready.metadata.uses_pkce() {
+                        "S256"
+                    } else {
+                        "off"
+                    },
+                    if ready.metadata.end_session_endpoint().is_some() {
+                        "yes"
+                    } else {
+                        "no"
+                    },
+                )
+            });
+            results.push((provider.name.clone(), result));
+        }
+        results
+    }
+
     /// The configured providers' names, default first.
     #[must_use]
     pub fn provider_names(&self) -> Vec<&str> {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use doorman::secrets::{AuthConfig, Provider};
 
-pub(crate) fn run(files: &[PathBuf]) -> ExitCode {
+pub(crate) fn run(files: &[PathBuf], discover: bool) -> ExitCode {
     let loaded = if files.is_empty() {
         AuthConfig::load_default()
     } else {
@@ -14,12 +14,56 @@ pub(crate) fn run(files: &[PathBuf]) -> ExitCode {
     match loaded {
         Ok(config) => {
             crate::say(&report(&config));
+            if discover {
+                return discover_providers(&config);
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
             crate::say_err(&format!("error: {e}"));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `--discover`: fetches every provider's metadata and keys; exit 1 when one is refused.
+fn discover_providers(config: &AuthConfig) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            crate::say_err(&format!("error: cannot start the runtime: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    let results = runtime.block_on(async {
+        let auth = doorman::Auth::new(config, doorman::AuthOptions::default())?;
+        Ok::<_, doorman::AuthError>(auth.discover().await)
+    });
+    let results = match results {
+        Ok(results) => results,
+        Err(e) => {
+            crate::say_err(&format!("error: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut failed = false;
+    crate::say("discovery:");
+    for (name, result) in results {
+        match result {
+            Ok(found) => crate::say(&format!("  - {name}: ok: {found}")),
+            Err(why) => {
+                failed = true;
+                crate::say(&format!("  - {name}: FAILED: {why}"));
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! - `doorman demo [--secrets FILE] [--addr ADDR]`: the demo app, with the built-in
 //!   development provider when no secrets file is given.
-//! - `doorman check [FILE...]`: load the secrets as the library does and print what it found.
+//! - `doorman check [--discover] [FILE...]`: load the secrets as the library does and print
+//!   what it found; `--discover` also fetches every provider's metadata and keys.
 //! - `doorman secret`: print a fresh random `cookie_secret`.
 
 #![warn(clippy::unwrap_used)]
@@ -18,7 +19,9 @@ const USAGE: &str = "usage: doorman <command>
 commands:
   demo [--secrets FILE] [--addr 127.0.0.1:8501]
                     the demo app; without --secrets, against the built-in development provider
-  check [FILE...]   load and validate secrets (default: Streamlit's lookup, or $DOORMAN_SECRETS_FILES)
+  check [--discover] [FILE...]
+                    load and validate secrets (default: Streamlit's lookup, or $DOORMAN_SECRETS_FILES);
+                    --discover also fetches every provider's metadata and keys
   secret            print a fresh random cookie_secret";
 
 fn main() -> ExitCode {
@@ -45,13 +48,15 @@ fn run() -> Result<ExitCode, String> {
     match command.as_str() {
         "check" => {
             let mut files = Vec::new();
+            let mut discover = false;
             while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
                 match arg {
+                    Long("discover") => discover = true,
                     Value(file) => files.push(std::path::PathBuf::from(file)),
                     other => return Err(other.unexpected().to_string()),
                 }
             }
-            Ok(check::run(&files))
+            Ok(check::run(&files, discover))
         }
         "demo" => {
             let mut args = demo::DemoArgs {

@@ -199,3 +199,52 @@ fn unknown_commands_are_refused_with_usage() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage: doorman"));
 }
+
+#[tokio::test]
+async fn check_discover_fetches_each_provider_and_fails_on_a_broken_one() {
+    let idp_config =
+        doorman_devidp::DevIdpConfig::new(url::Url::parse("http://127.0.0.1/").expect("url"));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let idp_addr = listener.local_addr().expect("addr");
+    let idp_config = doorman_devidp::DevIdpConfig {
+        issuer: url::Url::parse(&format!("http://{idp_addr}")).expect("issuer"),
+        ..idp_config
+    };
+    let _idp = doorman_devidp::serve(
+        listener,
+        std::sync::Arc::new(doorman_devidp::DevIdp::new(idp_config)),
+    )
+    .expect("serve");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let dead = closed.local_addr().expect("addr");
+    drop(closed);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-discover");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let secrets = |extra: &str| {
+        format!(
+            "[auth]\nredirect_uri = \"http://localhost:8501/oauth2callback\"\ncookie_secret = \"0123456789abcdef0123456789abcdef\"\n\n[auth.dev]\nclient_id = \"a\"\nclient_secret = \"b\"\nserver_metadata_url = \"http://{idp_addr}/.well-known/openid-configuration\"\n{extra}"
+        )
+    };
+    let good = dir.join("good.toml");
+    std::fs::write(&good, secrets("")).expect("write");
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        secrets(&format!("\n[auth.down]\nclient_id = \"a\"\nclient_secret = \"b\"\nserver_metadata_url = \"http://{dead}/.well-known/openid-configuration\"\n")),
+    )
+    .expect("write");
+    let run = |file: PathBuf| {
+        tokio::task::spawn_blocking(move || {
+            doorman(&["check", "--discover", file.to_str().expect("utf-8")])
+        })
+    };
+    let out = run(good).await.expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains(&format!("  - dev: ok: issuer http://{idp_addr}, 2 signing key(s), PKCE S256, logout at the provider yes")), "{stdout}");
+    let out = run(bad).await.expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("  - dev: ok:"), "{stdout}");
+    assert!(stdout.contains("  - down: FAILED: discovery:"), "{stdout}");
+}
