@@ -40,26 +40,10 @@ async fn a_full_login_logs_in_and_the_app_sees_streamlits_keys() {
 async fn another_tab_with_the_same_jar_is_logged_in() {
     let app = TestApp::start().await;
     app.login("provider=dev").await;
-    let other_tab = app
-        .client
-        .get(app.url("/user.json"))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(
-        other_tab.json::<serde_json::Value>().await.expect("json")["is_logged_in"],
-        true
-    );
-    let fresh_browser = app::client();
-    let stranger = fresh_browser
-        .get(app.url("/user.json"))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(
-        stranger.json::<serde_json::Value>().await.expect("json")["is_logged_in"],
-        false
-    );
+    let other_tab = app.client.clone();
+    assert_eq!(app.user_json_of(&other_tab).await["is_logged_in"], true);
+    let stranger = app::client();
+    assert_eq!(app.user_json_of(&stranger).await["is_logged_in"], false);
 }
 
 #[tokio::test]

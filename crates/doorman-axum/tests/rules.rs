@@ -95,14 +95,7 @@ async fn a_rotated_key_is_picked_up_with_one_jwks_fetch() {
     let jwks = app.idp().requests_to("/jwks").len();
     let fresh = app::client();
     let (_, _) = app::follow(&fresh, &app.url("/auth/login?provider=dev")).await;
-    let user: serde_json::Value = fresh
-        .get(app.url("/user.json"))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let user = app.user_json_of(&fresh).await;
     assert_eq!(user["is_logged_in"], true);
     assert_eq!(app.idp().requests_to("/jwks").len(), jwks + 1);
 }
@@ -308,14 +301,7 @@ async fn a_large_claim_set_is_chunked_under_4096_bytes_per_cookie_and_read_back(
     for line in &identity {
         assert!(line.len() <= 4096, "{} bytes", line.len());
     }
-    let user: serde_json::Value = fresh
-        .get(app.url("/user.json"))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let user = app.user_json_of(&fresh).await;
     assert_eq!(user["is_logged_in"], true);
     assert_eq!(user["groups"].as_array().map(Vec::len), Some(150));
 }

@@ -268,19 +268,12 @@ impl DevIdp {
                 "failing on purpose",
             );
         }
-        let get = |name: &str| {
-            params
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
         match (request.method().clone(), path.as_str()) {
             (Method::GET, "/.well-known/openid-configuration") => self.discovery(),
             (Method::GET, "/jwks") => self.jwks(),
             (Method::GET, "/authorize") => self.authorize(&params, now),
             (Method::GET, "/authorize/decide") => {
-                let user = get("user").unwrap_or_default();
-                self.decide(&params, &user, now)
+                self.decide(&params, param(&params, "user").unwrap_or_default(), now)
             }
             (Method::POST, "/token") => self.token(&params, authorization.as_deref(), now),
             (Method::GET | Method::POST, "/userinfo") => self.userinfo(authorization.as_deref()),
@@ -402,12 +395,7 @@ impl DevIdp {
     }
 
     fn authorize(&self, params: &[(String, String)], now: SystemTime) -> Reply {
-        let get = |name: &str| {
-            params
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
+        let get = |name: &str| param(params, name);
         let client_id = get("client_id").unwrap_or_default();
         let redirect_uri = get("redirect_uri").unwrap_or_default();
         if let Some(refusal) = self.refusal(client_id, redirect_uri) {
@@ -494,12 +482,7 @@ impl DevIdp {
     }
 
     fn decide(&self, params: &[(String, String)], user: &str, now: SystemTime) -> Reply {
-        let get = |name: &str| {
-            params
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
+        let get = |name: &str| param(params, name);
         let client_id = get("client_id").unwrap_or_default();
         let redirect_uri = get("redirect_uri").unwrap_or_default();
         if let Some(refusal) = self.refusal(client_id, redirect_uri) {
@@ -575,12 +558,7 @@ impl DevIdp {
                 (decode(id)?, decode(secret)?)
             }
             None => {
-                let get = |name: &str| {
-                    params
-                        .iter()
-                        .find(|(k, _)| k == name)
-                        .map(|(_, v)| v.clone())
-                };
+                let get = |name: &str| param(params, name).map(str::to_owned);
                 (get("client_id")?, get("client_secret")?)
             }
         };
@@ -618,12 +596,7 @@ impl DevIdp {
                 "client authentication failed",
             );
         };
-        let get = |name: &str| {
-            params
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
+        let get = |name: &str| param(params, name);
         match get("grant_type") {
             Some("authorization_code") => {
                 let code = get("code").unwrap_or_default();
@@ -878,12 +851,7 @@ impl DevIdp {
     }
 
     fn end_session(&self, params: &[(String, String)]) -> Reply {
-        let get = |name: &str| {
-            params
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
+        let get = |name: &str| param(params, name);
         let client_id = get("client_id").map(str::to_owned).or_else(|| {
             let hint = get("id_token_hint")?;
             self.state().id_tokens.get(hint).cloned()
@@ -921,6 +889,14 @@ impl DevIdp {
             ),
         }
     }
+}
+
+/// The value of parameter `name`, the first if it is given twice.
+fn param<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// Changes one character in the middle of a compact JWS's signature.

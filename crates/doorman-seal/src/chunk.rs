@@ -7,6 +7,8 @@
 //! another set makes the joined value fail authentication; [`join`] also refuses a chunk
 //! set whose cookies do not match its count before trying.
 
+use std::borrow::Cow;
+
 use crate::error::{SealError, Unsealed};
 use crate::format::is_cookie_name;
 
@@ -81,6 +83,7 @@ pub fn split(
 /// Joins the cookie `name` and its chunks from a request's cookies into the sealed value.
 ///
 /// `Ok(None)` when there is no cookie `name`. Cookies with other names are passed over.
+/// A value in one cookie is borrowed, not copied; only a chunked value is assembled.
 ///
 /// # Errors
 /// [`Unsealed::BrokenChunks`] when a chunk is missing, duplicated, or beyond the count,
@@ -88,7 +91,7 @@ pub fn split(
 pub fn join<'a>(
     name: &str,
     cookies: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> Result<Option<String>, Unsealed> {
+) -> Result<Option<Cow<'a, str>>, Unsealed> {
     let mut main: Option<&str> = None;
     let mut chunks: Vec<(usize, &str)> = Vec::new();
     for (cookie_name, value) in cookies {
@@ -105,7 +108,7 @@ pub fn join<'a>(
     };
     let Some((count, first)) = main.split_once('.') else {
         return if chunks.is_empty() {
-            Ok(Some(main.to_owned()))
+            Ok(Some(Cow::Borrowed(main)))
         } else {
             Err(Unsealed::BrokenChunks)
         };
@@ -131,7 +134,7 @@ pub fn join<'a>(
     for (_, piece) in chunks {
         joined.push_str(piece);
     }
-    Ok(Some(joined))
+    Ok(Some(Cow::Owned(joined)))
 }
 
 /// The chunk index of `cookie_name` if it is `name_<digits>` (digits without a leading zero).

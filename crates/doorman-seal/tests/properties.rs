@@ -101,7 +101,7 @@ proptest! {
             prop_assert!(n.len() + 1 + v.len() + attributes <= COOKIE_SIZE_LIMIT);
         }
         let joined = join(&name, cookies.iter().map(|(n, v)| (n.as_str(), v.as_str()))).unwrap();
-        prop_assert_eq!(joined, Some(value));
+        prop_assert_eq!(joined.as_deref(), Some(value.as_str()));
     }
 
     #[test]
@@ -201,8 +201,20 @@ fn other_cookies_with_similar_names_are_not_chunks() {
                 ("uu_1", "z")
             ]
         ),
-        Ok(Some("abc".to_owned()))
+        Ok(Some(std::borrow::Cow::Borrowed("abc")))
     );
+}
+
+#[test]
+fn a_single_cookie_is_borrowed_and_chunks_are_assembled() {
+    assert!(matches!(
+        join("u", [("u", "abc")]),
+        Ok(Some(std::borrow::Cow::Borrowed("abc")))
+    ));
+    assert!(matches!(
+        join("u", [("u", "2.ab"), ("u_1", "cd")]),
+        Ok(Some(std::borrow::Cow::Owned(ref s))) if s == "abcd"
+    ));
 }
 
 #[test]

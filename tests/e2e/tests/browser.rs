@@ -51,40 +51,37 @@ async fn browser(profile: &std::path::Path) -> (Driver, fantoccini::Client) {
     (driver, client)
 }
 
-async fn text_of(client: &fantoccini::Client, css: &str) -> String {
+/// The element at `css`, once it is there (at most 15 seconds).
+async fn element(client: &fantoccini::Client, css: &str) -> fantoccini::elements::Element {
     client
         .wait()
         .at_most(Duration::from_secs(15))
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
+}
+
+async fn text_of(client: &fantoccini::Client, css: &str) -> String {
+    element(client, css).await.text().await.expect("text")
+}
+
+async fn click(client: &fantoccini::Client, css: &str) {
+    element(client, css)
         .await
-        .expect("text")
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
 async fn sign_in_at_the_provider(client: &fantoccini::Client, login: &str) {
-    let field = client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css("input[name=login]"))
-        .await
-        .expect("the provider's login form");
+    let field = element(client, "input[name=login]").await;
     field.send_keys(login).await.expect("type login");
-    client
-        .find(Locator::Css("input[name=password]"))
+    element(client, "input[name=password]")
         .await
-        .expect("password field")
         .send_keys("any-password")
         .await
         .expect("type password");
-    client
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .expect("sign-in button")
-        .click()
-        .await
-        .expect("sign in");
+    click(client, "button[type=submit]").await;
 }
 
 #[tokio::test]
@@ -114,13 +111,7 @@ async fn login_second_tab_cookies_and_logout_in_chromium() {
         text_of(&client, "#greeting").await,
         "You are not logged in."
     );
-    client
-        .find(Locator::Css("a.doorman-login"))
-        .await
-        .expect("login link")
-        .click()
-        .await
-        .expect("click");
+    click(&client, "a.doorman-login").await;
     sign_in_at_the_provider(&client, "alice").await;
     assert_eq!(text_of(&client, "#email").await, "alice@example.com");
     assert_eq!(
@@ -173,22 +164,8 @@ async fn login_second_tab_cookies_and_logout_in_chromium() {
         .goto(&format!("{}/", demo.origin))
         .await
         .expect("home");
-    client
-        .find(Locator::Css("form.doorman-logout button"))
-        .await
-        .expect("logout")
-        .click()
-        .await
-        .expect("click");
-    client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css("button[name=logout]"))
-        .await
-        .expect("the provider asks to confirm")
-        .click()
-        .await
-        .expect("confirm");
+    click(&client, "form.doorman-logout button").await;
+    click(&client, "button[name=logout]").await;
     assert_eq!(
         text_of(&client, "#greeting").await,
         "You are not logged in."
@@ -203,19 +180,9 @@ async fn login_second_tab_cookies_and_logout_in_chromium() {
     );
 
     // Logged out at the provider too: a new login asks for credentials again.
-    client
-        .find(Locator::Css("a.doorman-login"))
-        .await
-        .expect("login link")
-        .click()
-        .await
-        .expect("click");
-    client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css("input[name=login]"))
-        .await
-        .expect("credentials are asked again");
+    click(&client, "a.doorman-login").await;
+    // Credentials are asked again.
+    element(&client, "input[name=login]").await;
     client.close().await.expect("close the browser");
     drop(provider);
 }

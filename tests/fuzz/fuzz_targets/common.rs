@@ -1,5 +1,7 @@
 //! A fixed provider for the OIDC fuzz targets: metadata, an empty key set, a client.
 
+#![allow(dead_code, reason = "each fuzz target uses part of it")]
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use doorman_oidc::{ClientConfig, KeySet, LoginEntropy, PendingLogin, ProviderMetadata};

@@ -176,7 +176,19 @@ impl TestApp {
     }
 
     pub(crate) async fn user_json(&self) -> Value {
-        self.get("/user.json").await.json().await.expect("json")
+        self.user_json_of(&self.client).await
+    }
+
+    /// What the app sees for a browser with another cookie jar.
+    pub(crate) async fn user_json_of(&self, client: &reqwest::Client) -> Value {
+        client
+            .get(self.url("/user.json"))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json")
     }
 
     pub(crate) async fn failure(&self) -> String {
