@@ -33,6 +33,7 @@ async fn every_rejected_login_leaves_the_user_logged_out_without_userinfo() {
         Misbehavior::TokenEndpointGarbage,
         Misbehavior::TokenTypeNotBearer,
         Misbehavior::UserinfoOtherSubject,
+        Misbehavior::ShortRsaKey,
     ];
     for case in cases {
         let app = TestApp::start().await;
@@ -57,6 +58,7 @@ async fn accepted_variants_log_in_through_the_adapter() {
         Misbehavior::UnparseableKeyInJwks,
         Misbehavior::SignEs256,
         Misbehavior::SignHs256,
+        Misbehavior::SignPs256,
         Misbehavior::IssParameterNotAdvertised,
         Misbehavior::PkceNotAdvertised,
         Misbehavior::ExpiresInAsString,

@@ -91,6 +91,17 @@ impl SigningKey {
     }
 }
 
+/// A 1024-bit RSA key, too short for RS256 (RFC 7518 §3.3), for [`crate::Misbehavior::ShortRsaKey`].
+#[allow(clippy::expect_used, reason = "a committed key, checked by tests")]
+pub(crate) fn short_rsa_test_key() -> SigningKey {
+    SigningKey::from_pem(
+        "rsa-1024",
+        Algorithm::RS256,
+        include_bytes!("../keys/rsa-1024.pem"),
+    )
+    .expect("committed RSA key")
+}
+
 /// The fixed test keys: three RSA keys (`rsa-a`, `rsa-b`, `rsa-c`) and one P-256 key (`ec-p256`).
 ///
 /// # Panics

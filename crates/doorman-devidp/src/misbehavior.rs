@@ -53,6 +53,12 @@ pub enum Misbehavior {
     SignEs256,
     /// ID token signed HS256 with the client secret (advertised): a valid case.
     SignHs256,
+    /// ID token signed PS256 (RSA-PSS, advertised) with an RSA key the JWKS lists for PS256:
+    /// a valid case.
+    SignPs256,
+    /// ID token signed RS256 with a 1024-bit RSA key, the only key of the JWKS: below the
+    /// 2048 bits RFC 7518 §3.3 requires.
+    ShortRsaKey,
     /// ID token without `kid`; the JWKS holds the one signing key, without `kid`.
     KidAbsentSingleKey,
     /// ID token without `kid`; the JWKS holds several RSA keys, without `kid`.

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::config::{DevIdpConfig, RegisteredClient, TestUser};
-use crate::keys::{SigningKey, test_keys};
+use crate::keys::{SigningKey, short_rsa_test_key, test_keys};
 use crate::misbehavior::{Endpoint, Misbehavior};
 use crate::page;
 
@@ -125,6 +125,21 @@ fn random_token() -> String {
     // only once, and the next request fails to redeem them.
     let _ = getrandom::fill(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The `kid` under which the JWKS lists `kid`'s RSA key for PS256 too.
+fn pss_kid(kid: &str) -> String {
+    format!("{kid}-pss")
+}
+
+/// `key`'s public JWK, listed for PS256 ([`Misbehavior::SignPs256`]).
+fn pss_jwk(key: &SigningKey) -> Value {
+    let mut jwk = key.public_jwk(true);
+    if let Value::Object(map) = &mut jwk {
+        map.insert("kid".to_owned(), Value::String(pss_kid(&key.kid)));
+        map.insert("alg".to_owned(), Value::String("PS256".to_owned()));
+    }
+    jwk
 }
 
 fn unix(time: SystemTime) -> u64 {
@@ -301,7 +316,7 @@ impl DevIdp {
             "end_session_endpoint": self.url("/end_session"),
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256", "ES256", "HS256"],
+            "id_token_signing_alg_values_supported": ["RS256", "PS256", "ES256", "HS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": ["openid", "profile", "email"],
             "claims_supported": ["sub", "name", "given_name", "family_name", "email", "email_verified"],
@@ -333,7 +348,9 @@ impl DevIdp {
     fn jwks(&self) -> Reply {
         let state = self.state();
         let active = &state.keys[state.active];
-        let mut keys: Vec<Value> = if state
+        let mut keys: Vec<Value> = if state.misbehaviors.contains(&Misbehavior::ShortRsaKey) {
+            vec![short_rsa_test_key().public_jwk(true)]
+        } else if state
             .misbehaviors
             .contains(&Misbehavior::KidAbsentSingleKey)
         {
@@ -346,6 +363,9 @@ impl DevIdp {
         } else {
             vec![active.public_jwk(true), state.ec.public_jwk(true)]
         };
+        if state.misbehaviors.contains(&Misbehavior::SignPs256) {
+            keys.push(pss_jwk(active));
+        }
         if state
             .misbehaviors
             .contains(&Misbehavior::UnparseableKeyInJwks)
@@ -787,6 +807,10 @@ impl DevIdp {
         let (mut header, key) =
             if on(&Misbehavior::SignEs256) || on(&Misbehavior::UnadvertisedAlgorithm) {
                 (Header::new(Algorithm::ES256), ec.encoding.clone())
+            } else if on(&Misbehavior::SignPs256) {
+                (Header::new(Algorithm::PS256), active.encoding.clone())
+            } else if on(&Misbehavior::ShortRsaKey) {
+                (Header::new(Algorithm::RS256), short_rsa_test_key().encoding)
             } else if on(&Misbehavior::SignHs256) {
                 (
                     Header::new(Algorithm::HS256),
@@ -805,6 +829,8 @@ impl DevIdp {
             Algorithm::ES256 => Some(ec.kid),
             Algorithm::HS256 if on(&Misbehavior::Hs256SignedWithPublicKey) => Some(active.kid),
             Algorithm::HS256 => None,
+            Algorithm::PS256 => Some(pss_kid(&active.kid)),
+            _ if on(&Misbehavior::ShortRsaKey) => Some(short_rsa_test_key().kid),
             _ => Some(active.kid),
         };
         if on(&Misbehavior::KidAbsentSingleKey) || on(&Misbehavior::KidAbsentMultipleKeys) {

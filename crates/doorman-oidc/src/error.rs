@@ -118,6 +118,12 @@ pub enum Error {
     InvalidSignature,
     /// No key of the provider's set can verify the ID token (unknown `kid` after a refresh).
     NoMatchingKey,
+    /// The key that should verify the ID token cannot be used: an RSA key under 2048 bits
+    /// (RFC 7518 §3.3), or unreadable public numbers.
+    UnusableKey {
+        /// Why, naming the rule.
+        detail: String,
+    },
     /// Several keys could verify an ID token that names none (`kid` absent): refused as ambiguous.
     AmbiguousKey,
     /// Userinfo: the response's `sub` differs from the ID token's.
@@ -196,6 +202,9 @@ impl fmt::Display for Error {
                 write!(f, "ID token: signing algorithm refused: {detail}")
             }
             Self::InvalidSignature => f.write_str("ID token: the signature does not verify"),
+            Self::UnusableKey { detail } => {
+                write!(f, "ID token: the provider's signing key cannot be used: {detail}")
+            }
             Self::NoMatchingKey => {
                 f.write_str("ID token: no key of the provider's JWKS matches its `kid` and `alg`")
             }

@@ -4,11 +4,12 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{Request, Response};
-use openidconnect::core::CoreJsonWebKeySet;
+use openidconnect::JsonWebKeySet;
 
 use crate::discovery::ProviderMetadata;
 use crate::error::Error;
 use crate::http_util;
+use crate::jwk::ProviderKey;
 
 /// Keys fetched longer ago than this may be refreshed on an unknown `kid`, whenever the
 /// login began.
@@ -24,7 +25,7 @@ pub fn jwks_request(metadata: &ProviderMetadata) -> Request<Vec<u8>> {
 /// `kty`, encryption keys, malformed entries) are skipped, as RFC 7517 §5 asks.
 #[derive(Clone, Debug)]
 pub struct KeySet {
-    pub(crate) keys: CoreJsonWebKeySet,
+    pub(crate) keys: JsonWebKeySet<ProviderKey>,
     pub(crate) fetched_at: SystemTime,
 }
 
@@ -34,7 +35,7 @@ impl KeySet {
     /// # Errors
     /// [`Error::HttpStatus`] or [`Error::InvalidJson`].
     pub fn from_response(response: &Response<Vec<u8>>, now: SystemTime) -> Result<Self, Error> {
-        let keys: CoreJsonWebKeySet = http_util::json_body("jwks", response)?;
+        let keys: JsonWebKeySet<ProviderKey> = http_util::json_body("jwks", response)?;
         Ok(Self {
             keys,
             fetched_at: now,

@@ -6,12 +6,11 @@ use std::time::SystemTime;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use openidconnect::core::{
-    CoreGenderClaim, CoreIdTokenVerifier, CoreJweContentEncryptionAlgorithm,
-    CoreJwsSigningAlgorithm,
+    CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
 };
 use openidconnect::{
-    AdditionalClaims, ClaimsVerificationError, ClientId, ClientSecret, IssuerUrl, Nonce,
-    SignatureVerificationError,
+    AdditionalClaims, ClaimsVerificationError, ClientId, ClientSecret, IdTokenVerifier, IssuerUrl,
+    Nonce, SignatureVerificationError,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -19,6 +18,7 @@ use serde_json::{Map, Value};
 use crate::config::ClientConfig;
 use crate::discovery::ProviderMetadata;
 use crate::error::Error;
+use crate::jwk::ProviderKey;
 use crate::keys::KeySet;
 
 /// Every claim the standard set does not name (`groups`, `hd`, ...), kept as JSON.
@@ -65,7 +65,7 @@ pub(crate) fn id_token(
     let issuer = IssuerUrl::new(metadata.issuer.clone()).map_err(|_| Error::InvalidIssuer {
         detail: "the provider's issuer is not a URL".to_owned(),
     })?;
-    let verifier = CoreIdTokenVerifier::new_confidential_client(
+    let verifier = IdTokenVerifier::<ProviderKey>::new_confidential_client(
         ClientId::new(config.client_id.clone()),
         ClientSecret::new(config.client_secret.clone()),
         issuer,
@@ -164,6 +164,7 @@ fn claims_error(error: ClaimsVerificationError) -> Error {
             }
             SignatureVerificationError::NoMatchingKey => Error::NoMatchingKey,
             SignatureVerificationError::AmbiguousKeyId(_) => Error::AmbiguousKey,
+            SignatureVerificationError::InvalidKey(detail) => Error::UnusableKey { detail },
             _ => Error::InvalidSignature,
         },
         other => Error::MalformedIdToken {

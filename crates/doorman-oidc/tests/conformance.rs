@@ -174,6 +174,11 @@ fn hs256_keyed_by_the_client_secret() {
 }
 
 #[test]
+fn ps256_signed_id_token() {
+    accepted(&[Misbehavior::SignPs256]);
+}
+
+#[test]
 fn expires_in_as_a_string_is_tolerated() {
     let mut pair = Pair::new();
     pair.misbehave(Misbehavior::ExpiresInAsString);
@@ -275,6 +280,26 @@ fn bad_hs256_signature() {
     pair.misbehave(Misbehavior::SignHs256);
     pair.misbehave(Misbehavior::BadSignature);
     assert_eq!(pair.login().result.err(), Some(Error::InvalidSignature));
+}
+
+#[test]
+fn bad_ps256_signature() {
+    let mut pair = Pair::new();
+    pair.misbehave(Misbehavior::SignPs256);
+    pair.misbehave(Misbehavior::BadSignature);
+    assert_eq!(pair.login().result.err(), Some(Error::InvalidSignature));
+    assert_eq!(pair.userinfo_calls(), 0);
+}
+
+#[test]
+fn rsa_key_under_2048_bits() {
+    match rejected(Misbehavior::ShortRsaKey) {
+        Error::UnusableKey { detail } => {
+            assert!(detail.contains("1024 bits"), "{detail}");
+            assert!(detail.contains("RFC 7518 §3.3"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
