@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use crate::steps::say;
 
 /// Seconds of each `wrk` round, and of the memory run.
-const ROUND_SECONDS: u32 = 5;
+const ROUND_SECONDS: u32 = 4;
 const MEMORY_SECONDS: u32 = 60;
 const CONNECTIONS: u32 = 32;
 
@@ -19,6 +19,8 @@ pub(crate) struct Round {
     rps: f64,
     p50_us: f64,
     p99_us: f64,
+    /// The server's CPU time (user and system) per request, in microseconds.
+    cpu_us: f64,
 }
 
 /// A server process, killed when dropped.
@@ -55,6 +57,19 @@ impl Server {
             }
         }
         Err(format!("{} stopped before it was ready", program.display()))
+    }
+
+    /// The server's CPU time so far (user and system), in clock ticks.
+    fn cpu_ticks(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .ok()
+            .and_then(|stat| {
+                // Fields after the command name, which is in parentheses: utime is the
+                // 12th, stime the 13th.
+                let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+                Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+            })
+            .unwrap_or(0)
     }
 
     fn rss_kib(&self) -> u64 {
@@ -103,7 +118,29 @@ fn parse_wrk(output: &str) -> Option<Round> {
     (round.rps > 0.0).then_some(round)
 }
 
-fn wrk(port: u16, cookie: &str, seconds: u32) -> Result<Round, String> {
+/// Clock ticks per second of `/proc/*/stat`.
+fn ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// One `wrk` round against `server`, with the server's CPU time per request.
+fn wrk(server: &(Server, u16), seconds: u32) -> Result<Round, String> {
+    let before = server.0.cpu_ticks();
+    let mut round = wrk_round(server.1, &server.0.cookie, seconds)?;
+    let ticks = server.0.cpu_ticks().saturating_sub(before);
+    let requests = round.rps * f64::from(seconds);
+    if requests > 0.0 {
+        round.cpu_us = ticks as f64 / ticks_per_second() * 1e6 / requests;
+    }
+    Ok(round)
+}
+
+fn wrk_round(port: u16, cookie: &str, seconds: u32) -> Result<Round, String> {
     let output = Command::new("wrk")
         .args([
             "-t1",
@@ -232,23 +269,53 @@ fn summary(rounds: &[Round]) -> Round {
         rps: median(rounds.iter().map(|r| r.rps).collect()),
         p50_us: median(rounds.iter().map(|r| r.p50_us).collect()),
         p99_us: median(rounds.iter().map(|r| r.p99_us).collect()),
+        cpu_us: median(rounds.iter().map(|r| r.cpu_us).collect()),
     }
 }
 
-/// Alternates `a` and `b` for `pairs` rounds each; returns their summaries.
-fn alternate(a: &(Server, u16), b: &(Server, u16), pairs: usize) -> Result<(Round, Round), String> {
+/// Two apps loaded in alternating rounds: each one's medians, and the medians of the
+/// ratios of `a` to `b` within each pair of rounds, which a machine whose speed drifts
+/// during the run disturbs less than a ratio of medians.
+struct Comparison {
+    a: Round,
+    b: Round,
+    rps_ratio: f64,
+    cpu_ratio: f64,
+    p99_ratio: f64,
+}
+
+/// Alternates `a` and `b` for `pairs` rounds each.
+fn alternate(a: &(Server, u16), b: &(Server, u16), pairs: usize) -> Result<Comparison, String> {
     let (mut first, mut second) = (Vec::new(), Vec::new());
     for _ in 0..pairs {
-        first.push(wrk(a.1, &a.0.cookie, ROUND_SECONDS)?);
-        second.push(wrk(b.1, &b.0.cookie, ROUND_SECONDS)?);
+        first.push(wrk(a, ROUND_SECONDS)?);
+        second.push(wrk(b, ROUND_SECONDS)?);
     }
-    Ok((summary(&first), summary(&second)))
+    let ratio = |of: fn(&Round) -> f64| {
+        median(
+            first
+                .iter()
+                .zip(&second)
+                .map(|(x, y)| of(x) / of(y))
+                .collect(),
+        )
+    };
+    Ok(Comparison {
+        a: summary(&first),
+        b: summary(&second),
+        rps_ratio: ratio(|r| r.rps),
+        cpu_ratio: ratio(|r| r.cpu_us),
+        p99_ratio: ratio(|r| r.p99_us),
+    })
 }
+
+const TABLE_HEAD: &str =
+    "| app | requests/s | p50 | p99 | server CPU per request |\n|---|---|---|---|---|\n";
 
 fn row(what: &str, r: Round) -> String {
     format!(
-        "| {what} | {:.0} | {:.0} µs | {:.0} µs |\n",
-        r.rps, r.p50_us, r.p99_us
+        "| {what} | {:.0} | {:.0} µs | {:.0} µs | {:.1} µs |\n",
+        r.rps, r.p50_us, r.p99_us, r.cpu_us
     )
 }
 
@@ -257,58 +324,57 @@ pub(crate) fn run(root: &Path) -> Result<String, String> {
     ensure_wrk()?;
     build(root)?;
     let mut out = format!(
-        "## Load run\n\n`wrk -t1 -c{CONNECTIONS} -d{ROUND_SECONDS}s --latency` on loopback against release builds, `GET /user.json` with a valid session cookie; the runs alternate and each figure is the median of its rounds.\n\n"
+        "## Load run\n\n`wrk -t1 -c{CONNECTIONS} -d{ROUND_SECONDS}s --latency` on loopback against release builds, `GET /user.json` with a valid session cookie; The doorman app serves `Json(user)`; the app without the layer serves the same JSON, prebuilt. The rounds alternate; each figure in a table is the median of its rounds, and each ratio the median of the paired rounds' ratios. Server CPU per request is the server process's user and system time over the round (from `/proc`) divided by the requests served: it includes the kernel's loopback TCP work.\n\n"
     );
 
     say("xtask: bench: load, Google claims, with and without doorman's layer");
     let with = app(root, 0, true)?;
     let without = app(root, 0, false)?;
-    let (doorman, plain) = alternate(&with, &without, 3)?;
-    out.push_str("| app | requests/s | p50 | p99 |\n|---|---|---|---|\n");
+    let google = alternate(&with, &without, 7)?;
+    out.push_str(TABLE_HEAD);
     out.push_str(&row(
         "doorman (layer, User from the sealed cookie)",
-        doorman,
+        google.a,
     ));
-    out.push_str(&row("the same app without the layer", plain));
+    out.push_str(&row("the same app without the layer", google.b));
     let _ = writeln!(
         out,
-        "\nThroughput with doorman: **{:.1}%** of the app without it; p99 ratio {:.2}.\n",
-        100.0 * doorman.rps / plain.rps,
-        doorman.p99_us / plain.p99_us
+        "\nThroughput with doorman: **{:.1}%** of the app without it (median of the 7 paired rounds' ratios); server CPU per request {:.2}×; p99 {:.2}×.\n",
+        100.0 * google.rps_ratio,
+        google.cpu_ratio,
+        google.p99_ratio
     );
     drop(without);
 
     say("xtask: bench: load, 100 groups");
     let with_groups = app(root, 100, true)?;
     let without_groups = app(root, 100, false)?;
-    let (doorman_groups, plain_groups) = alternate(&with_groups, &without_groups, 2)?;
-    out.push_str(
-        "| app, 100 groups in the session | requests/s | p50 | p99 |\n|---|---|---|---|\n",
-    );
-    out.push_str(&row("doorman", doorman_groups));
-    out.push_str(&row("without the layer", plain_groups));
+    let groups = alternate(&with_groups, &without_groups, 5)?;
+    out.push_str(&TABLE_HEAD.replacen("| app |", "| app, 100 groups in the session |", 1));
+    out.push_str(&row("doorman", groups.a));
+    out.push_str(&row("without the layer", groups.b));
     let _ = writeln!(
         out,
-        "\nThroughput with doorman: **{:.1}%** of the app without it.\n",
-        100.0 * doorman_groups.rps / plain_groups.rps
+        "\nThroughput with doorman: **{:.1}%** of the app without it (median of the 5 paired rounds' ratios); server CPU per request {:.2}×.\n",
+        100.0 * groups.rps_ratio,
+        groups.cpu_ratio
     );
     drop((with_groups, without_groups));
 
     say("xtask: bench: load, doorman against the axum-oidc peer");
     let (_idp, peer_server, peer_port) = peer(root)?;
     let peer_app = (peer_server, peer_port);
-    let (doorman_vs, peer_round) = alternate(&with, &peer_app, 2)?;
-    out.push_str("| app | requests/s | p50 | p99 |\n|---|---|---|---|\n");
-    out.push_str(&row("doorman", doorman_vs));
+    let versus = alternate(&with, &peer_app, 3)?;
+    out.push_str(TABLE_HEAD);
+    out.push_str(&row("doorman", versus.a));
     out.push_str(&row(
         "axum-oidc 0.6 (tower-sessions memory store; re-verifies the ID token per request)",
-        peer_round,
+        versus.b,
     ));
     let _ = writeln!(
         out,
-        "\ndoorman's throughput is **{:.2}×** axum-oidc's; its p99 is **{:.2}×** axum-oidc's.\n",
-        doorman_vs.rps / peer_round.rps,
-        doorman_vs.p99_us / peer_round.p99_us
+        "\ndoorman's throughput is **{:.2}×** axum-oidc's; its p99 is **{:.2}×** axum-oidc's; its server CPU per request {:.2}×.\n",
+        versus.rps_ratio, versus.p99_ratio, versus.cpu_ratio
     );
     drop(peer_app);
 
@@ -316,7 +382,7 @@ pub(crate) fn run(root: &Path) -> Result<String, String> {
         "xtask: bench: load, {MEMORY_SECONDS} s for memory"
     ));
     let before = with.0.rss_kib();
-    let long = wrk(with.1, &with.0.cookie, MEMORY_SECONDS)?;
+    let long = wrk(&with, MEMORY_SECONDS)?;
     let after = with.0.rss_kib();
     let _ = writeln!(
         out,

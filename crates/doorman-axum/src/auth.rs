@@ -15,6 +15,7 @@ use crate::error::{AuthError, LoginFailure};
 use crate::http_client::HttpClient;
 use crate::options::AuthOptions;
 use crate::provider::ProviderRuntime;
+use crate::session_cache::SessionCache;
 
 /// Login, the current user and logout for an axum app, from Streamlit's `[auth]` section.
 ///
@@ -36,6 +37,7 @@ pub(crate) struct Inner {
     pub(crate) callback_path: String,
     pub(crate) origin: String,
     pub(crate) options: AuthOptions,
+    pub(crate) sessions: SessionCache,
 }
 
 impl std::fmt::Debug for Auth {
@@ -172,6 +174,7 @@ impl Auth {
                 origin: redirect_uri.origin().ascii_serialization(),
                 base_path,
                 callback_path,
+                sessions: SessionCache::new(options.session_cache_size),
                 options,
             }),
         })
@@ -256,19 +259,37 @@ impl Auth {
             .map_or_else(User::anonymous, User::logged_in)
     }
 
-    pub(crate) fn session(&self, headers: &HeaderMap) -> Option<Session> {
+    pub(crate) fn session(&self, headers: &HeaderMap) -> Option<Arc<Session>> {
         self.session_in(&cookies::request_cookies(headers))
     }
 
-    /// The session in a request's parsed cookies.
-    pub(crate) fn session_in(&self, cookies: &[(&str, &str)]) -> Option<Session> {
+    /// The session of the identity cookie `sealed`, if this process opened it before and it
+    /// has not expired: no parsing, no decryption.
+    pub(crate) fn cached_session(&self, sealed: &[u8]) -> Option<Arc<Session>> {
+        self.inner.sessions.get(sealed, SystemTime::now())
+    }
+
+    /// The session in a request's parsed cookies: from the cache of opened cookies, or
+    /// opened and then remembered.
+    pub(crate) fn session_in(&self, cookies: &[(&str, &str)]) -> Option<Arc<Session>> {
         let sealed = doorman_seal::join(cookies::IDENTITY, cookies.iter().copied()).ok()??;
-        let payload = self
+        let now = SystemTime::now();
+        if let Some(session) = self.inner.sessions.get(sealed.as_bytes(), now) {
+            return Some(session);
+        }
+        let opened = self
             .inner
             .identity
-            .open(cookies::IDENTITY, &sealed, SystemTime::now())
+            .open_with_expiry(cookies::IDENTITY, &sealed, now)
             .ok()?;
-        Session::from_bytes(&payload).ok()
+        let session = Arc::new(Session::from_bytes(&opened.payload).ok()?);
+        self.inner.sessions.insert(
+            sealed.as_bytes(),
+            Arc::clone(&session),
+            opened.payload.len(),
+            opened.expires_at,
+        );
+        Some(session)
     }
 
     /// The login failure waiting to be shown, if any.

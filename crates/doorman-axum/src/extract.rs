@@ -2,6 +2,7 @@
 //! needs to offer login or logout.
 
 use std::ops::Deref;
+use std::sync::atomic::Ordering;
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
@@ -10,6 +11,7 @@ use axum::http::request::Parts;
 use crate::auth::Auth;
 use crate::error::LoginFailure;
 use crate::handlers::html_escape;
+use crate::layer::Attached;
 
 /// The current user (Streamlit's `st.user`): read-only, anonymous when not logged in.
 ///
@@ -82,17 +84,26 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
     type Rejection = (StatusCode, &'static str);
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let auth = parts.extensions.get::<Auth>().cloned().ok_or((
+        let attached = parts.extensions.get::<Attached>().ok_or((
             StatusCode::INTERNAL_SERVER_ERROR,
             "doorman: add `.layer(auth.layer())` to the router to use the User extractor",
         ))?;
+        let auth = attached.auth.clone();
+        // The common case: only the identity cookie of ours, opened before.
+        if let Some(session) =
+            crate::cookies::sole_identity(&parts.headers).and_then(|v| auth.cached_session(v))
+        {
+            return Ok(Self {
+                user: doorman_user::User::logged_in(session),
+                failure: None,
+                auth,
+            });
+        }
         // One parse of the `Cookie` header serves the session and a pending failure.
         let cookies = crate::cookies::request_cookies(&parts.headers);
         let failure = auth.failure_in(&cookies);
-        if failure.is_some()
-            && let Some(shown) = parts.extensions.get::<crate::layer::FailureShown>()
-        {
-            shown.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        if failure.is_some() {
+            attached.failure_shown.store(true, Ordering::Relaxed);
         }
         Ok(Self {
             user: auth

@@ -67,10 +67,14 @@ impl IntoResponse for Logout {
     }
 }
 
-/// Set by the [`crate::User`] extractor when it handed out a login failure, so the layer
-/// clears the failure cookie on that response: a failure is shown once.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct FailureShown(pub(crate) Arc<AtomicBool>);
+/// What the layer attaches to each request: the [`Auth`], and a flag the [`crate::User`]
+/// extractor sets when it hands out a login failure, so that the layer clears the failure
+/// cookie on that response: a failure is shown once.
+#[derive(Clone, Debug)]
+pub(crate) struct Attached {
+    pub(crate) auth: Auth,
+    pub(crate) failure_shown: Arc<AtomicBool>,
+}
 
 /// The layer that serves [`crate::Auth`] to the app's handlers.
 #[derive(Clone, Debug)]
@@ -110,22 +114,19 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let had_failure = request.headers().get_all(header::COOKIE).iter().any(|v| {
-            v.as_bytes()
-                .windows(cookies::LOGIN_ERROR.len() + 1)
-                .any(|w| w.ends_with(b"=") && w.starts_with(cookies::LOGIN_ERROR.as_bytes()))
-        });
         // A cheap clone (shared bytes): the path is read only if a handler returns `login()`.
         let here = request.uri().clone();
-        request.extensions_mut().insert(self.auth.clone());
-        let shown = had_failure.then(FailureShown::default);
-        if let Some(shown) = &shown {
-            request.extensions_mut().insert(shown.clone());
-        }
+        // One small allocation per request, cheaper than looking for the failure cookie in
+        // the `Cookie` header here.
+        let failure_shown = Arc::new(AtomicBool::new(false));
+        request.extensions_mut().insert(Attached {
+            auth: self.auth.clone(),
+            failure_shown: Arc::clone(&failure_shown),
+        });
         ResponseFuture {
             inner: self.inner.call(request),
             auth: self.auth.clone(),
-            shown,
+            failure_shown,
             here,
         }
     }
@@ -137,7 +138,7 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         auth: Auth,
-        shown: Option<FailureShown>,
+        failure_shown: Arc<AtomicBool>,
         here: Uri,
     }
 }
@@ -173,10 +174,7 @@ where
             .get_all(header::SET_COOKIE)
             .iter()
             .any(|v| v.as_bytes().starts_with(cookies::LOGIN_ERROR.as_bytes()));
-        let was_shown = this
-            .shown
-            .as_ref()
-            .is_some_and(|s| s.0.load(Ordering::Relaxed));
+        let was_shown = this.failure_shown.load(Ordering::Relaxed);
         if was_shown && !sets_failure {
             this.auth
                 .inner

@@ -7,8 +7,14 @@
 //!   auth.routes()  ─► GET {base}/auth/login?provider=&return_to=   GET <redirect_uri path>
 //!                     POST {base}/auth/logout (same-origin)        GET {base}/auth/logged-out
 //!   auth.layer()   ─► User extractor, login() / logout() responses, login failures shown once
-//!   per request    ─► open one cookie, build the view: no network, no signature check
+//!   per request    ─► open one cookie (or find it already opened), build the view:
+//!                     no network, no signature check
 //! ```
+//!
+//! A cookie opened once is kept in a bounded in-memory memo ([`AuthOptions::session_cache_size`]),
+//! keyed by its whole value and served only until the expiry sealed in it: repeated
+//! requests cost a hash lookup. Nothing is shared between instances and nothing is needed
+//! from the memo; any instance opens any cookie.
 //!
 //! # Security
 //! - Cookies are sealed (AES-256-GCM-SIV), `HttpOnly`, `SameSite=Lax`, scoped to the base
@@ -32,6 +38,7 @@ mod layer;
 mod options;
 mod provider;
 mod return_to;
+mod session_cache;
 
 use axum::Router;
 use axum::routing::get;
@@ -40,7 +47,7 @@ pub use auth::Auth;
 pub use error::{AuthError, LoginFailure};
 pub use extract::User;
 pub use layer::{AuthLayer, AuthService, Login, Logout, ResponseFuture, login, logout};
-pub use options::{AuthOptions, DEFAULT_COOKIE_LIFETIME};
+pub use options::{AuthOptions, DEFAULT_COOKIE_LIFETIME, DEFAULT_SESSION_CACHE_SIZE};
 
 impl Auth {
     /// The routes to merge into the app: login, the callback at `redirect_uri`'s path,

@@ -5,6 +5,10 @@ use std::time::Duration;
 /// Streamlit's identity cookie lifetime: 30 days.
 pub const DEFAULT_COOKIE_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 
+/// The default memory budget of the cache of opened identity cookies: 16 MiB, about 5,000
+/// Google-like logins.
+pub const DEFAULT_SESSION_CACHE_SIZE: usize = 16 * 1024 * 1024;
+
 /// Settings beyond the secrets file, with Streamlit's defaults.
 #[derive(Clone, Debug)]
 pub struct AuthOptions {
@@ -14,6 +18,7 @@ pub struct AuthOptions {
     pub(crate) bound_by_id_token: bool,
     pub(crate) previous_cookie_secrets: Vec<String>,
     pub(crate) call_userinfo: bool,
+    pub(crate) session_cache_size: usize,
 }
 
 impl Default for AuthOptions {
@@ -25,6 +30,7 @@ impl Default for AuthOptions {
             bound_by_id_token: false,
             previous_cookie_secrets: Vec::new(),
             call_userinfo: true,
+            session_cache_size: DEFAULT_SESSION_CACHE_SIZE,
         }
     }
 }
@@ -71,6 +77,17 @@ impl AuthOptions {
     #[must_use]
     pub fn call_userinfo(mut self, call: bool) -> Self {
         self.call_userinfo = call;
+        self
+    }
+
+    /// The memory budget, in bytes, for identity cookies already opened (default
+    /// [`DEFAULT_SESSION_CACHE_SIZE`]; `0` turns the cache off). A cookie seen before then
+    /// costs a hash lookup instead of an AEAD open and a JSON parse. It is a memo, not a
+    /// session store: each entry is served only for the exact cookie value and only until
+    /// the expiry sealed in it.
+    #[must_use]
+    pub fn session_cache_size(mut self, bytes: usize) -> Self {
+        self.session_cache_size = bytes;
         self
     }
 }

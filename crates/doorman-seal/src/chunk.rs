@@ -106,7 +106,10 @@ pub fn join<'a>(
     let Some(main) = main else {
         return Ok(None);
     };
-    let Some((count, first)) = main.split_once('.') else {
+    // The count has at most two digits: only the first three characters may hold the `.`,
+    // so a value in one cookie is not scanned through (base64url has no `.` anyway).
+    let dot = main.bytes().take(3).position(|b| b == b'.');
+    let Some((count, first)) = dot.map(|at| (&main[..at], &main[at + 1..])) else {
         return if chunks.is_empty() {
             Ok(Some(Cow::Borrowed(main)))
         } else {

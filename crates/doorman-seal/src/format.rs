@@ -10,7 +10,7 @@
 //! aad        = version | key_id | len(name) as u16 BE | name
 //! ```
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aes_gcm_siv::aead::AeadInPlace;
 use aes_gcm_siv::{Nonce, Tag};
@@ -103,6 +103,21 @@ impl Sealer {
     /// # Errors
     /// An [`Unsealed`] saying why; callers treat every one as "no cookie".
     pub fn open(&self, name: &str, value: &str, now: SystemTime) -> Result<Vec<u8>, Unsealed> {
+        self.open_with_expiry(name, value, now)
+            .map(|opened| opened.payload)
+    }
+
+    /// As [`Sealer::open`], also returning the expiry sealed with the payload, for callers
+    /// that keep opened values and must stop using them when the value expires.
+    ///
+    /// # Errors
+    /// An [`Unsealed`] saying why; callers treat every one as "no cookie".
+    pub fn open_with_expiry(
+        &self,
+        name: &str,
+        value: &str,
+        now: SystemTime,
+    ) -> Result<Opened, Unsealed> {
         if value.len() > MAX_SEALED_LEN {
             return Err(Unsealed::Malformed);
         }
@@ -148,12 +163,35 @@ impl Sealer {
         }
         let mut expiry = [0u8; EXPIRY_LEN];
         expiry.copy_from_slice(&raw[body.start..body.start + EXPIRY_LEN]);
-        if unix_seconds(now) >= u64::from_be_bytes(expiry) {
+        let expires = u64::from_be_bytes(expiry);
+        if unix_seconds(now) >= expires {
             return Err(Unsealed::Expired);
         }
         raw.truncate(tag_start);
         raw.drain(..body.start + EXPIRY_LEN);
-        Ok(raw)
+        Ok(Opened {
+            payload: raw,
+            expires_at: UNIX_EPOCH + Duration::from_secs(expires),
+        })
+    }
+}
+
+/// An opened value: the payload, and the second from which the sealed value is refused.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Opened {
+    /// The payload, as sealed.
+    pub payload: Vec<u8>,
+    /// The sealed expiry: [`Sealer::open`] refuses the value from this instant on.
+    pub expires_at: SystemTime,
+}
+
+/// Shows the expiry and the payload's length only: a payload may be a secret.
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opened")
+            .field("payload_len", &self.payload.len())
+            .field("expires_at", &self.expires_at)
+            .finish()
     }
 }
 

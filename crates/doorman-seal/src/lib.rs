@@ -56,5 +56,5 @@ pub use chunk::{
     join, split,
 };
 pub use error::{SealError, Unsealed};
-pub use format::{FORMAT_VERSION, MAX_SEALED_LEN, NONCE_LEN, OVERHEAD};
+pub use format::{FORMAT_VERSION, MAX_SEALED_LEN, NONCE_LEN, OVERHEAD, Opened};
 pub use key::{Purpose, Sealer};

@@ -40,6 +40,24 @@ fn expiry_boundary_is_exact() {
 }
 
 #[test]
+fn open_with_expiry_tells_the_sealed_expiry_in_whole_seconds() {
+    let s = sealer(Purpose::Identity, "secret", &[]);
+    let expires = at(NOW + 60) + std::time::Duration::from_millis(700);
+    let value = s.seal(NAME, b"p", expires, at(NOW), [9; 12]).expect("seal");
+    let opened = s.open_with_expiry(NAME, &value, at(NOW)).expect("open");
+    assert_eq!(opened.payload, b"p");
+    assert_eq!(opened.expires_at, at(NOW + 60));
+    assert_eq!(
+        s.open_with_expiry(NAME, &value, at(NOW + 60)),
+        Err(Unsealed::Expired)
+    );
+    assert!(
+        !format!("{opened:?}").contains("112"),
+        "no payload bytes in Debug"
+    );
+}
+
+#[test]
 fn sealing_an_already_expired_value_is_refused() {
     let s = sealer(Purpose::Identity, "secret", &[]);
     assert_eq!(

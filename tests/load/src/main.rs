@@ -1,7 +1,8 @@
 //! The processes of `cargo xtask bench`'s load run, each on a loopback port:
 //!
 //! - `doorman-load app --port P --groups N --layer on|off`: `/user.json` behind doorman's
-//!   layer (the user read from a sealed identity cookie), or the same JSON without it. It
+//!   layer (the user read from a sealed identity cookie and serialized as it is), or the
+//!   same JSON, prebuilt, without it. It
 //!   prints `COOKIE name=value` (a valid identity cookie for a Google-like login with `N`
 //!   groups) and `READY`.
 //! - `doorman-load idp --port P --client-id ID --client-secret S --redirect-uri URI`: the
@@ -50,6 +51,15 @@ fn claims(groups: usize) -> Map<String, Value> {
     }
 }
 
+/// A prebuilt JSON value, serialized without copying it.
+struct SharedJson(Arc<Value>);
+
+impl serde::Serialize for SharedJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
 async fn app(options: &HashMap<String, String>) -> Result<(), String> {
     let port: u16 = options
         .get("port")
@@ -91,16 +101,20 @@ async fn app(options: &HashMap<String, String>) -> Result<(), String> {
         Router::new()
             .route(
                 "/user.json",
-                get(|user: User| async move { Json(Value::Object(user.to_dict())) }),
+                get(|user: User| async move { Json(user.into_inner()) }),
             )
             .merge(auth.routes())
             .layer(auth.layer())
     } else {
-        let same = Value::Object(doorman::user::User::logged_in(session).to_dict());
+        // The same JSON, prebuilt and shared: axum's per-request clone of the handler copies
+        // a pointer, and the response serializes it in place.
+        let same = Arc::new(Value::Object(
+            doorman::user::User::logged_in(session).to_dict(),
+        ));
         Router::new().route(
             "/user.json",
             get(move || {
-                let body = same.clone();
+                let body = SharedJson(Arc::clone(&same));
                 async move { Json(body) }
             }),
         )

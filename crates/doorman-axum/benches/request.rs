@@ -1,0 +1,168 @@
+//! A logged-in request through the router, in process (no sockets): `GET /user.json` behind
+//! doorman's layer, the user read from a sealed identity cookie, next to the same app
+//! without the layer serving the same JSON. The ratio is what doorman adds to a request
+//! before any network cost.
+//!
+//! Two pairs: the user serialized as it is (`Json(user.into_inner())`) against a prebuilt
+//! JSON value serialized in place; and Streamlit's `to_dict()` (a copy of the claims)
+//! against a copy of the prebuilt value.
+
+#[path = "../../doorman-user/tests/common/mod.rs"]
+mod claim_sets;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use axum::body::Body;
+use axum::response::{Json, Response};
+use axum::routing::get;
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use doorman_axum::{Auth, AuthOptions, User};
+use doorman_seal::{Purpose, Sealer};
+use doorman_secrets::{AuthConfig, Origin};
+use doorman_user::{ExposedTokens, Session};
+use http::{Request, header};
+use serde_json::{Map, Value};
+use tower::{Service, ServiceExt};
+
+const COOKIE_SECRET: &str = "bench-cookie-secret-0123456789abcdef";
+
+fn auth() -> Auth {
+    let secrets = format!(
+        "[auth]\nredirect_uri = \"http://127.0.0.1:8501/oauth2callback\"\ncookie_secret = \"{COOKIE_SECRET}\"\n\n[auth.google]\nclient_id = \"bench\"\nclient_secret = \"bench-secret\"\nserver_metadata_url = \"http://127.0.0.1:9/.well-known/openid-configuration\"\n"
+    );
+    let config = AuthConfig::parse(&secrets, Origin::Text("bench".into())).expect("secrets");
+    Auth::new(&config, AuthOptions::default()).expect("auth")
+}
+
+/// A valid identity cookie header for `claims`, and the JSON the app serves for it.
+fn cookie(claims: Map<String, Value>) -> (String, Value) {
+    let now = SystemTime::now();
+    let expires = now + Duration::from_secs(30 * 86_400);
+    let session = Session::new(
+        "google",
+        claims,
+        ExposedTokens::default(),
+        now,
+        expires,
+        None,
+    );
+    let sealer = Sealer::new(Purpose::Identity, COOKIE_SECRET.as_bytes(), &[]).expect("secret");
+    let sealed = sealer
+        .seal("doorman_user", &session.to_bytes(), expires, now, [9; 12])
+        .expect("seal");
+    let chunks = doorman_seal::split("doorman_user", &sealed, 60).expect("split");
+    let header: Vec<String> = chunks.iter().map(|(n, v)| format!("{n}={v}")).collect();
+    let json = Value::Object(doorman_user::User::logged_in(session).to_dict());
+    (header.join("; "), json)
+}
+
+fn request(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .expect("request")
+}
+
+/// A prebuilt JSON value, serialized without copying it.
+struct SharedJson(Arc<Value>);
+
+impl serde::Serialize for SharedJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+#[inline(never)]
+fn serve(
+    runtime: &tokio::runtime::Runtime,
+    router: &mut Router,
+    request: Request<Body>,
+) -> Response {
+    runtime.block_on(async {
+        let ready: &mut Router = ServiceExt::<Request<Body>>::ready(router)
+            .await
+            .unwrap_or_else(|e: Infallible| match e {});
+        ready
+            .call(request)
+            .await
+            .unwrap_or_else(|e: Infallible| match e {})
+    })
+}
+
+fn logged_in_request(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let _entered = runtime.enter();
+    let auth = auth();
+    let mut group = c.benchmark_group("request");
+    for (name, claims) in [
+        ("google", claim_sets::google_claims()),
+        ("groups_100", claim_sets::claims_with_groups(100)),
+    ] {
+        let (cookie, json) = cookie(claims);
+        let mut with_layer = Router::new()
+            .route(
+                "/user.json",
+                get(|user: User| async move { Json(user.into_inner()) }),
+            )
+            .route(
+                "/user-dict.json",
+                get(|user: User| async move { Json(Value::Object(user.to_dict())) }),
+            )
+            .merge(auth.routes())
+            .layer(auth.layer());
+        for path in ["/user.json", "/user-dict.json"] {
+            let response = serve(&runtime, &mut with_layer, request(path, &cookie));
+            assert_eq!(response.status(), 200);
+        }
+        // Shared, so that axum's per-request clone of a handler copies a pointer.
+        let json = Arc::new(json);
+        let cloned = Arc::clone(&json);
+        let mut without_layer = Router::new()
+            .route(
+                "/user.json",
+                get(move || {
+                    let body = SharedJson(Arc::clone(&json));
+                    async move { Json(body) }
+                }),
+            )
+            .route(
+                "/user-dict.json",
+                get(move || {
+                    let body = Value::clone(&cloned);
+                    async move { Json(body) }
+                }),
+            );
+        for (id, layered, path) in [
+            ("doorman", true, "/user.json"),
+            ("without_layer", false, "/user.json"),
+            ("doorman_to_dict", true, "/user-dict.json"),
+            ("without_layer_cloned", false, "/user-dict.json"),
+        ] {
+            let router = if layered {
+                &mut with_layer
+            } else {
+                &mut without_layer
+            };
+            group.bench_with_input(BenchmarkId::new(id, name), &cookie, |b, cookie| {
+                b.iter(|| serve(&runtime, router, request(path, cookie)));
+            });
+        }
+    }
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(50)
+}
+
+criterion_group! { name = benches; config = config(); targets = logged_in_request }
+criterion_main!(benches);

@@ -1,0 +1,197 @@
+//! [`SessionCache`]: identity cookies this process has already opened, so that a logged-in
+//! request costs a hash lookup instead of an AEAD open and a JSON parse.
+//!
+//! # Invariants
+//! - Only a value that opened is inserted, under the whole sealed value (every chunk
+//!   joined): a value that differs in any character misses and is opened (and refused) as
+//!   usual. The hash is randomly keyed per process.
+//! - An entry is served only before the expiry sealed in its value, exactly as
+//!   [`doorman_seal::Sealer::open`] would refuse it from that second on.
+//! - Memory is bounded by [`crate::AuthOptions::session_cache_size`], in bytes; a size of
+//!   zero turns the cache off. It is a memo of a pure function of the cookie, not a session
+//!   store: any instance opens any cookie, and losing the cache loses nothing.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use doorman_user::Session;
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+
+/// A session opened from a sealed value, and until when that value opens.
+#[derive(Clone)]
+struct Entry {
+    session: Arc<Session>,
+    expires_at: SystemTime,
+    /// Bytes this entry is counted for: its key, its payload twice over (the parsed
+    /// claims take about that), and a fixed overhead.
+    weight: u64,
+}
+
+#[derive(Clone)]
+struct ByWeight;
+
+impl Weighter<Box<[u8]>, Entry> for ByWeight {
+    fn weight(&self, _key: &Box<[u8]>, entry: &Entry) -> u64 {
+        entry.weight
+    }
+}
+
+/// Bytes counted for each entry on top of its key and payload.
+const ENTRY_OVERHEAD: u64 = 256;
+
+/// Opened identity cookies, bounded in bytes.
+pub(crate) struct SessionCache {
+    entries: Option<Cache<Box<[u8]>, Entry, ByWeight>>,
+}
+
+impl SessionCache {
+    /// A cache of at most `budget` bytes; `0` caches nothing.
+    pub(crate) fn new(budget: usize) -> Self {
+        let budget = u64::try_from(budget).unwrap_or(u64::MAX);
+        let entries = (budget > 0).then(|| {
+            // A Google-like login weighs about 3 KiB.
+            let estimated = usize::try_from(budget / 3072).unwrap_or(usize::MAX).max(1);
+            Cache::with_weighter(estimated, budget, ByWeight)
+        });
+        Self { entries }
+    }
+
+    /// The session of `sealed`, if it was opened before and its sealed expiry is after `now`.
+    pub(crate) fn get(&self, sealed: &[u8], now: SystemTime) -> Option<Arc<Session>> {
+        let entry = self.entries.as_ref()?.get(sealed)?;
+        (now < entry.expires_at).then_some(entry.session)
+    }
+
+    /// Remembers that `sealed` opened to `session` (from a payload of `payload_len` bytes),
+    /// valid until `expires_at`.
+    pub(crate) fn insert(
+        &self,
+        sealed: &[u8],
+        session: Arc<Session>,
+        payload_len: usize,
+        expires_at: SystemTime,
+    ) {
+        let Some(entries) = &self.entries else {
+            return;
+        };
+        let bytes = sealed.len().saturating_add(payload_len.saturating_mul(2));
+        let weight = u64::try_from(bytes)
+            .unwrap_or(u64::MAX)
+            .saturating_add(ENTRY_OVERHEAD);
+        entries.insert(
+            sealed.into(),
+            Entry {
+                session,
+                expires_at,
+                weight,
+            },
+        );
+    }
+
+    /// How many bytes the entries are counted for.
+    #[cfg(test)]
+    fn weight(&self) -> u64 {
+        self.entries.as_ref().map_or(0, Cache::weight)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use doorman_user::ExposedTokens;
+    use proptest::prelude::*;
+    use serde_json::Map;
+
+    use super::*;
+
+    fn at(seconds: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(seconds)
+    }
+
+    fn session(sub: &str) -> Arc<Session> {
+        let mut claims = Map::new();
+        claims.insert("sub".into(), sub.into());
+        Arc::new(Session::new(
+            "dev",
+            claims,
+            ExposedTokens::default(),
+            at(1_000),
+            at(2_000),
+            None,
+        ))
+    }
+
+    #[test]
+    fn an_entry_is_served_until_its_sealed_expiry_only() {
+        let cache = SessionCache::new(1 << 20);
+        cache.insert(b"value", session("ada"), 10, at(2_000));
+        assert_eq!(cache.get(b"value", at(1_999)), Some(session("ada")));
+        assert_eq!(cache.get(b"value", at(2_000)), None);
+        assert_eq!(cache.get(b"value", at(2_001)), None);
+    }
+
+    #[test]
+    fn another_value_misses_even_one_character_apart() {
+        let cache = SessionCache::new(1 << 20);
+        cache.insert(b"value", session("ada"), 10, at(2_000));
+        for other in ["valuE", "value ", "valu", "", "value\0"] {
+            assert_eq!(cache.get(other.as_bytes(), at(1_500)), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_size_of_zero_caches_nothing() {
+        let cache = SessionCache::new(0);
+        cache.insert(b"value", session("ada"), 10, at(2_000));
+        assert_eq!(cache.get(b"value", at(1_500)), None);
+    }
+
+    #[test]
+    fn memory_stays_within_the_budget() {
+        let budget = 64 * 1024;
+        let cache = SessionCache::new(budget);
+        let value = "x".repeat(1_000);
+        for i in 0..1_000 {
+            cache.insert(
+                format!("{value}{i}").as_bytes(),
+                session("ada"),
+                1_000,
+                at(2_000),
+            );
+            assert!(
+                cache.weight() <= budget as u64,
+                "after {i}: {}",
+                cache.weight()
+            );
+        }
+        assert!(cache.weight() > 0);
+    }
+
+    proptest! {
+        /// Whatever was inserted and whenever it is asked, a value is served only if it was
+        /// inserted, with its own session, before its own expiry.
+        #[test]
+        fn served_only_what_was_inserted_before_it_expires(
+            inserts in proptest::collection::vec(("[a-d]{1,3}", 1_000u64..1_100), 0..20),
+            asks in proptest::collection::vec(("[a-d]{1,3}", 990u64..1_110), 1..20),
+        ) {
+            let cache = SessionCache::new(1 << 20);
+            let mut last = std::collections::HashMap::new();
+            for (value, expiry) in &inserts {
+                cache.insert(value.as_bytes(), session(value), 4, at(*expiry));
+                last.insert(value.clone(), *expiry);
+            }
+            for (value, now) in &asks {
+                match cache.get(value.as_bytes(), at(*now)) {
+                    Some(found) => {
+                        prop_assert_eq!(found, session(value));
+                        prop_assert!(last.get(value).is_some_and(|expiry| *now < *expiry));
+                    }
+                    None => prop_assert!(last.get(value).is_none_or(|expiry| *now >= *expiry)),
+                }
+            }
+        }
+    }
+}
