@@ -2,6 +2,7 @@
 //! needs to offer login or logout.
 
 use std::ops::Deref;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::extract::FromRequestParts;
@@ -11,7 +12,7 @@ use axum::http::request::Parts;
 use crate::auth::Auth;
 use crate::error::LoginFailure;
 use crate::handlers::html_escape;
-use crate::layer::Attached;
+use crate::layer::{Attached, RequestScope};
 
 /// The current user (Streamlit's `st.user`): read-only, anonymous when not logged in.
 ///
@@ -22,7 +23,7 @@ use crate::layer::Attached;
 pub struct User {
     user: doorman_user::User,
     failure: Option<LoginFailure>,
-    auth: Auth,
+    scope: Arc<RequestScope>,
 }
 
 impl Deref for User {
@@ -50,13 +51,13 @@ impl User {
     /// back to `return_to`.
     #[must_use]
     pub fn login_url(&self, provider: Option<&str>, return_to: Option<&str>) -> String {
-        self.auth.login_url(provider, return_to)
+        self.scope.auth.login_url(provider, return_to)
     }
 
     /// The configured providers' names, default first.
     #[must_use]
     pub fn providers(&self) -> Vec<&str> {
-        self.auth.provider_names()
+        self.scope.auth.provider_names()
     }
 
     /// An HTML link that starts a login with `provider`.
@@ -74,7 +75,7 @@ impl User {
     pub fn logout_button(&self, label: &str) -> String {
         format!(
             r#"<form class="doorman-logout" method="post" action="{}"><button type="submit">{}</button></form>"#,
-            html_escape(&self.auth.path("/auth/logout")),
+            html_escape(&self.scope.auth.path("/auth/logout")),
             html_escape(label)
         )
     }
@@ -88,7 +89,8 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
             StatusCode::INTERNAL_SERVER_ERROR,
             "doorman: add `.layer(auth.layer())` to the router to use the User extractor",
         ))?;
-        let auth = attached.auth.clone();
+        let scope = Arc::clone(&attached.0);
+        let auth = &scope.auth;
         // The common case: only the identity cookie of ours, opened before.
         if let Some(session) =
             crate::cookies::sole_identity(&parts.headers).and_then(|v| auth.cached_session(v))
@@ -96,21 +98,22 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
             return Ok(Self {
                 user: doorman_user::User::logged_in(session),
                 failure: None,
-                auth,
+                scope,
             });
         }
         // One parse of the `Cookie` header serves the session and a pending failure.
         let cookies = crate::cookies::request_cookies(&parts.headers);
         let failure = auth.failure_in(&cookies);
         if failure.is_some() {
-            attached.failure_shown.store(true, Ordering::Relaxed);
+            scope.failure_shown.store(true, Ordering::Relaxed);
         }
+        let user = auth
+            .session_in(&cookies)
+            .map_or_else(doorman_user::User::anonymous, doorman_user::User::logged_in);
         Ok(Self {
-            user: auth
-                .session_in(&cookies)
-                .map_or_else(doorman_user::User::anonymous, doorman_user::User::logged_in),
+            user,
             failure,
-            auth,
+            scope,
         })
     }
 }

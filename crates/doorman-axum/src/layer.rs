@@ -70,11 +70,18 @@ impl IntoResponse for Logout {
 /// What the layer attaches to each request: the [`Auth`], and a flag the [`crate::User`]
 /// extractor sets when it hands out a login failure, so that the layer clears the failure
 /// cookie on that response: a failure is shown once.
-#[derive(Clone, Debug)]
-pub(crate) struct Attached {
+///
+/// One allocation per request, shared by the layer, the extractor and the `User`: the
+/// `Auth`'s reference count, which every worker thread touches, changes once per request.
+#[derive(Debug)]
+pub(crate) struct RequestScope {
     pub(crate) auth: Auth,
-    pub(crate) failure_shown: Arc<AtomicBool>,
+    pub(crate) failure_shown: AtomicBool,
 }
+
+/// The request extension holding the [`RequestScope`].
+#[derive(Clone, Debug)]
+pub(crate) struct Attached(pub(crate) Arc<RequestScope>);
 
 /// The layer that serves [`crate::Auth`] to the app's handlers.
 #[derive(Clone, Debug)]
@@ -118,15 +125,16 @@ where
         let here = request.uri().clone();
         // One small allocation per request, cheaper than looking for the failure cookie in
         // the `Cookie` header here.
-        let failure_shown = Arc::new(AtomicBool::new(false));
-        request.extensions_mut().insert(Attached {
+        let scope = Arc::new(RequestScope {
             auth: self.auth.clone(),
-            failure_shown: Arc::clone(&failure_shown),
+            failure_shown: AtomicBool::new(false),
         });
+        request
+            .extensions_mut()
+            .insert(Attached(Arc::clone(&scope)));
         ResponseFuture {
             inner: self.inner.call(request),
-            auth: self.auth.clone(),
-            failure_shown,
+            scope,
             here,
         }
     }
@@ -137,8 +145,7 @@ pin_project_lite::pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
-        auth: Auth,
-        failure_shown: Arc<AtomicBool>,
+        scope: Arc<RequestScope>,
         here: Uri,
     }
 }
@@ -159,14 +166,16 @@ where
             response = match intent {
                 Intent::Login { provider } => {
                     let here = this.here.path_and_query().map_or("/", |p| p.as_str());
-                    let url = this.auth.login_url(provider.as_deref(), Some(here));
+                    let url = this.scope.auth.login_url(provider.as_deref(), Some(here));
                     let mut redirect = StatusCode::SEE_OTHER.into_response();
                     if let Ok(value) = HeaderValue::from_str(&url) {
                         redirect.headers_mut().insert(header::LOCATION, value);
                     }
                     redirect
                 }
-                Intent::Logout => logout_form(&this.auth.path("/auth/logout")).into_response(),
+                Intent::Logout => {
+                    logout_form(&this.scope.auth.path("/auth/logout")).into_response()
+                }
             };
         }
         let sets_failure = response
@@ -174,9 +183,10 @@ where
             .get_all(header::SET_COOKIE)
             .iter()
             .any(|v| v.as_bytes().starts_with(cookies::LOGIN_ERROR.as_bytes()));
-        let was_shown = this.failure_shown.load(Ordering::Relaxed);
+        let was_shown = this.scope.failure_shown.load(Ordering::Relaxed);
         if was_shown && !sets_failure {
-            this.auth
+            this.scope
+                .auth
                 .inner
                 .scope
                 .delete(response.headers_mut(), cookies::LOGIN_ERROR);

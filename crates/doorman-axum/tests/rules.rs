@@ -260,6 +260,12 @@ async fn tampered_and_foreign_identity_cookies_read_as_logged_out() {
     bytes[middle] = if bytes[middle] == b'A' { b'B' } else { b'A' };
     let tampered = format!("doorman_user={}", String::from_utf8(bytes).expect("ascii"));
     let renamed = format!("doorman_error={value}");
+    // The valid cookie, twice: opened, then served from the memo of opened cookies, which
+    // must not serve anything but that exact value.
+    for _ in 0..2 {
+        let seen = seen_with_cookie(&app.url("/user.json"), &header).await;
+        assert_eq!(seen["is_logged_in"], true);
+    }
     for cookie in [tampered, renamed, "doorman_user=garbage".to_owned()] {
         let seen = seen_with_cookie(&app.url("/user.json"), &cookie).await;
         assert_eq!(seen["is_logged_in"], false, "{cookie:.40}");
@@ -269,12 +275,16 @@ async fn tampered_and_foreign_identity_cookies_read_as_logged_out() {
 #[tokio::test]
 async fn an_expired_identity_cookie_reads_as_logged_out() {
     let app = TestApp::with(Setup {
-        options: AuthOptions::default().cookie_lifetime(std::time::Duration::from_secs(1)),
+        // Expiry is kept in whole seconds: 3 s leave at least 2 for the first request.
+        options: AuthOptions::default().cookie_lifetime(std::time::Duration::from_secs(3)),
         ..Setup::default()
     })
     .await;
     let header = identity_cookie_header(&app).await;
-    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    // Opened, and so remembered, before it expires: the memo must not outlive the seal.
+    let seen = seen_with_cookie(&app.url("/user.json"), &header).await;
+    assert_eq!(seen["is_logged_in"], true);
+    tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
     let seen = seen_with_cookie(&app.url("/user.json"), &header).await;
     assert_eq!(seen["is_logged_in"], false);
 }

@@ -5,6 +5,7 @@
 //!   cookie_secret (current, previous...) ──HKDF-SHA256──► Sealer (one key per Purpose)
 //!   payload, name, expires_at, now, nonce ──seal──► "AQx9..." (base64url)  ──split──► cookies
 //!   cookies ──join──► "AQx9..." ──open(name, now)──► payload | Unsealed
+//!                              └─open_with_expiry──► Opened { payload, expires_at }
 //! ```
 //!
 //! # The choices
