@@ -139,8 +139,16 @@ pub(crate) fn run(root: &Path) -> ExitCode {
         };
         let _ = writeln!(core, "| {what} | {} |", human(time));
     }
+    let instructions = match crate::callgrind::run(root) {
+        Ok(table) => table,
+        Err(why) => {
+            say(&format!("xtask: bench FAILED: instruction counts: {why}"));
+            return ExitCode::FAILURE;
+        }
+    };
     say(&table);
     say(&requests);
+    say(&instructions);
     say(&core);
     let load = match crate::load::run(root) {
         Ok(section) => section,
@@ -160,10 +168,11 @@ pub(crate) fn run(root: &Path) -> ExitCode {
          ## Machine\n\n{}\n\n## Cookie sealing and the user view\n\n{table}\n\
          ## A logged-in request in process\n\n\
          `GET /user.json` through the whole axum router, without sockets, against the same router without doorman's layer serving the same JSON prebuilt (shared, or copied per request to match `to_dict`). The cookie was seen before, as on every request but a session's first.\n\n{requests}\n\
+         Timings on a shared machine drift; the instructions per request, counted by callgrind (`valgrind --tool=callgrind` on the same benchmark, the instructions inside one request divided by the requests), do not:\n\n{instructions}\n\
          ## The relying party's own work\n\n\
          With the provider's round trips taken out (the development provider answers in-process beforehand).\n\n{core}\n\
          {load}\
-         ## Reproduce\n\n```sh\ncargo xtask bench   # runs: {COMMAND}, then the load run (installs Debian's wrk if missing)\n```\n",
+         ## Reproduce\n\n```sh\ncargo xtask bench   # runs: {COMMAND}, callgrind on the request benchmark, then the load run (installs Debian's wrk if missing)\n```\n",
         machine()
     );
     if let Err(e) = fs::write(root.join("docs/benchmarks.md"), report) {

@@ -7,6 +7,7 @@
 #![warn(clippy::unwrap_used)]
 
 mod bench;
+mod callgrind;
 mod e2e;
 mod layers;
 mod load;
