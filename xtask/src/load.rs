@@ -324,7 +324,7 @@ pub(crate) fn run(root: &Path) -> Result<String, String> {
     ensure_wrk()?;
     build(root)?;
     let mut out = format!(
-        "## Load run\n\n`wrk -t1 -c{CONNECTIONS} -d{ROUND_SECONDS}s --latency` on loopback against release builds, `GET /user.json` with a valid session cookie; The doorman app serves `Json(user)`; the app without the layer serves the same JSON, prebuilt. The rounds alternate; each figure in a table is the median of its rounds, and each ratio the median of the paired rounds' ratios. Server CPU per request is the server process's user and system time over the round (from `/proc`) divided by the requests served: it includes the kernel's loopback TCP work.\n\n"
+        "## Load run\n\n`wrk -t1 -c{CONNECTIONS} -d{ROUND_SECONDS}s --latency` on loopback against release builds, `GET /user.json` with a valid session cookie. The doorman app serves `Json(user)`; the app without the layer serves the same JSON, prebuilt. The rounds alternate; each figure in a table is the median of its rounds, and each ratio the median of the paired rounds' ratios. Server CPU per request is the server process's user and system time over the round (from `/proc`) divided by the requests served: it includes the kernel's loopback TCP work.\n\n"
     );
 
     say("xtask: bench: load, Google claims, with and without doorman's layer");
