@@ -40,10 +40,7 @@ const SERVE: &str = "request::serve";
 
 /// The Markdown table of instructions per request, or why it could not be made.
 pub(crate) fn run(root: &Path) -> Result<String, String> {
-    let valgrind = Command::new("valgrind").arg("--version").output();
-    if !valgrind.is_ok_and(|o| o.status.success()) {
-        return Err("the instruction counts need valgrind: apt-get install valgrind".to_owned());
-    }
+    ensure_valgrind()?;
     let executable = bench_executable(root)?;
     let out_dir = root.join("target/callgrind");
     fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
@@ -60,6 +57,29 @@ pub(crate) fn run(root: &Path) -> Result<String, String> {
         );
     }
     Ok(table)
+}
+
+/// Installs Debian's valgrind when it is missing.
+fn ensure_valgrind() -> Result<(), String> {
+    fn present() -> bool {
+        Command::new("valgrind")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+    if present() {
+        return Ok(());
+    }
+    say("xtask: bench: installing Debian's valgrind");
+    let installed = Command::new("apt-get")
+        .args(["install", "-y", "-qq", "valgrind"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if installed && present() {
+        Ok(())
+    } else {
+        Err("the instruction counts need valgrind: apt-get install valgrind".to_owned())
+    }
 }
 
 /// Builds the `request` benchmark and returns its executable, as cargo names it.
