@@ -7,6 +7,9 @@
 //! JSON value serialized in place; and Streamlit's `to_dict()` (a copy of the claims)
 //! against a copy of the prebuilt value.
 
+#[path = "../../doorman-seal/benches/measurement/mod.rs"]
+mod measurement;
+
 #[path = "../../doorman-user/tests/common/mod.rs"]
 mod claim_sets;
 
@@ -157,12 +160,5 @@ fn logged_in_request(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(50)
-}
-
-criterion_group! { name = benches; config = config(); targets = logged_in_request }
+criterion_group! { name = benches; config = measurement::config(); targets = logged_in_request }
 criterion_main!(benches);

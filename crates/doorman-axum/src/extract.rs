@@ -12,7 +12,7 @@ use axum::http::request::Parts;
 use crate::auth::Auth;
 use crate::error::LoginFailure;
 use crate::handlers::html_escape;
-use crate::layer::{Attached, RequestScope};
+use crate::layer::RequestScope;
 
 /// The current user (Streamlit's `st.user`): read-only, anonymous when not logged in.
 ///
@@ -85,11 +85,14 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
     type Rejection = (StatusCode, &'static str);
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let attached = parts.extensions.get::<Attached>().ok_or((
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "doorman: add `.layer(auth.layer())` to the router to use the User extractor",
-        ))?;
-        let scope = Arc::clone(&attached.0);
+        let scope = parts
+            .extensions
+            .get::<Arc<RequestScope>>()
+            .cloned()
+            .ok_or((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "doorman: add `.layer(auth.layer())` to the router to use the User extractor",
+            ))?;
         let auth = &scope.auth;
         // The common case: only the identity cookie of ours, opened before.
         if let Some(session) =

@@ -79,10 +79,6 @@ pub(crate) struct RequestScope {
     pub(crate) failure_shown: AtomicBool,
 }
 
-/// The request extension holding the [`RequestScope`].
-#[derive(Clone, Debug)]
-pub(crate) struct Attached(pub(crate) Arc<RequestScope>);
-
 /// The layer that serves [`crate::Auth`] to the app's handlers.
 #[derive(Clone, Debug)]
 pub struct AuthLayer {
@@ -129,9 +125,7 @@ where
             auth: self.auth.clone(),
             failure_shown: AtomicBool::new(false),
         });
-        request
-            .extensions_mut()
-            .insert(Attached(Arc::clone(&scope)));
+        request.extensions_mut().insert(Arc::clone(&scope));
         ResponseFuture {
             inner: self.inner.call(request),
             scope,

@@ -2,11 +2,13 @@
 //! authorization URL, verifying an ID token (RS256, ES256), and processing a whole callback
 //! with warm caches (state check, token-response parsing, ID-token verification).
 
+#[path = "../../doorman-seal/benches/measurement/mod.rs"]
+mod measurement;
+
 #[path = "../tests/pair/mod.rs"]
 mod pair;
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use doorman_devidp::Misbehavior;
@@ -73,12 +75,5 @@ fn oidc(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(50)
-}
-
-criterion_group! { name = benches; config = config(); targets = oidc }
+criterion_group! { name = benches; config = measurement::config(); targets = oidc }
 criterion_main!(benches);

@@ -1,6 +1,9 @@
 //! `seal` and `open` for 200 B, 1 KiB and 4 KiB payloads, next to their floor: the bare
 //! AES-256-GCM-SIV open of the same ciphertext under an already-derived key.
 
+#[path = "measurement/mod.rs"]
+mod measurement;
+
 use std::hint::black_box;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -56,12 +59,5 @@ fn seal_and_open(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(50)
-}
-
-criterion_group! { name = benches; config = config(); targets = seal_and_open }
+criterion_group! { name = benches; config = measurement::config(); targets = seal_and_open }
 criterion_main!(benches);

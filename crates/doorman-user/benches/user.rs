@@ -2,6 +2,9 @@
 //! one with 100 groups, next to the floor: the bare AEAD open of the same ciphertext plus
 //! the bare JSON parse of the same claims.
 
+#[path = "../../doorman-seal/benches/measurement/mod.rs"]
+mod measurement;
+
 #[path = "../tests/common/mod.rs"]
 mod common;
 
@@ -86,12 +89,5 @@ fn session_json(session: &Session) -> Value {
     serde_json::json!({"p": session.provider(), "c": session.claims()})
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(50)
-}
-
-criterion_group! { name = benches; config = config(); targets = cookie_to_user }
+criterion_group! { name = benches; config = measurement::config(); targets = cookie_to_user }
 criterion_main!(benches);
