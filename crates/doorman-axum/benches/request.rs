@@ -54,7 +54,13 @@ fn cookie(claims: Map<String, Value>) -> (String, Value) {
     );
     let sealer = Sealer::new(Purpose::Identity, COOKIE_SECRET.as_bytes(), &[]).expect("secret");
     let sealed = sealer
-        .seal("doorman_user", &session.to_bytes(), expires, now, [9; 12])
+        .seal(
+            "doorman_user",
+            &session.to_bytes().expect("a session within the limit"),
+            expires,
+            now,
+            [9; 12],
+        )
         .expect("seal");
     let chunks = doorman_seal::split("doorman_user", &sealed, 60).expect("split");
     let header: Vec<String> = chunks.iter().map(|(n, v)| format!("{n}={v}")).collect();

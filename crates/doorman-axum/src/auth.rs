@@ -5,12 +5,13 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use doorman_oidc::{ClientConfig, TokenAuthMethod};
-use doorman_seal::{Purpose, Sealer};
+use doorman_seal::{Purpose, Sealer, TagPurpose, Tagger};
 use doorman_secrets::{AuthConfig, ExposeTokens};
-use doorman_user::{Session, User};
+use doorman_user::User;
 use http::HeaderMap;
 
-use crate::cookies::{self, Scope};
+use crate::consumed_states::{self, ConsumedStates};
+use crate::cookies::{self, CookieScope, Names, TRANSACTION_LIFETIME};
 use crate::error::{AuthError, LoginFailure};
 use crate::http_client::HttpClient;
 use crate::options::AuthOptions;
@@ -31,8 +32,16 @@ pub(crate) struct Inner {
     pub(crate) transactions: Sealer,
     pub(crate) expose: ExposeTokens,
     pub(crate) http: HttpClient,
-    pub(crate) scope: Scope,
-    pub(crate) transaction_scope: Scope,
+    /// Keyed hashes of `state`s: transaction cookie names, consumed states.
+    pub(crate) state_tags: Tagger,
+    /// Keyed hashes of sessions: logout form tokens.
+    pub(crate) logout_tags: Tagger,
+    /// Where the identity and login-failure cookies go.
+    pub(crate) scope: CookieScope,
+    /// Where the login-transaction cookies go (a path both login and callback see).
+    pub(crate) transaction_scope: CookieScope,
+    pub(crate) names: Names,
+    pub(crate) consumed_states: ConsumedStates,
     pub(crate) base_path: String,
     pub(crate) callback_path: String,
     pub(crate) origin: String,
@@ -113,12 +122,16 @@ impl Auth {
         let previous: Vec<&[u8]> = options
             .previous_cookie_secrets
             .iter()
-            .map(String::as_bytes)
+            .map(|secret| secret.expose().as_bytes())
             .collect();
         let secret = config.cookie_secret().expose().as_bytes();
         let identity = Sealer::new(Purpose::Identity, secret, &previous)
             .map_err(|_| AuthError::CookieSecret)?;
         let transactions = Sealer::new(Purpose::LoginTransaction, secret, &previous)
+            .map_err(|_| AuthError::CookieSecret)?;
+        let state_tags = Tagger::new(TagPurpose::LoginState, secret, &previous)
+            .map_err(|_| AuthError::CookieSecret)?;
+        let logout_tags = Tagger::new(TagPurpose::LogoutForm, secret, &previous)
             .map_err(|_| AuthError::CookieSecret)?;
         let providers = config
             .providers()
@@ -154,14 +167,9 @@ impl Auth {
             base_path.clone()
         };
         let callback_path = redirect_uri.path().to_owned();
-        let scope = Scope {
-            path: cookie_path.clone(),
-            secure,
-        };
-        let transaction_scope = Scope {
-            path: common_path(&cookie_path, &callback_path),
-            secure,
-        };
+        let transaction_scope = CookieScope::new(common_path(&cookie_path, &callback_path), secure);
+        let scope = CookieScope::new(cookie_path, secure);
+        let names = Names::new(&scope, &transaction_scope);
         Ok(Self {
             inner: Arc::new(Inner {
                 providers,
@@ -169,8 +177,15 @@ impl Auth {
                 transactions,
                 expose: config.expose_tokens(),
                 http: HttpClient::new()?,
+                state_tags,
+                logout_tags,
                 scope,
                 transaction_scope,
+                names,
+                consumed_states: ConsumedStates::new(
+                    consumed_states::DEFAULT_CAPACITY,
+                    TRANSACTION_LIFETIME.as_secs(),
+                ),
                 origin: redirect_uri.origin().ascii_serialization(),
                 base_path,
                 callback_path,
@@ -259,61 +274,36 @@ impl Auth {
             .map_or_else(User::anonymous, User::logged_in)
     }
 
-    pub(crate) fn session(&self, headers: &HeaderMap) -> Option<Arc<Session>> {
-        self.session_in(&cookies::request_cookies(headers))
-    }
-
-    /// The session of the identity cookie `sealed`, if this process opened it before and it
-    /// has not expired: no parsing, no decryption.
-    pub(crate) fn cached_session(&self, sealed: &[u8]) -> Option<Arc<Session>> {
-        self.inner.sessions.get(sealed, SystemTime::now())
-    }
-
-    /// The session in a request's parsed cookies: from the cache of opened cookies, or
-    /// opened and then remembered.
-    pub(crate) fn session_in(&self, cookies: &[(&str, &str)]) -> Option<Arc<Session>> {
-        let sealed = doorman_seal::join(cookies::IDENTITY, cookies.iter().copied()).ok()??;
-        let now = SystemTime::now();
-        if let Some(session) = self.inner.sessions.get(sealed.as_bytes(), now) {
-            return Some(session);
-        }
-        let opened = self
-            .inner
-            .identity
-            .open_with_expiry(cookies::IDENTITY, &sealed, now)
-            .ok()?;
-        let session = Arc::new(Session::from_bytes(&opened.payload).ok()?);
-        self.inner.sessions.insert(
-            sealed.as_bytes(),
-            Arc::clone(&session),
-            opened.payload.len(),
-            opened.expires_at,
-        );
-        Some(session)
-    }
-
     /// The login failure waiting to be shown, if any.
     #[must_use]
     pub fn login_failure(&self, headers: &HeaderMap) -> Option<LoginFailure> {
         self.failure_in(&cookies::request_cookies(headers))
     }
 
-    /// The login failure in a request's parsed cookies.
+    /// The login failure in a request's parsed cookies: the first cookie of the name that
+    /// opens (a planted one does not).
     pub(crate) fn failure_in(&self, cookies: &[(&str, &str)]) -> Option<LoginFailure> {
-        let (_, value) = cookies
+        let name = self.inner.names.error.as_str();
+        let now = SystemTime::now();
+        cookies
             .iter()
-            .find(|(name, _)| *name == cookies::LOGIN_ERROR)?;
-        let payload = self
-            .inner
-            .transactions
-            .open(cookies::LOGIN_ERROR, value, SystemTime::now())
-            .ok()?;
-        serde_json::from_slice(&payload).ok()
+            .filter(|(n, _)| *n == name)
+            .take(doorman_seal::MAX_CANDIDATES)
+            .find_map(|(_, value)| {
+                let payload = self.inner.transactions.open(name, value, now).ok()?;
+                serde_json::from_slice(&payload).ok()
+            })
     }
 
     pub(crate) fn cookie_lifetime(&self) -> Duration {
         self.inner.options.cookie_lifetime
     }
+}
+
+/// Whole seconds since the Unix epoch (0 before it).
+pub(crate) fn unix_seconds(time: SystemTime) -> u64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Fresh random bytes from the operating system.

@@ -1,4 +1,12 @@
 //! Our cookies: their names, reading them from a request, writing and deleting them.
+//!
+//! # Names and cookie tossing
+//! A sibling subdomain can set cookies for the app's host. With an https `redirect_uri`,
+//! every name carries a prefix the browser enforces: `__Host-` where the path is `/` (the
+//! cookie is `Secure`, has no `Domain`, and no other host can set it), `__Secure-` where a
+//! base path needs a `Path`. Over plain http (development) no prefix is possible, so a
+//! sibling can plant cookies under our names: the reader tries every cookie of a name and
+//! keeps the one that opens, so a planted cookie that does not open never locks a user out.
 
 use std::time::Duration;
 
@@ -6,27 +14,74 @@ use cookie::{Cookie, SameSite};
 use http::HeaderMap;
 use http::header::{COOKIE, HeaderValue, SET_COOKIE};
 
-/// The identity cookie (and its chunks `doorman_user_1`, ...).
-pub(crate) const IDENTITY: &str = "doorman_user";
-/// The login-transaction cookies' prefix: `doorman_tx_` and the start of the `state`.
-pub(crate) const TRANSACTION_PREFIX: &str = "doorman_tx_";
-/// The login-failure cookie, read once on the page the user returns to.
-pub(crate) const LOGIN_ERROR: &str = "doorman_error";
+/// The identity cookie's base name (its chunks are `…doorman_user_1`, ...).
+const IDENTITY: &str = "doorman_user";
+/// The login-transaction cookies' base prefix: then a keyed hash of the `state`.
+const TRANSACTION_PREFIX: &str = "doorman_tx_";
+/// The login-failure cookie's base name, read once on the page the user returns to.
+const LOGIN_ERROR: &str = "doorman_error";
+/// The base prefix of every cookie name of doorman's.
+const OURS: &str = "doorman_";
 /// At most this many logins may be in flight in one browser.
 pub(crate) const MAX_TRANSACTIONS: usize = 5;
+/// At most this many cookies of ours are deleted in one response: a request stuffed with
+/// cookies of our names never makes a response many times its size.
+pub(crate) const MAX_DELETIONS: usize = 16;
 /// How long a login may take at the provider.
 pub(crate) const TRANSACTION_LIFETIME: Duration = Duration::from_secs(10 * 60);
 /// How long a login failure waits to be shown.
 pub(crate) const ERROR_LIFETIME: Duration = Duration::from_secs(5 * 60);
 
-/// The name of the transaction cookie for a login whose `state` is `state`.
-pub(crate) fn transaction_name(state: &str) -> String {
-    let prefix: String = state
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(12)
-        .collect();
-    format!("{TRANSACTION_PREFIX}{prefix}")
+/// The names of our cookies, with the prefix their scope allows.
+#[derive(Clone, Debug)]
+pub(crate) struct Names {
+    /// The identity cookie.
+    pub(crate) identity: String,
+    /// The login-failure cookie.
+    pub(crate) error: String,
+    /// The start of every login-transaction cookie's name.
+    pub(crate) transaction_prefix: String,
+    /// The start of every name of ours beside the identity cookie (`__Host-doorman_`).
+    pub(crate) ours: String,
+}
+
+impl Names {
+    /// The names for cookies set in `scope` (identity, failure) and `transaction_scope`.
+    pub(crate) fn new(scope: &CookieScope, transaction_scope: &CookieScope) -> Self {
+        Self {
+            identity: format!("{}{IDENTITY}", scope.prefix),
+            error: format!("{}{LOGIN_ERROR}", scope.prefix),
+            transaction_prefix: format!("{}{TRANSACTION_PREFIX}", transaction_scope.prefix),
+            ours: format!("{}{OURS}", scope.prefix),
+        }
+    }
+
+    /// The transaction cookie's name for a login whose `state` has the keyed hash `tag`.
+    pub(crate) fn transaction(&self, tag: &[u8]) -> String {
+        use base64::Engine as _;
+        let short = &tag[..tag.len().min(16)];
+        format!(
+            "{}{}",
+            self.transaction_prefix,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(short)
+        )
+    }
+
+    /// Whether `name` is a login-transaction cookie's name of ours (the prefix and a tag).
+    pub(crate) fn is_transaction(&self, name: &str) -> bool {
+        name.strip_prefix(self.transaction_prefix.as_str())
+            .is_some_and(|tag| {
+                tag.len() == 22
+                    && tag
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+    }
+
+    /// Whether `name` is the identity cookie or one of its chunks.
+    pub(crate) fn is_identity(&self, name: &str) -> bool {
+        doorman_seal::is_part_of(&self.identity, name)
+    }
 }
 
 /// The `name=value` pairs of a request's `Cookie` headers, as bytes.
@@ -96,33 +151,48 @@ pub(crate) fn request_cookies(headers: &HeaderMap) -> Vec<(&str, &str)> {
 }
 
 /// The value of the identity cookie when it is the request's only cookie of doorman's
-/// (no chunks, no login failure, no login in flight): the common case, which the
-/// [`crate::User`] extractor serves from the cache of opened cookies without more parsing.
-pub(crate) fn sole_identity(headers: &HeaderMap) -> Option<&[u8]> {
+/// (no chunks, no login failure, no login in flight, no second cookie of the name): the
+/// common case, which the [`crate::User`] extractor serves from the cache of opened cookies
+/// without more parsing.
+pub(crate) fn sole_identity<'h>(headers: &'h HeaderMap, names: &Names) -> Option<&'h [u8]> {
     let mut identity = None;
     for (name, value) in pairs(headers) {
-        if name == IDENTITY.as_bytes() {
+        if name == names.identity.as_bytes() {
             if identity.replace(value).is_some() {
                 return None;
             }
-        } else if name.starts_with(OURS) {
+        } else if name.starts_with(names.ours.as_bytes()) {
             return None;
         }
     }
     identity
 }
 
-/// The prefix of every cookie name of doorman's.
-const OURS: &[u8] = b"doorman_";
-
-/// Where and how our cookies are set.
+/// Where and how a group of our cookies is set: path, `Secure`, and the name prefix the
+/// browser enforces for them.
 #[derive(Clone, Debug)]
-pub(crate) struct Scope {
-    pub(crate) path: String,
-    pub(crate) secure: bool,
+pub(crate) struct CookieScope {
+    path: String,
+    secure: bool,
+    prefix: &'static str,
 }
 
-impl Scope {
+impl CookieScope {
+    /// Cookies on `path`, `Secure` when `secure`: `__Host-` names on `/` over https,
+    /// `__Secure-` names on another path over https, plain names over http.
+    pub(crate) fn new(path: String, secure: bool) -> Self {
+        let prefix = match (secure, path.as_str()) {
+            (true, "/") => "__Host-",
+            (true, _) => "__Secure-",
+            (false, _) => "",
+        };
+        Self {
+            path,
+            secure,
+            prefix,
+        }
+    }
+
     /// `; Path=...; HttpOnly; SameSite=Lax[; Secure]; Max-Age=...`'s length, for chunking.
     pub(crate) fn attributes_len(&self, max_age: Duration) -> usize {
         let probe = self.build("x", "", Some(max_age)).to_string();
@@ -195,9 +265,54 @@ mod tests {
         assert!(request_cookies(&HeaderMap::new()).is_empty());
     }
 
+    fn plain_names() -> Names {
+        let scope = CookieScope::new("/".to_owned(), false);
+        Names::new(&scope, &scope)
+    }
+
+    #[test]
+    fn names_carry_the_prefix_their_scope_allows() {
+        let host = CookieScope::new("/".to_owned(), true);
+        let secure = CookieScope::new("/app".to_owned(), true);
+        let names = Names::new(&host, &secure);
+        assert_eq!(names.identity, "__Host-doorman_user");
+        assert_eq!(names.error, "__Host-doorman_error");
+        assert_eq!(names.transaction_prefix, "__Secure-doorman_tx_");
+        assert_eq!(plain_names().identity, "doorman_user");
+        let mut h = HeaderMap::new();
+        host.set(&mut h, "__Host-doorman_user", "v", Duration::from_secs(60));
+        secure.set(
+            &mut h,
+            "__Secure-doorman_tx_x",
+            "v",
+            Duration::from_secs(60),
+        );
+        let lines: Vec<_> = h.get_all(SET_COOKIE).iter().collect();
+        let host_line = lines[0].to_str().expect("ascii");
+        assert!(host_line.contains("; Secure") && host_line.contains("Path=/;"));
+        assert!(!host_line.contains("Domain"), "{host_line}");
+        assert!(lines[1].to_str().expect("ascii").contains("Path=/app"));
+    }
+
+    #[test]
+    fn transaction_names_are_the_prefix_and_a_tag() {
+        let names = plain_names();
+        let name = names.transaction(&[7; 32]);
+        assert!(names.is_transaction(&name), "{name}");
+        for other in [
+            "doorman_tx_",
+            "doorman_tx_short",
+            "doorman_user",
+            "x_doorman_tx_BwcHBwcHBwcHBwcHBwcHBw",
+        ] {
+            assert!(!names.is_transaction(other), "{other}");
+        }
+    }
+
     #[test]
     fn the_sole_identity_cookie_is_found_only_when_no_other_of_ours_is_there() {
-        let sole = |value: &[u8]| sole_identity(&headers(&[value])).map(<[u8]>::to_vec);
+        let names = plain_names();
+        let sole = |value: &[u8]| sole_identity(&headers(&[value]), &names).map(<[u8]>::to_vec);
         assert_eq!(sole(b"a=1; doorman_user=v; b=2"), Some(b"v".to_vec()));
         for other in [
             &b"doorman_user=v; doorman_user=w"[..],
@@ -222,10 +337,10 @@ mod tests {
             let all = request_cookies(&h);
             let ours: Vec<_> = all.iter().filter(|(n, _)| n.starts_with("doorman_")).collect();
             let expected = match ours.as_slice() {
-                [(name, value)] if *name == IDENTITY => Some(value.as_bytes()),
+                [(name, value)] if *name == "doorman_user" => Some(value.as_bytes()),
                 _ => None,
             };
-            prop_assert_eq!(sole_identity(&h), expected);
+            prop_assert_eq!(sole_identity(&h, &plain_names()), expected);
             for (name, value) in request_cookies(&h) {
                 prop_assert!(!name.is_empty());
                 prop_assert!(!name.contains([';', '=']));

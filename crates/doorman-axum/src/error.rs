@@ -50,15 +50,21 @@ impl From<doorman_secrets::Error> for AuthError {
 
 /// Why a login failed: what the app can show on the page the user returns to.
 ///
-/// Details (which rule, which claim) go to the log; this value holds nothing secret.
+/// [`LoginFailure::message`] (and `Display`) is a fixed sentence per kind, safe to show
+/// as is: it never contains text from the provider or the request. Details (which rule,
+/// which claim) go to the log; this value holds nothing secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum LoginFailure {
     /// The provider refused the login, or the user cancelled (`error=access_denied`).
+    ///
+    /// Both fields are the provider's own text, untrusted: control and invisible
+    /// formatting characters are removed and the length is capped, but markup is not
+    /// escaped. Escape them before putting them in a page ([`crate::escape_html`]).
     Denied {
-        /// The provider's `error` code.
+        /// The provider's `error` code (untrusted).
         error: String,
-        /// The provider's `error_description`, if any.
+        /// The provider's `error_description`, if any (untrusted).
         description: Option<String>,
     },
     /// The callback matched no login in progress: unknown, replayed or expired `state`,
@@ -66,41 +72,120 @@ pub enum LoginFailure {
     UnknownOrExpiredLogin,
     /// The provider could not be reached, or answered with something unusable.
     ProviderUnavailable {
-        /// The provider's name.
+        /// The provider's name, from the secrets file.
         provider: String,
     },
     /// The provider's answer broke a rule of the protocol (a bad ID token, a wrong issuer...).
     Rejected {
-        /// The provider's name.
+        /// The provider's name, from the secrets file.
         provider: String,
     },
+    /// The login succeeded but its session is too large to keep in cookies (claims or
+    /// exposed tokens over the size limit).
+    SessionTooLarge,
+    /// The server could not complete the login (its random generator failed).
+    Internal,
 }
 
-impl fmt::Display for LoginFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// The most characters of provider text a [`LoginFailure::Denied`] keeps.
+const MAX_PROVIDER_TEXT: usize = 200;
+
+/// `text` without control or invisible formatting characters (bidi overrides, zero-width
+/// characters), cut to [`MAX_PROVIDER_TEXT`] characters.
+fn sanitized(text: &str) -> String {
+    text.chars()
+        .filter(|c| {
+            !(c.is_control()
+                || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}'))
+        })
+        .take(MAX_PROVIDER_TEXT)
+        .collect()
+}
+
+impl LoginFailure {
+    /// A refusal by the provider, its text sanitized (see [`LoginFailure::Denied`]).
+    pub(crate) fn denied(error: &str, description: Option<&str>) -> Self {
+        Self::Denied {
+            error: sanitized(error),
+            description: description.map(sanitized),
+        }
+    }
+
+    /// A fixed sentence for the user, safe to show as is (no provider or request text).
+    #[must_use]
+    pub fn message(&self) -> &'static str {
         match self {
-            Self::Denied { error, description } => {
-                write!(f, "the login was refused ({error})")?;
-                if let Some(description) = description {
-                    write!(f, ": {description}")?;
+            Self::Denied { error, .. } => match error.as_str() {
+                "access_denied" => "the login was cancelled or refused",
+                "login_required" | "interaction_required" | "consent_required" => {
+                    "the login provider needs you to sign in again"
                 }
-                Ok(())
-            }
+                "temporarily_unavailable" | "server_error" => {
+                    "the login provider is unavailable; please try again later"
+                }
+                _ => "the login provider refused the login",
+            },
             Self::UnknownOrExpiredLogin => {
-                f.write_str("the login expired or was already used; please log in again")
+                "the login expired or was already used; please log in again"
             }
-            Self::ProviderUnavailable { provider } => {
-                write!(
-                    f,
-                    "the login provider `{provider}` is unavailable; please try again later"
-                )
+            Self::ProviderUnavailable { .. } => {
+                "the login provider is unavailable; please try again later"
             }
-            Self::Rejected { provider } => write!(
-                f,
-                "the answer of the login provider `{provider}` was refused; please try again"
-            ),
+            Self::Rejected { .. } => "the login provider's answer was refused; please try again",
+            Self::SessionTooLarge => {
+                "your account has too much profile data to keep a session; please contact the app's administrator"
+            }
+            Self::Internal => "the login could not be completed; please try again",
+        }
+    }
+
+    /// The provider's `error` code and `error_description` for a [`LoginFailure::Denied`]:
+    /// untrusted text, escape it before showing it.
+    #[must_use]
+    pub fn untrusted_provider_text(&self) -> Option<(&str, Option<&str>)> {
+        match self {
+            Self::Denied { error, description } => Some((error, description.as_deref())),
+            _ => None,
         }
     }
 }
 
+impl fmt::Display for LoginFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
 impl std::error::Error for LoginFailure {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_text_loses_control_and_invisible_characters_and_is_capped() {
+        let failure = LoginFailure::denied(
+            "access_denied\r\nSet-Cookie: x",
+            Some("<b>\u{1b}[31mred\u{202E}txt\u{200B}</b>"),
+        );
+        assert_eq!(
+            failure.untrusted_provider_text(),
+            Some(("access_deniedSet-Cookie: x", Some("<b>[31mredtxt</b>")))
+        );
+        let long = LoginFailure::denied(&"x".repeat(5_000), None);
+        assert_eq!(
+            long.untrusted_provider_text().map(|(e, _)| e.len()),
+            Some(MAX_PROVIDER_TEXT)
+        );
+    }
+
+    #[test]
+    fn the_message_never_holds_provider_text() {
+        let failure = LoginFailure::denied("<script>alert(1)</script>", Some("<img src=x>"));
+        assert_eq!(failure.to_string(), "the login provider refused the login");
+        assert_eq!(
+            LoginFailure::denied("access_denied", Some("<img src=x>")).to_string(),
+            "the login was cancelled or refused"
+        );
+    }
+}

@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 
 use crate::auth::Auth;
 use crate::error::LoginFailure;
-use crate::handlers::html_escape;
+use crate::html;
 use crate::layer::RequestScope;
 
 /// The current user (Streamlit's `st.user`): read-only, anonymous when not logged in.
@@ -63,20 +63,21 @@ impl User {
     /// An HTML link that starts a login with `provider`.
     #[must_use]
     pub fn login_button(&self, label: &str, provider: Option<&str>) -> String {
-        format!(
-            r#"<a class="doorman-login" href="{}">{}</a>"#,
-            html_escape(&self.login_url(provider, None)),
-            html_escape(label)
-        )
+        html::login_link(&self.login_url(provider, None), label)
     }
 
-    /// An HTML form that logs out (a same-origin `POST`).
+    /// An HTML form that logs out: a same-origin `POST` carrying this session's logout
+    /// token, so no other site can submit it. Empty when no one is logged in.
     #[must_use]
     pub fn logout_button(&self, label: &str) -> String {
-        format!(
-            r#"<form class="doorman-logout" method="post" action="{}"><button type="submit">{}</button></form>"#,
-            html_escape(&self.scope.auth.path("/auth/logout")),
-            html_escape(label)
+        let Some(session) = self.user.session() else {
+            return String::new();
+        };
+        let auth = &self.scope.auth;
+        html::logout_form(
+            &auth.path("/auth/logout"),
+            &auth.logout_token(session),
+            label,
         )
     }
 }
@@ -95,8 +96,8 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
             ))?;
         let auth = &scope.auth;
         // The common case: only the identity cookie of ours, opened before.
-        if let Some(session) =
-            crate::cookies::sole_identity(&parts.headers).and_then(|v| auth.cached_session(v))
+        if let Some(session) = crate::cookies::sole_identity(&parts.headers, &auth.inner.names)
+            .and_then(|v| auth.cached_session(v))
         {
             return Ok(Self {
                 user: doorman_user::User::logged_in(session),

@@ -1,69 +1,80 @@
 //! The routes: login, the callback, logout, and the return from the provider's logout.
 
 use std::collections::HashMap;
+use std::fmt::Display;
 use std::time::SystemTime;
 
+use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use doorman_oidc::{Error as OidcError, LoginEntropy, PendingLogin, Verification};
 use doorman_user::{ExposedTokens, Session};
-use serde::{Deserialize, Serialize};
 use tracing::Instrument as _;
 
 use crate::auth::{Auth, random};
-use crate::cookies::{self, TRANSACTION_LIFETIME};
+use crate::cookies;
 use crate::error::LoginFailure;
+use crate::html::{self, TOKEN_FIELD};
 use crate::return_to::safe_return_to;
-
-/// What the login-transaction cookie holds.
-#[derive(Serialize, Deserialize)]
-struct Transaction {
-    #[serde(rename = "l")]
-    pending: PendingLogin,
-    #[serde(rename = "r")]
-    return_to: String,
-}
+use crate::transaction::{Transaction, Untaken};
 
 fn redirect(location: &str, headers: HeaderMap) -> Response {
     let mut response = (StatusCode::SEE_OTHER, headers).into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
+    no_store(&mut response);
+    response
+}
+
+fn no_store(response: &mut Response) {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 fn url_safe(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A value from the request or the provider, as the log may show it: escaped, so a
+/// newline or a terminal escape in it cannot forge or hide a log line.
+fn escaped(value: &impl Display) -> String {
+    value.to_string().escape_debug().to_string()
+}
+
 impl Auth {
     /// Sets the login-failure cookie and redirects to `return_to`.
     fn fail(&self, failure: &LoginFailure, return_to: &str, mut headers: HeaderMap) -> Response {
         let now = SystemTime::now();
+        let name = self.inner.names.error.as_str();
         let payload = serde_json::to_vec(failure).unwrap_or_default();
         if let Some(nonce) = random()
             && let Ok(value) = self.inner.transactions.seal(
-                cookies::LOGIN_ERROR,
+                name,
                 &payload,
                 now + cookies::ERROR_LIFETIME,
                 now,
                 nonce,
             )
         {
-            self.inner.scope.set(
-                &mut headers,
-                cookies::LOGIN_ERROR,
-                &value,
-                cookies::ERROR_LIFETIME,
-            );
+            self.inner
+                .scope
+                .set(&mut headers, name, &value, cookies::ERROR_LIFETIME);
         }
         redirect(return_to, headers)
     }
+}
+
+fn no_randomness() -> Response {
+    tracing::error!(outcome = "no randomness");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the system random generator failed",
+    )
+        .into_response()
 }
 
 /// `GET {base}/auth/login?provider=NAME&return_to=PATH`.
@@ -76,22 +87,33 @@ pub(crate) async fn login(
         .get("provider")
         .map_or(doorman_secrets::DEFAULT_PROVIDER, String::as_str)
         .to_owned();
-    let span = tracing::info_span!("doorman.login", provider = %name);
+    let span = tracing::info_span!("doorman.login", provider = ?name);
     async move {
         let Some(provider) = auth.provider(&name) else {
             tracing::info!(outcome = "unknown provider");
+            // Streamlit's message, with the requested name escaped and cut short.
             let message = doorman_secrets::Error::UnknownProvider {
-                provider: name.clone(),
+                provider: name
+                    .chars()
+                    .take(64)
+                    .collect::<String>()
+                    .escape_debug()
+                    .to_string(),
             }
             .to_string();
-            return (StatusCode::BAD_REQUEST, message).into_response();
+            let mut response = (StatusCode::BAD_REQUEST, message).into_response();
+            response.headers_mut().insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            return response;
         };
         let home = auth.home();
         let return_to = safe_return_to(params.get("return_to").map(String::as_str), &home);
         let ready = match provider.ready(&auth.inner.http).await {
             Ok(ready) => ready,
             Err(why) => {
-                tracing::warn!(outcome = "provider unavailable", %why);
+                tracing::warn!(outcome = "provider unavailable", why = %escaped(&why));
                 let failure = LoginFailure::ProviderUnavailable {
                     provider: name.clone(),
                 };
@@ -99,12 +121,7 @@ pub(crate) async fn login(
             }
         };
         let (Some(state), Some(nonce), Some(pkce_verifier)) = (random(), random(), random()) else {
-            tracing::error!(outcome = "no randomness");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the system random generator failed",
-            )
-                .into_response();
+            return no_randomness();
         };
         let now = SystemTime::now();
         let entropy = LoginEntropy {
@@ -113,34 +130,20 @@ pub(crate) async fn login(
             pkce_verifier,
         };
         let (url, pending) = doorman_oidc::begin(&provider.client, &ready.metadata, &entropy, now);
-        let cookie_name = cookies::transaction_name(&url_safe(&state));
         let transaction = Transaction { pending, return_to };
-        let payload = serde_json::to_vec(&transaction).unwrap_or_default();
         let mut headers = HeaderMap::new();
-        let Some(seal_nonce) = random() else {
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the system random generator failed",
+        if auth
+            .start_transaction(
+                &request_headers,
+                &mut headers,
+                &transaction,
+                &url_safe(&state),
+                now,
             )
-                .into_response();
-        };
-        let Ok(sealed) = auth.inner.transactions.seal(
-            &cookie_name,
-            &payload,
-            now + TRANSACTION_LIFETIME,
-            now,
-            seal_nonce,
-        ) else {
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot seal the login transaction",
-            )
-                .into_response();
-        };
-        auth.bound_transactions(&request_headers, &mut headers, now);
-        auth.inner
-            .transaction_scope
-            .set(&mut headers, &cookie_name, &sealed, TRANSACTION_LIFETIME);
+            .is_none()
+        {
+            return no_randomness();
+        }
         tracing::info!(outcome = "redirected to the provider");
         redirect(url.as_str(), headers)
     }
@@ -148,48 +151,11 @@ pub(crate) async fn login(
     .await
 }
 
-impl Auth {
-    /// Deletes the oldest transaction cookies so that, with the new one, at most
-    /// [`cookies::MAX_TRANSACTIONS`] logins are in flight; unreadable ones go first.
-    fn bound_transactions(&self, request: &HeaderMap, response: &mut HeaderMap, now: SystemTime) {
-        let mut existing: Vec<(u64, &str)> = cookies::request_cookies(request)
-            .into_iter()
-            .filter(|(name, _)| name.starts_with(cookies::TRANSACTION_PREFIX))
-            .map(|(name, value)| {
-                let started = self
-                    .inner
-                    .transactions
-                    .open(name, value, now)
-                    .ok()
-                    .and_then(|p| serde_json::from_slice::<Transaction>(&p).ok())
-                    .map_or(0, |t| {
-                        t.pending
-                            .started_at()
-                            .duration_since(SystemTime::UNIX_EPOCH)
-                            .map_or(0, |d| d.as_secs() + 1)
-                    });
-                (started, name)
-            })
-            .collect();
-        if existing.len() < cookies::MAX_TRANSACTIONS {
-            return;
-        }
-        existing.sort_unstable();
-        for (_, name) in existing
-            .iter()
-            .take(existing.len() + 1 - cookies::MAX_TRANSACTIONS)
-        {
-            self.inner.transaction_scope.delete(response, name);
-        }
-    }
-}
-
 fn failure_of(error: &OidcError, provider: &str) -> LoginFailure {
     match error {
-        OidcError::AuthorizationDenied { error, description } => LoginFailure::Denied {
-            error: error.clone(),
-            description: description.clone(),
-        },
+        OidcError::AuthorizationDenied { error, description } => {
+            LoginFailure::denied(error, description.as_deref())
+        }
         OidcError::StateMismatch | OidcError::MissingState => LoginFailure::UnknownOrExpiredLogin,
         OidcError::HttpStatus { .. } => LoginFailure::ProviderUnavailable {
             provider: provider.to_owned(),
@@ -211,29 +177,37 @@ pub(crate) async fn callback(
         let query = uri.query().unwrap_or_default();
         let home = auth.home();
         let mut headers = HeaderMap::new();
+        let now = SystemTime::now();
         let state = url::form_urlencoded::parse(query.as_bytes())
             .find(|(k, _)| k == "state")
             .map(|(_, v)| v.into_owned());
-        let now = SystemTime::now();
-        let transaction = state.as_deref().and_then(|state| {
-            let name = cookies::transaction_name(state);
-            let cookies = cookies::request_cookies(&request_headers);
-            let (_, value) = cookies.iter().find(|(n, _)| *n == name)?;
-            let payload = auth.inner.transactions.open(&name, value, now).ok()?;
-            auth.inner.transaction_scope.delete(&mut headers, &name);
-            serde_json::from_slice::<Transaction>(&payload).ok()
-        });
-        let Some(transaction) = transaction else {
-            tracing::warn!(outcome = "unknown, replayed or expired login");
-            return auth.fail(&LoginFailure::UnknownOrExpiredLogin, &home, headers);
+        let taken = match &state {
+            Some(state) => auth.take_transaction(&request_headers, &mut headers, state, now),
+            None => Err(Untaken::Unknown),
+        };
+        let transaction = match taken {
+            Ok(transaction) => transaction,
+            Err(Untaken::Replayed) => {
+                tracing::warn!(outcome = "replayed callback refused");
+                return auth.fail(&LoginFailure::UnknownOrExpiredLogin, &home, headers);
+            }
+            Err(Untaken::Unknown) => {
+                tracing::warn!(outcome = "unknown or expired login");
+                return auth.fail(&LoginFailure::UnknownOrExpiredLogin, &home, headers);
+            }
         };
         let name = transaction.pending.provider().to_owned();
         tracing::Span::current().record("provider", name.as_str());
         let return_to = transaction.return_to;
-        match auth.complete(&name, transaction.pending, query, now).await {
-            Ok(session) => {
-                auth.set_identity(&request_headers, &mut headers, &session, now);
-                auth.inner.scope.delete(&mut headers, cookies::LOGIN_ERROR);
+        let logged_in = match auth.complete(&name, transaction.pending, query, now).await {
+            Ok(session) => auth.set_identity(&request_headers, &mut headers, &session, now),
+            Err(failure) => Err(failure),
+        };
+        match logged_in {
+            Ok(()) => {
+                auth.inner
+                    .scope
+                    .delete(&mut headers, &auth.inner.names.error);
                 tracing::info!(outcome = "logged in");
                 redirect(&return_to, headers)
             }
@@ -262,14 +236,14 @@ impl Auth {
             provider: name.to_owned(),
         };
         let rejected = |e: &OidcError| {
-            tracing::warn!(outcome = "rejected", rule = %e);
+            tracing::warn!(outcome = "rejected", rule = %escaped(e));
             failure_of(e, name)
         };
         let provider = self
             .provider(name)
             .ok_or(LoginFailure::UnknownOrExpiredLogin)?;
         let ready = provider.ready(&self.inner.http).await.map_err(|why| {
-            tracing::warn!(outcome = "provider unavailable", %why);
+            tracing::warn!(outcome = "provider unavailable", why = %escaped(&why));
             unavailable()
         })?;
         let exchange = pending
@@ -281,7 +255,7 @@ impl Auth {
             .send(exchange.token_request(&provider.client, &ready.metadata))
             .await
             .map_err(|why| {
-                tracing::warn!(outcome = "token endpoint unreachable", %why);
+                tracing::warn!(outcome = "token endpoint unreachable", why = %escaped(&why));
                 unavailable()
             })?;
         let tokens = exchange
@@ -297,7 +271,7 @@ impl Auth {
                     .refresh_keys(&self.inner.http, &ready.keys)
                     .await
                     .map_err(|why| {
-                        tracing::warn!(outcome = "jwks unreachable", %why);
+                        tracing::warn!(outcome = "jwks unreachable", why = %escaped(&why));
                         unavailable()
                     })?;
                 match tokens
@@ -314,7 +288,7 @@ impl Auth {
         let login = match doorman_oidc::userinfo_request(&ready.metadata, &login) {
             Some(request) if self.inner.options.call_userinfo => {
                 let response = self.inner.http.send(request).await.map_err(|why| {
-                    tracing::warn!(outcome = "userinfo unreachable", %why);
+                    tracing::warn!(outcome = "userinfo unreachable", why = %escaped(&why));
                     unavailable()
                 })?;
                 login.with_userinfo(&response).map_err(|e| rejected(&e))?
@@ -346,80 +320,63 @@ impl Auth {
         ))
     }
 
-    /// Seals the session into the identity cookie (chunked when large), deleting chunks of
-    /// an earlier, larger value.
-    fn set_identity(
-        &self,
-        request: &HeaderMap,
-        response: &mut HeaderMap,
-        session: &Session,
-        now: SystemTime,
-    ) {
-        // Whole seconds, as the seal stores the expiry: the browser's Max-Age ends with it.
-        let unix = |t: SystemTime| {
-            t.duration_since(SystemTime::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs())
+    /// Whether a request comes from the app's own pages: its `Origin` is the app's, or,
+    /// without `Origin`, the browser's fetch metadata says `same-origin`.
+    fn is_same_origin(&self, headers: &HeaderMap) -> bool {
+        let header = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
         };
-        let lifetime =
-            std::time::Duration::from_secs(unix(session.expires_at()).saturating_sub(unix(now)));
-        let Some(nonce) = random() else {
-            return;
-        };
-        let Ok(sealed) = self.inner.identity.seal(
-            cookies::IDENTITY,
-            &session.to_bytes(),
-            session.expires_at(),
-            now,
-            nonce,
-        ) else {
-            tracing::error!("cannot seal the session");
-            return;
-        };
-        let Ok(parts) = doorman_seal::split(
-            cookies::IDENTITY,
-            &sealed,
-            self.inner.scope.attributes_len(lifetime),
-        ) else {
-            tracing::error!(
-                "the session is too large for cookies; reduce the claims or exposed tokens"
-            );
-            return;
-        };
-        let header_len = doorman_seal::cookie_header_len(&parts);
-        if header_len > doorman_seal::PROXY_HEADER_BUDGET / 2 {
-            tracing::warn!(
-                bytes = header_len,
-                "the identity cookie is large; proxies often refuse Cookie headers over 8 KiB"
-            );
+        match header(header::ORIGIN.as_str()) {
+            Some(origin) => origin == self.inner.origin,
+            None => header("sec-fetch-site") == Some("same-origin"),
         }
-        for (name, _) in cookies::request_cookies(request) {
-            if doorman_seal::is_part_of(cookies::IDENTITY, name)
-                && !parts.iter().any(|(n, _)| n == name)
-            {
-                self.inner.scope.delete(response, name);
-            }
+    }
+
+    /// `Set-Cookie`s that delete every cookie of ours the request carries, at most
+    /// [`cookies::MAX_DELETIONS`], the identity cookie's first.
+    fn delete_all(&self, request: &HeaderMap) -> HeaderMap {
+        let names = &self.inner.names;
+        let mut ours: Vec<(u8, &str)> = cookies::request_cookies(request)
+            .into_iter()
+            .filter_map(|(name, _)| {
+                if names.is_identity(name) {
+                    Some((0, name))
+                } else if name == names.error {
+                    Some((1, name))
+                } else if names.is_transaction(name) {
+                    Some((2, name))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        ours.sort_unstable();
+        ours.dedup();
+        let mut headers = HeaderMap::new();
+        for (kind, name) in ours.into_iter().take(cookies::MAX_DELETIONS) {
+            let scope = if kind == 2 {
+                &self.inner.transaction_scope
+            } else {
+                &self.inner.scope
+            };
+            scope.delete(&mut headers, name);
         }
-        for (name, value) in &parts {
-            self.inner.scope.set(response, name, value, lifetime);
-        }
+        headers
     }
 }
 
-/// `POST {base}/auth/logout`: same-origin only.
-pub(crate) async fn logout(State(auth): State<Auth>, request_headers: HeaderMap) -> Response {
+/// `POST {base}/auth/logout`: from the app's own pages only, with the session's logout
+/// token when there is a session.
+pub(crate) async fn logout(
+    State(auth): State<Auth>,
+    request_headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let span = tracing::info_span!("doorman.logout", provider = tracing::field::Empty);
     async move {
-        let origin = request_headers
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok());
-        let fetch_site = request_headers
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok());
-        let same_origin = match origin {
-            Some(origin) => origin == auth.inner.origin,
-            None => fetch_site == Some("same-origin"),
-        };
-        if !same_origin {
+        if !auth.is_same_origin(&request_headers) {
             tracing::warn!(outcome = "refused: not same-origin");
             return (
                 StatusCode::FORBIDDEN,
@@ -428,14 +385,20 @@ pub(crate) async fn logout(State(auth): State<Auth>, request_headers: HeaderMap)
                 .into_response();
         }
         let session = auth.session(&request_headers);
-        let mut headers = HeaderMap::new();
-        for (name, _) in cookies::request_cookies(&request_headers) {
-            if doorman_seal::is_part_of(cookies::IDENTITY, name) || name == cookies::LOGIN_ERROR {
-                auth.inner.scope.delete(&mut headers, name);
-            } else if name.starts_with(cookies::TRANSACTION_PREFIX) {
-                auth.inner.transaction_scope.delete(&mut headers, name);
+        if let Some(session) = &session {
+            let token = url::form_urlencoded::parse(&body)
+                .find(|(k, _)| k == TOKEN_FIELD)
+                .map(|(_, v)| v);
+            if !token.is_some_and(|t| auth.is_logout_token(session, &t)) {
+                tracing::warn!(outcome = "refused: no valid logout token");
+                return (
+                    StatusCode::FORBIDDEN,
+                    "logout must come from the app's own logout form",
+                )
+                    .into_response();
             }
         }
+        let headers = auth.delete_all(&request_headers);
         let home = auth.home();
         let Some(session) = session else {
             tracing::info!(outcome = "logged out (no session)");
@@ -474,30 +437,31 @@ pub(crate) async fn logout(State(auth): State<Auth>, request_headers: HeaderMap)
     .await
 }
 
-/// `GET {base}/auth/logout`: a page that posts the logout form (what [`crate::logout`] returns).
-pub(crate) async fn logout_page(State(auth): State<Auth>) -> Response {
-    logout_form(&auth.path("/auth/logout")).into_response()
-}
-
-/// A page that logs out at once with a same-origin `POST`, with a button when scripts are off.
-pub(crate) fn logout_form(action: &str) -> Html<String> {
-    let action = html_escape(action);
-    Html(format!(
-        r#"<!doctype html><html><head><meta charset="utf-8"><title>Logging out</title></head><body>
-<form id="doorman-logout" method="post" action="{action}"><button type="submit">Log out</button></form>
-<script>document.getElementById("doorman-logout").submit()</script></body></html>"#
-    ))
+/// `GET {base}/auth/logout` (where [`crate::logout`] leads): the logout form, submitted at
+/// once only when the browser says the request came from the app's own pages
+/// (`Sec-Fetch-Site: same-origin`); anywhere else a plain button the user must click.
+/// The page may not be framed, so the button cannot be clicked through another site.
+pub(crate) async fn logout_page(State(auth): State<Auth>, request_headers: HeaderMap) -> Response {
+    let token = auth
+        .session(&request_headers)
+        .map(|session| auth.logout_token(&session))
+        .unwrap_or_default();
+    let same_origin = request_headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"same-origin");
+    let mut response =
+        html::logout_page(&auth.path("/auth/logout"), &token, same_origin).into_response();
+    no_store(&mut response);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 /// `GET {base}/auth/logged-out`: where the provider returns after logout.
 pub(crate) async fn logged_out(State(auth): State<Auth>) -> Response {
     redirect(&auth.home(), HeaderMap::new())
-}
-
-pub(crate) fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }

@@ -12,8 +12,6 @@ use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
 use crate::auth::Auth;
-use crate::cookies;
-use crate::handlers::logout_form;
 
 /// What a handler asked for by returning [`Login`] or [`Logout`].
 #[derive(Clone, Debug)]
@@ -27,7 +25,8 @@ enum Intent {
 #[derive(Clone, Debug)]
 pub struct Login(Intent);
 
-/// `st.logout()`: a response that logs the user out.
+/// `st.logout()`: a response that leads to the logout page, which logs out at once when
+/// the request came from the app's own pages and asks for a click otherwise.
 #[derive(Clone, Debug)]
 pub struct Logout(Intent);
 
@@ -168,22 +167,27 @@ where
                     redirect
                 }
                 Intent::Logout => {
-                    logout_form(&this.scope.auth.path("/auth/logout")).into_response()
+                    let mut redirect = StatusCode::SEE_OTHER.into_response();
+                    if let Ok(value) = HeaderValue::from_str(&this.scope.auth.path("/auth/logout"))
+                    {
+                        redirect.headers_mut().insert(header::LOCATION, value);
+                    }
+                    redirect
                 }
             };
         }
-        let sets_failure = response
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .any(|v| v.as_bytes().starts_with(cookies::LOGIN_ERROR.as_bytes()));
-        let was_shown = this.scope.failure_shown.load(Ordering::Relaxed);
-        if was_shown && !sets_failure {
-            this.scope
-                .auth
-                .inner
-                .scope
-                .delete(response.headers_mut(), cookies::LOGIN_ERROR);
+        if this.scope.failure_shown.load(Ordering::Relaxed) {
+            let inner = &this.scope.auth.inner;
+            let sets_failure = response
+                .headers()
+                .get_all(header::SET_COOKIE)
+                .iter()
+                .any(|v| v.as_bytes().starts_with(inner.names.error.as_bytes()));
+            if !sets_failure {
+                inner
+                    .scope
+                    .delete(response.headers_mut(), &inner.names.error);
+            }
         }
         Poll::Ready(Ok(response))
     }

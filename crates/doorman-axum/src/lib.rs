@@ -29,16 +29,20 @@
 #![warn(clippy::unwrap_used)]
 
 mod auth;
+mod consumed_states;
 mod cookies;
 mod error;
 mod extract;
 mod handlers;
+mod html;
 mod http_client;
+mod identity;
 mod layer;
 mod options;
 mod provider;
 mod return_to;
 mod session_cache;
+mod transaction;
 
 use axum::Router;
 use axum::routing::get;
@@ -46,6 +50,7 @@ use axum::routing::get;
 pub use auth::Auth;
 pub use error::{AuthError, LoginFailure};
 pub use extract::User;
+pub use html::escape_html;
 pub use layer::{AuthLayer, AuthService, Login, Logout, ResponseFuture, login, logout};
 pub use options::{AuthOptions, DEFAULT_COOKIE_LIFETIME, DEFAULT_SESSION_CACHE_SIZE};
 

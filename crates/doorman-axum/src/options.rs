@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use doorman_secrets::Secret;
+
 /// Streamlit's identity cookie lifetime: 30 days.
 pub const DEFAULT_COOKIE_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 
@@ -10,13 +12,16 @@ pub const DEFAULT_COOKIE_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600
 pub const DEFAULT_SESSION_CACHE_SIZE: usize = 16 * 1024 * 1024;
 
 /// Settings beyond the secrets file, with Streamlit's defaults.
+///
+/// Its `Debug` shows how many previous cookie secrets there are, never their values.
 #[derive(Clone, Debug)]
 pub struct AuthOptions {
     pub(crate) base_path: String,
     pub(crate) port: u16,
     pub(crate) cookie_lifetime: Duration,
     pub(crate) bound_by_id_token: bool,
-    pub(crate) previous_cookie_secrets: Vec<String>,
+    /// Held as [`Secret`]s: redacted in `Debug`, wiped on drop.
+    pub(crate) previous_cookie_secrets: Vec<Secret>,
     pub(crate) call_userinfo: bool,
     pub(crate) session_cache_size: usize,
 }
@@ -69,7 +74,7 @@ impl AuthOptions {
     /// rotating `cookie_secret` keeps users logged in.
     #[must_use]
     pub fn previous_cookie_secrets(mut self, secrets: Vec<String>) -> Self {
-        self.previous_cookie_secrets = secrets;
+        self.previous_cookie_secrets = secrets.into_iter().map(Secret::new).collect();
         self
     }
 

@@ -23,8 +23,9 @@ use quick_cache::sync::Cache;
 struct Entry {
     session: Arc<Session>,
     expires_at: SystemTime,
-    /// Bytes this entry is counted for: its key, its payload twice over (the parsed
-    /// claims take about that), and a fixed overhead.
+    /// Bytes this entry is counted for: its key, the session's JSON twice over (the parsed
+    /// claims take about that, however small the compressed cookie was), and a fixed
+    /// overhead.
     weight: u64,
 }
 
@@ -63,19 +64,19 @@ impl SessionCache {
         (now < entry.expires_at).then_some(entry.session)
     }
 
-    /// Remembers that `sealed` opened to `session` (from a payload of `payload_len` bytes),
-    /// valid until `expires_at`.
+    /// Remembers that `sealed` opened to `session` (whose JSON, inflated, is `json_len`
+    /// bytes), valid until `expires_at`.
     pub(crate) fn insert(
         &self,
         sealed: &[u8],
         session: Arc<Session>,
-        payload_len: usize,
+        json_len: usize,
         expires_at: SystemTime,
     ) {
         let Some(entries) = &self.entries else {
             return;
         };
-        let bytes = sealed.len().saturating_add(payload_len.saturating_mul(2));
+        let bytes = sealed.len().saturating_add(json_len.saturating_mul(2));
         let weight = u64::try_from(bytes)
             .unwrap_or(u64::MAX)
             .saturating_add(ENTRY_OVERHEAD);
@@ -139,6 +140,14 @@ mod tests {
         for other in ["valuE", "value ", "valu", "", "value\0"] {
             assert_eq!(cache.get(other.as_bytes(), at(1_500)), None, "{other:?}");
         }
+    }
+
+    /// A small, compressed cookie that opens to a large session is counted for the session.
+    #[test]
+    fn an_entry_weighs_what_it_holds_not_its_cookie() {
+        let cache = SessionCache::new(1 << 20);
+        cache.insert(b"a short sealed value", session("ada"), 60_000, at(2_000));
+        assert!(cache.weight() >= 120_000, "{}", cache.weight());
     }
 
     #[test]

@@ -158,25 +158,31 @@ async fn one_broken_provider_does_not_stop_the_others_and_recovers() {
     );
 }
 
+/// Over https every name carries the prefix the browser enforces against cookie tossing:
+/// `__Host-` on `/` (no `Domain`, no other host can set it), `__Secure-` under a base path.
 #[tokio::test]
-async fn cookies_are_secure_with_an_https_redirect_uri_and_scoped_to_the_base_path() {
-    let app = TestApp::with(Setup {
-        https_redirect: true,
-        base_path: "/dash".into(),
-        ..Setup::default()
-    })
-    .await;
-    let response = app.get("/auth/login?provider=dev").await;
-    let cookies = set_cookies(&response);
-    let tx = cookies
-        .iter()
-        .find(|c| c.starts_with("doorman_tx_"))
-        .expect("transaction cookie");
-    assert!(
-        tx.contains("Secure") && tx.contains("HttpOnly") && tx.contains("SameSite=Lax"),
-        "{tx}"
-    );
-    assert!(tx.contains("Path=/"), "{tx}");
+async fn cookies_are_secure_and_prefixed_with_an_https_redirect_uri() {
+    for (base_path, prefix, path) in [
+        ("", "__Host-doorman_tx_", "Path=/;"),
+        ("/dash", "__Secure-doorman_tx_", "Path=/dash;"),
+    ] {
+        let app = TestApp::with(Setup {
+            https_redirect: true,
+            base_path: base_path.into(),
+            ..Setup::default()
+        })
+        .await;
+        let response = app.get("/auth/login?provider=dev").await;
+        let cookies = set_cookies(&response);
+        let tx = cookies
+            .iter()
+            .find(|c| c.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix} cookie in {cookies:?}"));
+        for attribute in ["Secure", "HttpOnly", "SameSite=Lax", path] {
+            assert!(tx.contains(attribute), "{attribute} in {tx}");
+        }
+        assert!(!tx.contains("Domain"), "{tx}");
+    }
 }
 
 #[tokio::test]

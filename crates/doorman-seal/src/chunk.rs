@@ -140,6 +140,76 @@ pub fn join<'a>(
     Ok(Some(Cow::Owned(joined)))
 }
 
+/// The most candidate values [`candidates`] gives: a bound on the opening work a request
+/// full of cookies of one name can cause.
+pub const MAX_CANDIDATES: usize = 8;
+
+/// Every value the cookie `name` and its chunks can make from a request's cookies, at most
+/// [`MAX_CANDIDATES`]: for use when several cookies share a name (one set by this app, one
+/// planted by a sibling domain) and the caller keeps the first candidate that opens.
+///
+/// With one cookie `name` and no duplicated chunk, this is [`join`]'s value. Otherwise each
+/// cookie `name` in turn is a candidate: alone when it is not chunked; joined with the first
+/// and then with the last cookie of each chunk index when it is (browsers send cookies of a
+/// longer path, then of an earlier creation, first).
+#[must_use]
+pub fn candidates<'a>(name: &str, cookies: &[(&'a str, &'a str)]) -> Vec<Cow<'a, str>> {
+    if let Ok(Some(value)) = join(name, cookies.iter().copied()) {
+        return vec![value];
+    }
+    let mut found = Vec::new();
+    for main in cookies.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v) {
+        let Some((count, first)) = chunk_count(main) else {
+            found.push(Cow::Borrowed(main));
+            if found.len() == MAX_CANDIDATES {
+                break;
+            }
+            continue;
+        };
+        for pick_last in [false, true] {
+            let mut joined = String::from(first);
+            let complete = (1..count).all(|index| {
+                let mut pieces = cookies
+                    .iter()
+                    .filter(|(n, _)| chunk_index(name, n) == Some(index))
+                    .map(|(_, v)| *v);
+                let piece = if pick_last {
+                    pieces.last()
+                } else {
+                    pieces.next()
+                };
+                piece.is_some_and(|piece| {
+                    joined.push_str(piece);
+                    true
+                })
+            });
+            if complete && !found.iter().any(|f: &Cow<'_, str>| **f == joined) {
+                found.push(Cow::Owned(joined));
+            }
+        }
+        if found.len() >= MAX_CANDIDATES {
+            found.truncate(MAX_CANDIDATES);
+            break;
+        }
+    }
+    found
+}
+
+/// The chunk count of a chunked first cookie (`"{n}." + piece`) and its piece; `None` for a
+/// value in one cookie or a malformed count.
+fn chunk_count(main: &str) -> Option<(usize, &str)> {
+    // The count has at most two digits: only the first three characters may hold the `.`,
+    // so a value in one cookie is not scanned through (base64url has no `.` anyway).
+    let at = main.bytes().take(3).position(|b| b == b'.')?;
+    let count = &main[..at];
+    match count.parse() {
+        Ok(n) if (2..=MAX_CHUNKS).contains(&n) && count.bytes().all(|b| b.is_ascii_digit()) => {
+            Some((n, &main[at + 1..]))
+        }
+        _ => None,
+    }
+}
+
 /// The chunk index of `cookie_name` if it is `name_<digits>` (digits without a leading zero).
 fn chunk_index(name: &str, cookie_name: &str) -> Option<usize> {
     let digits = cookie_name.strip_prefix(name)?.strip_prefix('_')?;

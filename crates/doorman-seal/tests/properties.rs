@@ -5,7 +5,7 @@ mod common;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::{NOW, at, sealer};
-use doorman_seal::{COOKIE_SIZE_LIMIT, Purpose, Unsealed, join, split};
+use doorman_seal::{COOKIE_SIZE_LIMIT, MAX_CANDIDATES, Purpose, Unsealed, candidates, join, split};
 use proptest::prelude::*;
 
 fn cookie_name() -> impl Strategy<Value = String> {
@@ -114,6 +114,41 @@ proptest! {
         cookies.rotate_left(usize::try_from(seed % len as u64).unwrap());
         let joined = join("u", cookies.iter().map(|(n, v)| (n.as_str(), v.as_str()))).unwrap().unwrap();
         prop_assert_eq!(s.open("u", &joined, at(NOW)).unwrap(), payload);
+    }
+
+    /// Cookies planted under the same names (a sibling domain's, a junk one, another set of
+    /// chunks), before or after the app's own: the app's value is still among the candidates,
+    /// and there are never more than the bound.
+    #[test]
+    fn the_own_value_is_a_candidate_whatever_is_planted_beside_it(
+        own_len in prop_oneof![1usize..200, 4000usize..9000],
+        planted in proptest::collection::vec((0usize..4, "[A-Za-z0-9_-]{0,40}"), 0..12),
+        planted_first in any::<bool>(),
+    ) {
+        let s = sealer(Purpose::Identity, "secret", &[]);
+        let payload = vec![7u8; own_len];
+        let value = s.seal("u", &payload, at(NOW + 60), at(NOW), [5; 12]).unwrap();
+        let own = split("u", &value, 60).unwrap();
+        let junk: Vec<(String, String)> = planted
+            .iter()
+            .map(|(index, v)| {
+                let name = if *index == 0 { "u".to_owned() } else { format!("u_{index}") };
+                (name, v.clone())
+            })
+            .collect();
+        let all: Vec<(&str, &str)> = if planted_first { junk.iter().chain(&own).collect::<Vec<_>>() } else { own.iter().chain(&junk).collect() }
+            .into_iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let found = candidates("u", &all);
+        prop_assert!(found.len() <= MAX_CANDIDATES);
+        let planted_mains = junk.iter().filter(|(n, _)| n == "u").count();
+        if planted_mains < MAX_CANDIDATES {
+            prop_assert!(
+                found.iter().any(|c| s.open("u", c, at(NOW)).is_ok_and(|p| p == payload)),
+                "{} candidates", found.len()
+            );
+        }
     }
 
     #[test]

@@ -38,7 +38,7 @@ fn cookie_to_user(c: &mut Criterion) {
             expires,
             None,
         );
-        let payload = session.to_bytes();
+        let payload = session.to_bytes().expect("a session within the limit");
         let cookie = sealer
             .seal("doorman_user", &payload, expires, now, [1; 12])
             .expect("seal");

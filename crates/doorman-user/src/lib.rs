@@ -16,7 +16,7 @@
 //! let claims = json!({"sub": "42", "email": "ada@example.com", "groups": ["admins"]});
 //! let session = Session::new("google", claims.as_object().unwrap().clone(),
 //!     ExposedTokens::default(), now, now + Duration::from_secs(3600), None);
-//! let user = User::from_payload(&session.to_bytes())?;
+//! let user = User::from_payload(&session.to_bytes()?)?;
 //! assert!(user.is_logged_in());
 //! assert_eq!(user.email(), Some("ada@example.com"));
 //! assert_eq!(user.claim::<Vec<String>>("groups")?, Some(vec!["admins".to_owned()]));
@@ -30,7 +30,8 @@
 //! when it is not exposed), in the same cookie as the claims. Payloads above
 //! [`COMPRESS_ABOVE`] bytes of JSON, such as long `groups` lists, are DEFLATE-compressed;
 //! smaller ones are not, to keep every request's cost near the floor of the AEAD and the
-//! JSON parse.
+//! JSON parse. A session's JSON is at most [`MAX_SESSION_LEN`] bytes, written or read, so
+//! a small compressed cookie never opens to an unbounded amount of memory.
 //!
 //! # IO
 //! None: times are arguments, the crate reads no clock.
@@ -47,5 +48,5 @@ mod session;
 mod user;
 
 pub use error::UserError;
-pub use session::{COMPRESS_ABOVE, ExposedTokens, SESSION_VERSION, Session};
+pub use session::{COMPRESS_ABOVE, ExposedTokens, MAX_SESSION_LEN, SESSION_VERSION, Session};
 pub use user::{Tokens, User};

@@ -31,8 +31,10 @@ pub const COMPRESS_ABOVE: usize = 2048;
 /// The first byte of a DEFLATE-compressed payload.
 const DEFLATED: u8 = 0x01;
 
-/// The largest payload inflated: far above what fits in cookies, a bound on the work.
-const MAX_INFLATED_LEN: usize = 256 * 1024;
+/// The longest session JSON written or read: 64 KiB, several times a large Entra login
+/// (200 groups with both tokens exposed), and a bound on the memory one cookie can take
+/// once opened (a compressed cookie of a few hundred bytes can inflate far beyond it).
+pub const MAX_SESSION_LEN: usize = 64 * 1024;
 
 /// The tokens a session keeps: only those `expose_tokens` names.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,44 +115,65 @@ impl Session {
     }
 
     /// The payload's bytes, to be sealed.
-    #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
+    ///
+    /// # Errors
+    /// [`UserError::TooLarge`] when the session's JSON is longer than [`MAX_SESSION_LEN`]:
+    /// it would not be read back, so it is not written.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, UserError> {
         // Serializing string keys and JSON values cannot fail; an empty payload would be
         // refused when read, never taken for a session.
         let json = serde_json::to_vec(self).unwrap_or_default();
+        if json.len() > MAX_SESSION_LEN {
+            return Err(UserError::TooLarge { len: json.len() });
+        }
         if json.len() <= COMPRESS_ABOVE {
-            return json;
+            return Ok(json);
         }
         let deflated = miniz_oxide::deflate::compress_to_vec(&json, 6);
         if (deflated.len() + 1) * 10 < json.len() * 9 {
             let mut payload = Vec::with_capacity(deflated.len() + 1);
             payload.push(DEFLATED);
             payload.extend_from_slice(&deflated);
-            payload
+            Ok(payload)
         } else {
-            json
+            Ok(json)
         }
     }
 
     /// Reads a payload written by [`Session::to_bytes`].
     ///
     /// # Errors
-    /// [`UserError::Malformed`] or [`UserError::UnsupportedVersion`].
+    /// [`UserError::Malformed`], [`UserError::Inflate`], [`UserError::TooLarge`] or
+    /// [`UserError::UnsupportedVersion`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, UserError> {
-        let session: Self = match bytes.split_first() {
+        Self::from_bytes_measured(bytes).map(|(session, _)| session)
+    }
+
+    /// [`Session::from_bytes`], and the length of the session's JSON: what a cache of opened
+    /// sessions weighs an entry by, since the parsed claims take about that much memory
+    /// whatever the compressed payload's size.
+    ///
+    /// # Errors
+    /// As [`Session::from_bytes`].
+    pub fn from_bytes_measured(bytes: &[u8]) -> Result<(Self, usize), UserError> {
+        let inflated;
+        let json = match bytes.split_first() {
             Some((&DEFLATED, deflated)) => {
-                let json =
-                    miniz_oxide::inflate::decompress_to_vec_with_limit(deflated, MAX_INFLATED_LEN)
+                inflated =
+                    miniz_oxide::inflate::decompress_to_vec_with_limit(deflated, MAX_SESSION_LEN)
                         .map_err(|_| UserError::Inflate)?;
-                serde_json::from_slice(&json)
+                &inflated[..]
             }
-            _ => serde_json::from_slice(bytes),
+            _ => bytes,
+        };
+        if json.len() > MAX_SESSION_LEN {
+            return Err(UserError::TooLarge { len: json.len() });
         }
-        .map_err(UserError::Malformed)?;
+        let session: Self = serde_json::from_slice(json).map_err(UserError::Malformed)?;
         if session.version != SESSION_VERSION {
             return Err(UserError::UnsupportedVersion(session.version));
         }
-        Ok(session)
+        Ok((session, json.len()))
     }
 
     /// The provider's name.

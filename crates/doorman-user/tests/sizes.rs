@@ -32,7 +32,7 @@ fn cookie_bytes(claims: Map<String, Value>, tokens: ExposedTokens) -> (usize, us
     let value = sealer
         .seal(
             "doorman_user",
-            &session.to_bytes(),
+            &session.to_bytes().expect("a session within the limit"),
             session.expires_at(),
             now,
             [1; 12],

@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{claims_with_groups, google_claims};
-use doorman_user::{ExposedTokens, Session, User, UserError};
+use doorman_user::{ExposedTokens, MAX_SESSION_LEN, Session, User, UserError};
 use serde_json::{Value, json};
 
 fn at(seconds: u64) -> SystemTime {
@@ -224,7 +224,7 @@ fn large_claim_sets_are_compressed_and_read_back() {
         None,
     );
     let json = serde_json::to_vec(&serde_json::json!({"c": claims_with_groups(100)})).unwrap();
-    let bytes = session.to_bytes();
+    let bytes = session.to_bytes().unwrap();
     assert_eq!(bytes[0], 0x01);
     assert!(
         bytes.len() < json.len() * 3 / 4,
@@ -249,7 +249,7 @@ fn the_wire_format_is_compact_and_stable() {
         Some(at(15)),
     );
     assert_eq!(
-        String::from_utf8(s.to_bytes()).unwrap(),
+        String::from_utf8(s.to_bytes().unwrap()).unwrap(),
         r#"{"v":1,"p":"g","c":{"sub":"1"},"t":{"i":"t"},"l":10,"e":20,"x":15}"#
     );
     let bare = Session::new(
@@ -261,7 +261,48 @@ fn the_wire_format_is_compact_and_stable() {
         None,
     );
     assert_eq!(
-        String::from_utf8(bare.to_bytes()).unwrap(),
+        String::from_utf8(bare.to_bytes().unwrap()).unwrap(),
         r#"{"v":1,"p":"g","c":{},"l":10,"e":20}"#
     );
+}
+
+/// A session whose JSON is over the limit is neither written nor read, however well it
+/// compresses: a cookie of a few hundred bytes must not open to hundreds of kilobytes.
+#[test]
+fn sessions_over_the_size_limit_are_neither_written_nor_read() {
+    let with_name = |len: usize| {
+        Session::new(
+            "g",
+            json!({"sub": "1", "name": "a".repeat(len)})
+                .as_object()
+                .cloned()
+                .unwrap(),
+            ExposedTokens::default(),
+            at(1),
+            at(2),
+            None,
+        )
+    };
+    let within = with_name(MAX_SESSION_LEN - 100).to_bytes().unwrap();
+    assert_eq!(within[0], 0x01, "compressed");
+    assert!(within.len() < 1024, "{} bytes", within.len());
+    let (_, json_len) = Session::from_bytes_measured(&within).unwrap();
+    assert!(json_len > MAX_SESSION_LEN - 100, "measured {json_len}");
+    assert!(matches!(
+        with_name(MAX_SESSION_LEN).to_bytes(),
+        Err(UserError::TooLarge { .. })
+    ));
+    // A payload made elsewhere: compressed or not, over the limit is refused.
+    let json = format!(
+        r#"{{"v":1,"p":"g","c":{{"name":"{}"}},"l":1,"e":2}}"#,
+        "a".repeat(MAX_SESSION_LEN)
+    );
+    assert!(matches!(
+        Session::from_bytes(json.as_bytes()),
+        Err(UserError::TooLarge { .. })
+    ));
+    let mut deflated = vec![0x01];
+    deflated.extend(miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 6));
+    assert!(deflated.len() < 1024);
+    assert!(Session::from_bytes(&deflated).is_err());
 }

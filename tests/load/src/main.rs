@@ -91,7 +91,13 @@ async fn app(options: &HashMap<String, String>) -> Result<(), String> {
     let mut nonce = [0u8; doorman::seal::NONCE_LEN];
     getrandom::fill(&mut nonce).map_err(|e| e.to_string())?;
     let sealed = sealer
-        .seal("doorman_user", &session.to_bytes(), expires, now, nonce)
+        .seal(
+            "doorman_user",
+            &session.to_bytes().expect("a session within the limit"),
+            expires,
+            now,
+            nonce,
+        )
         .map_err(|e| e.to_string())?;
     let cookies = doorman::seal::split("doorman_user", &sealed, 60).map_err(|e| e.to_string())?;
     let header: Vec<String> = cookies.iter().map(|(n, v)| format!("{n}={v}")).collect();

@@ -199,10 +199,32 @@ impl TestApp {
         &self.idp.idp
     }
 
+    /// The logout token in the logout page this browser is shown.
+    pub(crate) async fn logout_token(&self) -> String {
+        let page = self
+            .client
+            .get(self.url("/auth/logout"))
+            .header("sec-fetch-site", "same-origin")
+            .send()
+            .await
+            .expect("logout page")
+            .text()
+            .await
+            .expect("text");
+        let start = page
+            .find(r#"name="doorman_logout" value=""#)
+            .expect("token field")
+            + r#"name="doorman_logout" value=""#.len();
+        page[start..start + page[start..].find('"').expect("end")].to_owned()
+    }
+
+    /// A click on the logout button: a same-origin `POST` with the session's token.
     pub(crate) async fn logout(&self) -> reqwest::Response {
+        let token = self.logout_token().await;
         self.client
             .post(self.url("/auth/logout"))
             .header("origin", format!("http://{}", self.addr))
+            .form(&[("doorman_logout", token)])
             .send()
             .await
             .expect("logout")
