@@ -1,7 +1,6 @@
 //! The routes: login, the callback, logout, and the return from the provider's logout.
 
 use std::collections::HashMap;
-use std::fmt::Display;
 use std::time::SystemTime;
 
 use axum::body::Bytes;
@@ -17,6 +16,7 @@ use crate::auth::{Auth, random};
 use crate::cookies;
 use crate::error::LoginFailure;
 use crate::html::{self, TOKEN_FIELD};
+use crate::logging::escaped;
 use crate::return_to::safe_return_to;
 use crate::transaction::{Transaction, Untaken};
 
@@ -37,12 +37,6 @@ fn no_store(response: &mut Response) {
 
 fn url_safe(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// A value from the request or the provider, as the log may show it: escaped, so a
-/// newline or a terminal escape in it cannot forge or hide a log line.
-fn escaped(value: &impl Display) -> String {
-    value.to_string().escape_debug().to_string()
 }
 
 impl Auth {

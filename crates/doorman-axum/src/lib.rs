@@ -38,6 +38,7 @@ mod html;
 mod http_client;
 mod identity;
 mod layer;
+mod logging;
 mod options;
 mod provider;
 mod return_to;

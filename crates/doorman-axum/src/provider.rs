@@ -12,6 +12,7 @@ use doorman_oidc::{ClientConfig, KeySet, ProviderMetadata};
 use url::Url;
 
 use crate::http_client::HttpClient;
+use crate::logging::escaped;
 
 /// How long metadata and keys are used before a background refresh.
 pub(crate) const CACHE_LIFETIME: Duration = Duration::from_secs(3600);
@@ -98,7 +99,7 @@ impl ProviderRuntime {
             tokio::spawn(async move {
                 let _guard = this.fetch.lock().await;
                 if let Err(why) = this.fetch_all(&http).await {
-                    tracing::warn!(provider = %this.name, %why, "background refresh of provider metadata failed; keeping the cached copy");
+                    tracing::warn!(provider = %this.name, why = %escaped(&why), "background refresh of provider metadata failed; keeping the cached copy");
                 }
                 this.cache_mut().refreshing = false;
             });
@@ -127,7 +128,7 @@ impl ProviderRuntime {
             }
             Err(why) => {
                 cache.failure = Some((why.clone(), Instant::now()));
-                tracing::warn!(provider = %self.name, %why, "provider unavailable");
+                tracing::warn!(provider = %self.name, why = %escaped(&why), "provider unavailable");
             }
         }
         result

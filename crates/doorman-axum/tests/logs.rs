@@ -1,5 +1,6 @@
 //! A captured log of a whole run (login, a rejected login, logout), at every level and
-//! from every crate, holds no client secret, cookie secret, token, code or PKCE verifier.
+//! from every crate, holds no client secret, cookie secret, token, code or PKCE verifier,
+//! and no line forged by a request or a provider.
 
 mod app;
 
@@ -39,6 +40,16 @@ async fn a_full_run_logs_no_secret() {
     app.logout().await;
     app.idp().misbehave(Misbehavior::WrongNonce);
     app.login("provider=dev").await;
+    app.idp().behave();
+    // A provider name that tries to forge a log line and clear the terminal.
+    let forged = "x\nINFO doorman: logged in user=admin\u{1b}[2J";
+    let response = app
+        .get(&format!(
+            "/auth/login?provider={}",
+            url::form_urlencoded::byte_serialize(forged.as_bytes()).collect::<String>()
+        ))
+        .await;
+    assert_eq!(response.status(), 400);
 
     let token_request = &app.idp().requests_to("/token")[0];
     let secrets = [
@@ -73,4 +84,14 @@ async fn a_full_run_logs_no_secret() {
     for (what, value) in secrets {
         assert!(!log.contains(&value), "the log holds the {what}");
     }
+    assert!(
+        !log.lines()
+            .any(|line| line.starts_with("INFO doorman: logged in user=admin")),
+        "a forged line: {log}"
+    );
+    assert!(!log.contains('\u{1b}'), "a terminal escape reached the log");
+    assert!(
+        log.contains(r"x\nINFO doorman"),
+        "the name is logged escaped"
+    );
 }

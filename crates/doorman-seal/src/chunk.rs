@@ -174,7 +174,7 @@ pub fn candidates<'a>(name: &str, cookies: &[(&'a str, &'a str)]) -> Vec<Cow<'a,
                     .filter(|(n, _)| chunk_index(name, n) == Some(index))
                     .map(|(_, v)| *v);
                 let piece = if pick_last {
-                    pieces.last()
+                    pieces.next_back()
                 } else {
                     pieces.next()
                 };
