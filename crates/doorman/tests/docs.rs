@@ -83,3 +83,51 @@ fn the_docs_link_targets_exist() {
         }
     }
 }
+
+/// Every `.rs` file of the workspace's crates and test harnesses.
+fn rust_sources(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("a folder").filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            if !path.ends_with("target") && !path.ends_with("node_modules") {
+                rust_sources(&path, found);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+/// The security model's "tested by" column names tests that exist: a promise whose test
+/// is renamed or removed fails here instead of going stale.
+#[test]
+fn every_test_the_security_model_names_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let model = std::fs::read_to_string(root.join("docs/security.md")).expect("security.md");
+    let mut sources = Vec::new();
+    for dir in ["crates", "tests"] {
+        rust_sources(&root.join(dir), &mut sources);
+    }
+    let code: String = sources
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("readable"))
+        .collect();
+    let mut checked = 0;
+    for row in model.lines().filter(|l| l.starts_with("| ")) {
+        let Some(tested_by) = row.trim_end_matches('|').rsplit('|').next() else {
+            continue;
+        };
+        for name in tested_by.split('`').skip(1).step_by(2) {
+            let is_test_name = name.contains('_')
+                && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit());
+            if is_test_name {
+                assert!(
+                    code.contains(&format!("fn {name}(")),
+                    "docs/security.md names `{name}`, which no test defines"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 25, "only {checked} test names found");
+}
