@@ -46,12 +46,10 @@ impl Auth {
                     .identity
                     .open_with_expiry(name, &sealed, now)
                     .ok()?;
-                let (session, json_len) = Session::from_bytes_measured(&opened.payload).ok()?;
-                let session = Arc::new(session);
+                let session = Arc::new(Session::from_bytes(&opened.payload).ok()?);
                 self.inner.sessions.insert(
                     sealed.as_bytes(),
                     Arc::clone(&session),
-                    json_len,
                     opened.expires_at,
                 );
                 Some(session)

@@ -23,8 +23,8 @@ use quick_cache::sync::Cache;
 struct Entry {
     session: Arc<Session>,
     expires_at: SystemTime,
-    /// Bytes this entry is counted for: its key, the session's JSON twice over (the parsed
-    /// claims take about that, however small the compressed cookie was), and a fixed
+    /// Bytes this entry is counted for: its key, the session's memory
+    /// ([`Session::memory_size`], however small the compressed cookie was), and a fixed
     /// overhead.
     weight: u64,
 }
@@ -64,19 +64,12 @@ impl SessionCache {
         (now < entry.expires_at).then_some(entry.session)
     }
 
-    /// Remembers that `sealed` opened to `session` (whose JSON, inflated, is `json_len`
-    /// bytes), valid until `expires_at`.
-    pub(crate) fn insert(
-        &self,
-        sealed: &[u8],
-        session: Arc<Session>,
-        json_len: usize,
-        expires_at: SystemTime,
-    ) {
+    /// Remembers that `sealed` opened to `session`, valid until `expires_at`.
+    pub(crate) fn insert(&self, sealed: &[u8], session: Arc<Session>, expires_at: SystemTime) {
         let Some(entries) = &self.entries else {
             return;
         };
-        let bytes = sealed.len().saturating_add(json_len.saturating_mul(2));
+        let bytes = sealed.len().saturating_add(session.memory_size());
         let weight = u64::try_from(bytes)
             .unwrap_or(u64::MAX)
             .saturating_add(ENTRY_OVERHEAD);
@@ -127,7 +120,7 @@ mod tests {
     #[test]
     fn an_entry_is_served_until_its_sealed_expiry_only() {
         let cache = SessionCache::new(1 << 20);
-        cache.insert(b"value", session("ada"), 10, at(2_000));
+        cache.insert(b"value", session("ada"), at(2_000));
         assert_eq!(cache.get(b"value", at(1_999)), Some(session("ada")));
         assert_eq!(cache.get(b"value", at(2_000)), None);
         assert_eq!(cache.get(b"value", at(2_001)), None);
@@ -136,7 +129,7 @@ mod tests {
     #[test]
     fn another_value_misses_even_one_character_apart() {
         let cache = SessionCache::new(1 << 20);
-        cache.insert(b"value", session("ada"), 10, at(2_000));
+        cache.insert(b"value", session("ada"), at(2_000));
         for other in ["valuE", "value ", "valu", "", "value\0"] {
             assert_eq!(cache.get(other.as_bytes(), at(1_500)), None, "{other:?}");
         }
@@ -145,15 +138,29 @@ mod tests {
     /// A small, compressed cookie that opens to a large session is counted for the session.
     #[test]
     fn an_entry_weighs_what_it_holds_not_its_cookie() {
-        let cache = SessionCache::new(1 << 20);
-        cache.insert(b"a short sealed value", session("ada"), 60_000, at(2_000));
-        assert!(cache.weight() >= 120_000, "{}", cache.weight());
+        let cache = SessionCache::new(64 << 20);
+        let mut claims = Map::new();
+        claims.insert("x".into(), serde_json::Value::from(vec![1; 10_000]));
+        let large = Arc::new(Session::new(
+            "dev",
+            claims,
+            ExposedTokens::default(),
+            at(1_000),
+            at(2_000),
+            None,
+        ));
+        cache.insert(b"a short sealed value", Arc::clone(&large), at(2_000));
+        assert!(
+            cache.weight() >= large.memory_size() as u64 && large.memory_size() > 100_000,
+            "{}",
+            cache.weight()
+        );
     }
 
     #[test]
     fn a_size_of_zero_caches_nothing() {
         let cache = SessionCache::new(0);
-        cache.insert(b"value", session("ada"), 10, at(2_000));
+        cache.insert(b"value", session("ada"), at(2_000));
         assert_eq!(cache.get(b"value", at(1_500)), None);
     }
 
@@ -163,12 +170,7 @@ mod tests {
         let cache = SessionCache::new(budget);
         let value = "x".repeat(1_000);
         for i in 0..1_000 {
-            cache.insert(
-                format!("{value}{i}").as_bytes(),
-                session("ada"),
-                1_000,
-                at(2_000),
-            );
+            cache.insert(format!("{value}{i}").as_bytes(), session("ada"), at(2_000));
             assert!(
                 cache.weight() <= budget as u64,
                 "after {i}: {}",
@@ -189,7 +191,7 @@ mod tests {
             let cache = SessionCache::new(1 << 20);
             let mut last = std::collections::HashMap::new();
             for (value, expiry) in &inserts {
-                cache.insert(value.as_bytes(), session(value), 4, at(*expiry));
+                cache.insert(value.as_bytes(), session(value), at(*expiry));
                 last.insert(value.clone(), *expiry);
             }
             for (value, now) in &asks {

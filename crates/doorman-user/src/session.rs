@@ -91,6 +91,40 @@ fn instant(seconds: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(seconds)
 }
 
+/// Bytes an allocation costs beyond what it asked for (allocator bookkeeping, rounding).
+const ALLOCATION_OVERHEAD: usize = 16;
+
+/// Bytes a map entry costs beyond its key and value (tree nodes, spare slots).
+const MAP_ENTRY_OVERHEAD: usize = 48;
+
+fn string_size(s: &str) -> usize {
+    if s.is_empty() {
+        0
+    } else {
+        s.len() + ALLOCATION_OVERHEAD
+    }
+}
+
+fn map_size(map: &Map<String, Value>) -> usize {
+    map.iter()
+        .map(|(k, v)| MAP_ENTRY_OVERHEAD + size_of::<String>() + string_size(k) + value_size(v))
+        .sum()
+}
+
+/// The memory of a JSON value: its own slot and what it owns. The recursion is bounded by
+/// `serde_json`'s nesting limit on what it parses.
+fn value_size(value: &Value) -> usize {
+    size_of::<Value>()
+        + match value {
+            Value::String(s) => string_size(s),
+            Value::Array(items) => {
+                ALLOCATION_OVERHEAD + items.iter().map(value_size).sum::<usize>()
+            }
+            Value::Object(map) => ALLOCATION_OVERHEAD + map_size(map),
+            Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+        }
+}
+
 impl Session {
     /// A session for a verified login with `provider`: its claims (kept once), the exposed
     /// tokens only, when it started and ends, and the ID token's own `exp`.
@@ -146,16 +180,6 @@ impl Session {
     /// [`UserError::Malformed`], [`UserError::Inflate`], [`UserError::TooLarge`] or
     /// [`UserError::UnsupportedVersion`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, UserError> {
-        Self::from_bytes_measured(bytes).map(|(session, _)| session)
-    }
-
-    /// [`Session::from_bytes`], and the length of the session's JSON: what a cache of opened
-    /// sessions weighs an entry by, since the parsed claims take about that much memory
-    /// whatever the compressed payload's size.
-    ///
-    /// # Errors
-    /// As [`Session::from_bytes`].
-    pub fn from_bytes_measured(bytes: &[u8]) -> Result<(Self, usize), UserError> {
         let inflated;
         let json = match bytes.split_first() {
             Some((&DEFLATED, deflated)) => {
@@ -173,7 +197,18 @@ impl Session {
         if session.version != SESSION_VERSION {
             return Err(UserError::UnsupportedVersion(session.version));
         }
-        Ok((session, json.len()))
+        Ok(session)
+    }
+
+    /// About how many bytes of memory this session takes once parsed: what a cache of
+    /// opened sessions weighs an entry by. Counted from what is held (every JSON value,
+    /// string and map entry), not from the cookie, whose compressed size says nothing of it:
+    /// `[1,1,1,...]` takes sixteen times its JSON.
+    #[must_use]
+    pub fn memory_size(&self) -> usize {
+        let tokens = self.tokens.id.as_ref().map_or(0, String::capacity)
+            + self.tokens.access.as_ref().map_or(0, String::capacity);
+        size_of::<Self>() + self.provider.capacity() + tokens + map_size(&self.claims)
     }
 
     /// The provider's name.

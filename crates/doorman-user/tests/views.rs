@@ -286,8 +286,12 @@ fn sessions_over_the_size_limit_are_neither_written_nor_read() {
     let within = with_name(MAX_SESSION_LEN - 100).to_bytes().unwrap();
     assert_eq!(within[0], 0x01, "compressed");
     assert!(within.len() < 1024, "{} bytes", within.len());
-    let (_, json_len) = Session::from_bytes_measured(&within).unwrap();
-    assert!(json_len > MAX_SESSION_LEN - 100, "measured {json_len}");
+    let read = Session::from_bytes(&within).unwrap();
+    assert!(
+        read.memory_size() > MAX_SESSION_LEN,
+        "{}",
+        read.memory_size()
+    );
     assert!(matches!(
         with_name(MAX_SESSION_LEN).to_bytes(),
         Err(UserError::TooLarge { .. })
@@ -305,4 +309,37 @@ fn sessions_over_the_size_limit_are_neither_written_nor_read() {
     deflated.extend(miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 6));
     assert!(deflated.len() < 1024);
     assert!(Session::from_bytes(&deflated).is_err());
+}
+
+/// What a session weighs in memory follows what it holds, not its JSON or its cookie:
+/// many small values weigh far more than their text.
+#[test]
+fn memory_size_counts_what_is_held() {
+    let ones = Session::new(
+        "g",
+        json!({"sub": "1", "x": vec![1; 20_000]})
+            .as_object()
+            .cloned()
+            .unwrap(),
+        ExposedTokens::default(),
+        at(1),
+        at(2),
+        None,
+    );
+    let bytes = ones.to_bytes().unwrap();
+    assert!(bytes.len() < 1024, "a small cookie: {}", bytes.len());
+    let read = Session::from_bytes(&bytes).unwrap();
+    let value_slot = size_of::<Value>();
+    assert!(
+        read.memory_size() >= 20_000 * value_slot,
+        "{}",
+        read.memory_size()
+    );
+    let google = session(ExposedTokens::default());
+    let json_len = google.to_bytes().unwrap().len();
+    assert!(
+        (json_len..json_len * 8).contains(&google.memory_size()),
+        "{} for {json_len} bytes of JSON",
+        google.memory_size()
+    );
 }
