@@ -86,7 +86,10 @@ fn the_docs_link_targets_exist() {
 
 /// Every `.rs` file of the workspace's crates and test harnesses.
 fn rust_sources(dir: &Path, found: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("a folder").filter_map(Result::ok) {
+    for entry in std::fs::read_dir(dir)
+        .expect("a folder")
+        .filter_map(Result::ok)
+    {
         let path = entry.path();
         if path.is_dir() {
             if !path.ends_with("target") && !path.ends_with("node_modules") {
@@ -119,7 +122,9 @@ fn every_test_the_security_model_names_exists() {
         };
         for name in tested_by.split('`').skip(1).step_by(2) {
             let is_test_name = name.contains('_')
-                && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit());
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit());
             if is_test_name {
                 assert!(
                     code.contains(&format!("fn {name}(")),
