@@ -163,7 +163,8 @@ pub fn secrets(app_port: u16, provider_port: u16, client_id: &str, post: bool) -
 }
 
 impl Demo {
-    /// Starts the demo on `port` with `secrets` written to a file.
+    /// Starts the demo on `port` with `secrets` written to a file; its log goes to
+    /// `target/e2e/demo-PORT/demo.log`.
     pub async fn start(port: u16, secrets: &str) -> Self {
         let dir = workspace_root()
             .join("target/e2e")
@@ -171,13 +172,15 @@ impl Demo {
         std::fs::create_dir_all(&dir).expect("scratch dir");
         let file = dir.join("secrets.toml");
         std::fs::write(&file, secrets).expect("secrets file");
+        let log = std::fs::File::create(dir.join("demo.log")).expect("log file");
         let child = Command::new(doorman_bin())
             .arg("demo")
             .arg("--secrets")
             .arg(&file)
             .args(["--addr", &format!("127.0.0.1:{port}")])
+            .env("NO_COLOR", "1")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("start doorman demo");
         let process = Process {

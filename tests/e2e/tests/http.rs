@@ -132,10 +132,32 @@ async fn login_and_check(variant: Variant, client_id: &str, post: bool) {
     assert_eq!(userinfo.len(), 1);
     assert_eq!(userinfo[0]["auth_scheme"], "Bearer");
 
-    // Logout: at the app, then at the provider, and back.
+    // Logout: at the app, with the token of the home page's logout form (refused without
+    // it), then at the provider, and back.
+    let without_token = client
+        .post(format!("{}/auth/logout", demo.origin))
+        .header("origin", &demo.origin)
+        .send()
+        .await
+        .expect("logout without the token");
+    assert_eq!(without_token.status(), 403);
+    let home = client
+        .get(format!("{}/", demo.origin))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("text");
+    let token = home
+        .split("name=\"doorman_logout\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("the home page's logout form: {home}"));
     let logout = client
         .post(format!("{}/auth/logout", demo.origin))
         .header("origin", &demo.origin)
+        .form(&[("doorman_logout", token)])
         .send()
         .await
         .expect("logout");
