@@ -4,13 +4,49 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONNECTION};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::get;
 use doorman::secrets::{AuthConfig, Origin};
-use doorman::{Auth, AuthOptions, User};
+use doorman::{Auth, AuthOptions, User, escape_html};
 use doorman_devidp::{DevIdp, DevIdpConfig, RegisteredClient, SigningKey};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+
+/// How long a connection has to send a request's headers: counted from when it is accepted,
+/// and again from the end of each response on a keep-alive connection. hyper's header-read
+/// timeout restarts when a connection goes idle, so this is the idle timeout as well: a
+/// connection that sends nothing, sends its headers slowly, or sits idle between requests
+/// is closed after it.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long one request may take once its headers are in: reading its body and answering.
+/// A request still running after it is answered `408 Request Timeout`, its body is dropped
+/// and the connection is closed, so a body that trickles cannot hold a connection open.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The time limits on every connection the demo serves.
+#[derive(Clone, Copy, Debug)]
+struct ConnectionTimeouts {
+    /// See [`HEADER_READ_TIMEOUT`].
+    header_read: Duration,
+    /// See [`REQUEST_TIMEOUT`].
+    request: Duration,
+}
+
+impl ConnectionTimeouts {
+    /// The limits `doorman demo` serves with.
+    const DEMO: Self = Self {
+        header_read: HEADER_READ_TIMEOUT,
+        request: REQUEST_TIMEOUT,
+    };
+}
 
 /// What `doorman demo` was asked for.
 pub(crate) struct DemoArgs {
@@ -120,15 +156,56 @@ async fn serve(args: &DemoArgs) -> Result<(), String> {
     crate::say(&format!(
         "doorman demo: open {shown}/ in your browser (Ctrl-C stops it)"
     ));
-    axum::serve(listener, app).await.map_err(|e| e.to_string())
+    serve_connections(listener, app, ConnectionTimeouts::DEMO).await;
+    Ok(())
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// Accepts connections on `listener` forever and serves `app` on each over HTTP/1.1, within
+/// `timeouts`. (`axum::serve` sets no timer, so its connections have no time limit at all.)
+async fn serve_connections(
+    mut listener: tokio::net::TcpListener,
+    app: Router,
+    timeouts: ConnectionTimeouts,
+) {
+    let app = app.layer(axum::middleware::from_fn_with_state(
+        timeouts.request,
+        answer_within,
+    ));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(timeouts.header_read);
+    loop {
+        // axum's accept: retries, and waits a second after an error such as too many open files.
+        let (stream, peer) = axum::serve::Listener::accept(&mut listener).await;
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(%peer, error = %e, "connection closed");
+            }
+        });
+    }
 }
+
+/// Runs the rest of the app on `request`, or answers `408 Request Timeout` (and closes the
+/// connection) when that takes longer than `limit`.
+async fn answer_within(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::info!(after = ?limit, "request timed out");
+            (
+                StatusCode::REQUEST_TIMEOUT,
+                [(CONNECTION, "close")],
+                "the request took too long\n",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// `Cache-Control: no-store`, for pages that show the user's claims or tokens.
+const NO_STORE: [(axum::http::HeaderName, &str); 1] = [(CACHE_CONTROL, "no-store")];
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;color:#222}\
 a.doorman-login,button{display:inline-block;margin:.3rem .3rem .3rem 0;padding:.55rem 1rem;border:1px solid #555;border-radius:.4rem;background:#f4f4f4;color:#111;text-decoration:none;font-size:1rem;cursor:pointer}\
@@ -140,17 +217,17 @@ async fn home(user: User) -> Response {
     if let Some(failure) = user.login_failure() {
         body.push_str(&format!(
             r#"<p class="error" id="login-error">Login failed: {}</p>"#,
-            escape(&failure.to_string())
+            escape_html(failure.message())
         ));
     }
     if user.is_logged_in() {
         let name = user.name().or(user.email()).unwrap_or("there");
         body.push_str(&format!(r#"<p id="greeting">Hello, <strong>{}</strong>! You are logged in with <code>{}</code>.</p>"#,
-            escape(name), escape(user.provider().unwrap_or_default())));
+            escape_html(name), escape_html(user.provider().unwrap_or_default())));
         if let Some(email) = user.email() {
             body.push_str(&format!(
                 r#"<p>Email: <span id="email">{}</span></p>"#,
-                escape(email)
+                escape_html(email)
             ));
         }
         body.push_str(&user.logout_button("Log out"));
@@ -158,8 +235,8 @@ async fn home(user: User) -> Response {
         for (name, value) in user.claims() {
             body.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td></tr>",
-                escape(name),
-                escape(&value.to_string())
+                escape_html(name),
+                escape_html(&value.to_string())
             ));
         }
         body.push_str(
@@ -171,9 +248,55 @@ async fn home(user: User) -> Response {
             body.push_str(&user.login_button(&format!("Log in with {provider}"), Some(provider)));
         }
     }
-    Html(format!(r#"<!doctype html><html><head><meta charset="utf-8"><title>doorman demo</title><style>{STYLE}</style></head><body>{body}</body></html>"#)).into_response()
+    (NO_STORE, Html(format!(r#"<!doctype html><html><head><meta charset="utf-8"><title>doorman demo</title><style>{STYLE}</style></head><body>{body}</body></html>"#))).into_response()
 }
 
-async fn user_json(user: User) -> Json<serde_json::Map<String, serde_json::Value>> {
-    Json(user.to_dict())
+async fn user_json(user: User) -> Response {
+    (NO_STORE, Json(user.to_dict())).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::post;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A request whose body arrives a byte at a time, never finishing, is answered 408 once
+    /// the request timeout passes, and its connection is closed. Short limits keep it quick.
+    #[tokio::test]
+    async fn a_request_whose_body_trickles_is_answered_408_and_its_connection_closed() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let app = Router::new().route("/echo", post(|body: String| async move { body }));
+        let timeouts = ConnectionTimeouts {
+            header_read: Duration::from_secs(5),
+            request: Duration::from_millis(500),
+        };
+        let server = tokio::spawn(serve_connections(listener, app, timeouts));
+
+        let connection = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let (mut reader, mut writer) = connection.into_split();
+        writer
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n")
+            .await
+            .expect("send the head");
+        let trickle = tokio::spawn(async move {
+            while writer.write_all(b"x").await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        });
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(20), reader.read_to_end(&mut answer))
+            .await
+            .expect("the connection is closed while its body still trickles");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 408 "),
+            "{answer} (read: {read:?})"
+        );
+        trickle.abort();
+        server.abort();
+    }
 }

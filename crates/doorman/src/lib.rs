@@ -41,7 +41,8 @@
 #![warn(clippy::unwrap_used)]
 
 pub use doorman_axum::{
-    Auth, AuthError, AuthLayer, AuthOptions, Login, LoginFailure, Logout, User, login, logout,
+    Auth, AuthError, AuthLayer, AuthOptions, Login, LoginFailure, Logout, User, escape_html, login,
+    logout,
 };
 pub use doorman_oidc as oidc;
 pub use doorman_seal as seal;
