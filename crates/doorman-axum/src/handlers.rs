@@ -315,7 +315,8 @@ impl Auth {
     }
 
     /// Whether a request comes from the app's own pages: its `Origin` is the app's, or,
-    /// without `Origin`, the browser's fetch metadata says `same-origin`.
+    /// without an `Origin` or with `Origin: null` (what a browser sends from a page whose
+    /// referrer policy is `no-referrer`), the browser's fetch metadata says `same-origin`.
     fn is_same_origin(&self, headers: &HeaderMap) -> bool {
         let header = |name| {
             headers
@@ -323,8 +324,8 @@ impl Auth {
                 .and_then(|v: &HeaderValue| v.to_str().ok())
         };
         match header(header::ORIGIN.as_str()) {
-            Some(origin) => origin == self.inner.origin,
-            None => header("sec-fetch-site") == Some("same-origin"),
+            Some(origin) if origin != "null" => origin == self.inner.origin,
+            _ => header("sec-fetch-site") == Some("same-origin"),
         }
     }
 

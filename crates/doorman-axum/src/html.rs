@@ -57,7 +57,7 @@ pub(crate) fn logout_page(action: &str, token: &str, auto_submit: bool) -> Html<
         ""
     };
     Html(format!(
-        r#"<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>Log out</title></head><body>
+        r#"<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="same-origin"><title>Log out</title></head><body>
 <p>Log out of this app?</p>{form}{script}</body></html>"#
     ))
 }

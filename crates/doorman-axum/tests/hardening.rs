@@ -143,7 +143,21 @@ async fn a_logout_post_without_the_sessions_token_does_not_log_out() {
         assert!(set_cookies(&response).is_empty());
         assert_eq!(app.user_json().await["is_logged_in"], true, "{body:?}");
     }
-    assert_eq!(app.logout().await.status(), 303);
+    // `Origin: null` (a page with `Referrer-Policy: no-referrer`) counts as no `Origin`:
+    // only the browser's fetch metadata decides.
+    let token = app.logout_token().await;
+    for (fetch_site, status) in [("cross-site", 403), ("same-origin", 303)] {
+        let response = app
+            .client
+            .post(app.url("/auth/logout"))
+            .header("origin", "null")
+            .header("sec-fetch-site", fetch_site)
+            .form(&[("doorman_logout", token.as_str())])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(response.status(), status, "{fetch_site}");
+    }
     assert_eq!(app.user_json().await["is_logged_in"], false);
 }
 

@@ -492,3 +492,68 @@ async fn another_site_cannot_log_the_user_out_and_the_logout_button_can() {
     );
     client.close().await.expect("close the browser");
 }
+
+/// Clicks the provider's logout confirmation, which must come after `what`; if it does not,
+/// panics with the page the browser shows instead.
+async fn confirm_logout_at_the_provider_after(client: &fantoccini::Client, what: &str) {
+    let confirm = client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("button[name=logout]"))
+        .await;
+    let Ok(confirm) = confirm else {
+        let url = client.current_url().await.expect("url");
+        let body = text_of(client, "body").await;
+        panic!("no logout confirmation at the provider after {what}: {url} says {body:?}");
+    };
+    confirm.click().await.expect("confirm the logout");
+    assert_eq!(
+        text_of(client, "#greeting").await,
+        "You are not logged in.",
+        "after {what}"
+    );
+}
+
+#[tokio::test]
+async fn the_logout_page_logs_out_by_itself_from_the_app_and_on_a_click_from_another_site() {
+    let app_port = free_port();
+    let app = format!("http://127.0.0.1:{app_port}");
+    let provider = Provider::start(&app, Variant::Basic).await;
+    let _demo = Demo::start(
+        app_port,
+        &secrets(app_port, provider.port, "doorman-basic", false),
+    )
+    .await;
+    let other = OtherSite::start(attempts_to_log_out(&app));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e");
+    let profile = root.join(format!("chromium-profile-{app_port}"));
+    std::fs::create_dir_all(&profile).expect("profile dir");
+    let profile = std::fs::canonicalize(&profile).expect("canonical path");
+    let (_driver, client) = browser(&profile).await;
+
+    // From the app's own page, the logout page submits itself.
+    client
+        .goto(&format!("{app}/"))
+        .await
+        .expect("open the demo");
+    click(&client, "a.doorman-login").await;
+    sign_in_at_the_provider(&client, "alice").await;
+    assert_eq!(text_of(&client, "#email").await, "alice@example.com");
+    client
+        .execute("location.href = \"/auth/logout\"", vec![])
+        .await
+        .expect("script");
+    confirm_logout_at_the_provider_after(&client, "the logout page opened from the app").await;
+
+    // Sent there by another site, it logs out when its button is clicked.
+    click(&client, "a.doorman-login").await;
+    sign_in_at_the_provider(&client, "alice").await;
+    assert_eq!(text_of(&client, "#email").await, "alice@example.com");
+    client
+        .goto(&format!("{}/navigate", other.origin))
+        .await
+        .expect("open /navigate of the other site");
+    click(&client, "form.doorman-logout button").await;
+    confirm_logout_at_the_provider_after(&client, "a click on the logout page").await;
+    client.close().await.expect("close the browser");
+}
