@@ -73,7 +73,8 @@ pub enum Error {
         /// The field.
         field: &'static str,
     },
-    /// The ID token is not a well-formed JWS, or a claim has the wrong type.
+    /// The ID token is not a well-formed JWS (three segments, each canonical base64url
+    /// without padding), or a claim has the wrong type.
     MalformedIdToken {
         /// What was wrong, from the parser.
         reason: String,

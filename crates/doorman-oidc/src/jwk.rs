@@ -3,6 +3,10 @@
 //! `ring`, whose RSA verification is about ten times faster than the `rsa` crate's.
 //!
 //! The key's public numbers are decoded once, when the JWKS is read, not per token.
+//!
+//! An HMAC signature whose length is not the MAC's is refused here, before
+//! `openidconnect`'s HMAC check, which converts it to a fixed-size array with a `From` that
+//! panics on any other length.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -140,6 +144,16 @@ fn check_compatible(
     }
 }
 
+/// The length of an HS256, HS384 or HS512 MAC, in bytes; `None` for other algorithms.
+fn mac_len(alg: &CoreJwsSigningAlgorithm) -> Option<usize> {
+    match alg {
+        CoreJwsSigningAlgorithm::HmacSha256 => Some(32),
+        CoreJwsSigningAlgorithm::HmacSha384 => Some(48),
+        CoreJwsSigningAlgorithm::HmacSha512 => Some(64),
+        _ => None,
+    }
+}
+
 fn rsa_verify(
     n: &[u8],
     e: &[u8],
@@ -210,6 +224,11 @@ impl JsonWebKey for ProviderKey {
             _ => None,
         };
         if rsa_params.is_none() && ec_params.is_none() {
+            if mac_len(alg).is_some_and(|len| signature.len() != len) {
+                return Err(SignatureVerificationError::CryptoError(
+                    "HMAC of the wrong length".to_owned(),
+                ));
+            }
             // HMAC (keyed by the client secret) and EdDSA: `openidconnect`'s own checks.
             return self.core.verify_signature(alg, message, signature);
         }
@@ -323,6 +342,30 @@ mod tests {
                 }
                 other => panic!("{json}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn an_hmac_of_the_wrong_length_is_refused_without_panic() {
+        let k = ProviderKey::new_symmetric(b"a client secret".to_vec());
+        for (alg, len) in [
+            (CoreJwsSigningAlgorithm::HmacSha256, 32),
+            (CoreJwsSigningAlgorithm::HmacSha384, 48),
+            (CoreJwsSigningAlgorithm::HmacSha512, 64),
+        ] {
+            for wrong in [0, 1, len - 1, len + 1, 64 + 1, 256] {
+                match k.verify_signature(&alg, b"message", &vec![0u8; wrong]) {
+                    Err(SignatureVerificationError::CryptoError(detail)) => {
+                        assert!(detail.contains("length"), "{alg:?} {wrong}: {detail}");
+                    }
+                    other => panic!("{alg:?} {wrong}: {other:?}"),
+                }
+            }
+            // The right length reaches the MAC check, which refuses a wrong MAC.
+            assert!(matches!(
+                k.verify_signature(&alg, b"message", &vec![0u8; len]),
+                Err(SignatureVerificationError::CryptoError(detail)) if !detail.contains("length")
+            ));
         }
     }
 

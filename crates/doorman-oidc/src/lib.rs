@@ -24,6 +24,9 @@
 //!
 //! # Choices
 //! - `alg: none` is refused, always, even where a provider registers it.
+//! - Each segment of an ID token must be canonical base64url without padding (RFC 7515):
+//!   another encoding of the same bytes, such as a last character with non-zero unused
+//!   bits, is refused ([`Error::MalformedIdToken`]), so a verified token is not malleable.
 //! - An ID token without `kid` verifies when exactly one key of the set fits its algorithm;
 //!   with several, it is refused as ambiguous ([`Error::AmbiguousKey`]).
 //! - HS256/384/512 are keyed only by the client secret, never by a key of the JWKS.

@@ -1,9 +1,16 @@
 //! ID-token verification with `openidconnect`, and [`VerifiedLogin`], which only
 //! verification creates.
+//!
+//! Each segment of the compact JWS must be canonical base64url without padding (RFC 7515
+//! §2 and §3.1) before the token is parsed: `openidconnect` decodes with trailing bits
+//! allowed, so a signature whose last character differs only in its unused low bits would
+//! otherwise verify, making a verified token malleable.
 
 use std::fmt;
 use std::time::SystemTime;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
 use openidconnect::core::{
     CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
@@ -57,6 +64,7 @@ pub(crate) fn id_token(
     nonce: NonceRule<'_>,
     now: SystemTime,
 ) -> Result<Map<String, Value>, Error> {
+    check_canonical_segments(raw)?;
     let token: IdToken = raw
         .parse()
         .map_err(|e: serde_json::Error| parse_error(&e))?;
@@ -108,6 +116,33 @@ pub(crate) fn id_token(
             reason: "claims do not form an object".to_owned(),
         }),
     }
+}
+
+/// The names of a compact JWS's segments, in order.
+const SEGMENTS: [&str; 3] = ["header", "payload", "signature"];
+
+/// Refuses a compact JWS unless it has exactly three segments, each canonical base64url
+/// without padding: the strict engine refuses `=`, characters outside the URL-safe
+/// alphabet, an impossible length and non-zero trailing bits. An empty segment decodes (the
+/// empty signature of `alg: none`, refused later as [`Error::UnsignedIdToken`]).
+fn check_canonical_segments(raw: &str) -> Result<(), Error> {
+    let count = raw.split('.').count();
+    if count != SEGMENTS.len() {
+        return Err(Error::MalformedIdToken {
+            reason: format!("found {count} segments (expected 3)"),
+        });
+    }
+    let mut scratch = Vec::with_capacity(raw.len());
+    for (segment, name) in raw.split('.').zip(SEGMENTS) {
+        scratch.clear();
+        URL_SAFE_NO_PAD
+            .decode_vec(segment, &mut scratch)
+            .map_err(|_| Error::MalformedIdToken {
+                // Only which segment: the decoder's message may quote token content.
+                reason: format!("the {name} is not canonical base64url without padding"),
+            })?;
+    }
+    Ok(())
 }
 
 fn parse_error(error: &serde_json::Error) -> Error {
@@ -278,5 +313,65 @@ impl fmt::Debug for VerifiedLogin {
                 &self.refresh_token.as_ref().map(|_| "REDACTED"),
             )
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::alphabet::URL_SAFE;
+    use base64::engine::GeneralPurpose;
+    use base64::engine::general_purpose::NO_PAD;
+
+    use super::*;
+
+    /// The engine `openidconnect` 4 decodes JWS segments with (`core::base64_url_safe_no_pad`).
+    const LENIENT: GeneralPurpose =
+        GeneralPurpose::new(&URL_SAFE, NO_PAD.with_decode_allow_trailing_bits(true));
+
+    #[test]
+    fn the_strict_engine_refuses_trailing_bits_and_padding_the_lenient_one_accepts_bits() {
+        // One byte: two characters, the second carrying 4 unused bits ("AQ" is canonical).
+        assert_eq!(URL_SAFE_NO_PAD.decode("AQ"), Ok(vec![1]));
+        assert_eq!(LENIENT.decode("AR"), Ok(vec![1]));
+        assert!(URL_SAFE_NO_PAD.decode("AR").is_err());
+        // Two bytes: three characters, the third carrying 2 unused bits.
+        assert_eq!(URL_SAFE_NO_PAD.decode("AQE"), Ok(vec![1, 1]));
+        assert_eq!(LENIENT.decode("AQF"), Ok(vec![1, 1]));
+        assert!(URL_SAFE_NO_PAD.decode("AQF").is_err());
+        // Padding, the standard alphabet and an impossible length.
+        for refused in ["AQ==", "AQE=", "+/8", "A"] {
+            assert!(URL_SAFE_NO_PAD.decode(refused).is_err(), "{refused}");
+        }
+        assert_eq!(URL_SAFE_NO_PAD.decode(""), Ok(vec![]));
+    }
+
+    #[test]
+    fn only_three_canonical_segments_pass() {
+        assert_eq!(check_canonical_segments("e30.e30.AQ"), Ok(()));
+        assert_eq!(check_canonical_segments("e30.e30."), Ok(()), "alg none");
+        for (raw, segment) in [
+            ("e31.e30.AQ", "header"),
+            ("e30.e31.AQ", "payload"),
+            ("e30.e30.AR", "signature"),
+            ("e30.e30.AQ==", "signature"),
+            ("e30.e30.A", "signature"),
+            ("e30.e30.+w", "signature"),
+        ] {
+            match check_canonical_segments(raw) {
+                Err(Error::MalformedIdToken { reason }) => {
+                    assert!(reason.contains(segment), "{raw}: {reason}");
+                }
+                other => panic!("{raw}: {other:?}"),
+            }
+        }
+        for raw in ["", "e30", "e30.e30", "e30.e30.AQ.AQ", "...."] {
+            assert!(
+                matches!(
+                    check_canonical_segments(raw),
+                    Err(Error::MalformedIdToken { .. })
+                ),
+                "{raw:?}"
+            );
+        }
     }
 }

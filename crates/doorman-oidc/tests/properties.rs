@@ -1,9 +1,17 @@
 //! Properties: no callback query and no token response makes the core panic, and any
-//! tampering with a valid ID token is refused.
+//! tampering with a valid ID token is refused. The seeds in `properties.proptest-regressions`
+//! replay two past failures, each also a named test below: a non-canonical base64url
+//! encoding of the same signature, which verified, and `RS256` turned into `HS256` by one
+//! character, which panicked on the signature's length.
 
 mod pair;
 
-use doorman_oidc::Verification;
+use base64::Engine as _;
+use base64::alphabet::URL_SAFE;
+use base64::engine::GeneralPurpose;
+use base64::engine::general_purpose::{NO_PAD, URL_SAFE_NO_PAD};
+use doorman_devidp::Misbehavior;
+use doorman_oidc::{Error, Verification};
 use pair::Pair;
 use proptest::prelude::*;
 
@@ -12,6 +20,158 @@ fn setup() -> (Pair, doorman_oidc::ProviderMetadata, doorman_oidc::KeySet) {
     let metadata = pair.discover().expect("discovery");
     let keys = pair.keys(&metadata);
     (pair, metadata, keys)
+}
+
+/// The engine `openidconnect` 4 decodes JWS segments with: trailing bits allowed.
+const LENIENT: GeneralPurpose =
+    GeneralPurpose::new(&URL_SAFE, NO_PAD.with_decode_allow_trailing_bits(true));
+
+/// The URL-safe base64 characters, each a candidate last character.
+const URL_SAFE_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Logs in up to the token response, puts `tamper(id_token)` in place of the ID token and
+/// verifies it.
+fn verify_tampered(
+    misbehavior: Option<Misbehavior>,
+    tamper: impl FnOnce(&str) -> String,
+) -> Result<Verification, Error> {
+    let mut pair = Pair::new();
+    if let Some(misbehavior) = misbehavior {
+        // Before discovery and the JWKS, which list the keys it signs with.
+        pair.misbehave(misbehavior);
+    }
+    let metadata = pair.discover().expect("discovery");
+    let keys = pair.keys(&metadata);
+    let (pending, _, query) = pair.authorize(&metadata);
+    let exchange = pending.callback(&metadata, &query).expect("callback");
+    let response = pair.send(&exchange.token_request(&pair.config, &metadata));
+    let mut body: serde_json::Value = serde_json::from_slice(response.body()).expect("json");
+    let token = body["id_token"].as_str().expect("id_token").to_owned();
+    body["id_token"] = serde_json::Value::String(tamper(&token));
+    let forged = http::Response::new(body.to_string().into_bytes());
+    let tokens = exchange
+        .token_response(&forged)
+        .expect("still a token response");
+    tokens.verify(&pair.config, &metadata, &keys, pair.now)
+}
+
+/// Every other last character of `segment` that a lenient decoder reads as the same bytes.
+fn same_bytes_variants(segment: &str) -> Vec<String> {
+    let (head, last) = segment.split_at(segment.len() - 1);
+    let bytes = LENIENT.decode(segment).expect("a base64url segment");
+    URL_SAFE_CHARS
+        .chars()
+        .filter(|c| c.to_string() != last)
+        .map(|c| format!("{head}{c}"))
+        .filter(|variant| LENIENT.decode(variant).as_deref() == Ok(&bytes[..]))
+        .collect()
+}
+
+/// The regression case of the seed in `properties.proptest-regressions`: the RS256
+/// signature's last character `A`, replaced by `B`, decodes to the same bytes leniently.
+/// Every such variant, of every signing algorithm, is refused as malformed, never verified.
+#[test]
+fn a_non_canonical_signature_ending_is_refused() {
+    for misbehavior in [
+        None,
+        Some(Misbehavior::SignPs256),
+        Some(Misbehavior::SignEs256),
+    ] {
+        let (valid, variants) = {
+            let mut variants = Vec::new();
+            let valid = verify_tampered(misbehavior.clone(), |token| {
+                let (signing_input, signature) = token.rsplit_once('.').expect("three segments");
+                variants = same_bytes_variants(signature)
+                    .into_iter()
+                    .map(|s| format!("{signing_input}.{s}"))
+                    .collect();
+                token.to_owned()
+            });
+            (valid, variants)
+        };
+        assert!(
+            matches!(valid, Ok(Verification::Verified(_))),
+            "{misbehavior:?}: the untampered token verifies: {valid:?}"
+        );
+        // 256- and 64-byte signatures end in a character with 4 unused bits: 15 variants.
+        assert_eq!(variants.len(), 15, "{misbehavior:?}");
+        if misbehavior.is_none() {
+            assert!(variants.iter().any(|v| v.ends_with('B')), "the seed's case");
+        }
+        for variant in variants {
+            match verify_tampered(misbehavior.clone(), |_| variant.clone()) {
+                Err(Error::MalformedIdToken { reason }) => {
+                    assert!(reason.contains("signature"), "{reason}");
+                }
+                other => panic!("{misbehavior:?}: a non-canonical signature gave {other:?}"),
+            }
+        }
+    }
+}
+
+/// A non-canonical or padded header or payload is refused as malformed too, before its
+/// signature is looked at.
+#[test]
+fn non_canonical_or_padded_segments_are_refused() {
+    let (valid, token) = {
+        let mut token = String::new();
+        let valid = verify_tampered(None, |t| {
+            token = t.to_owned();
+            t.to_owned()
+        });
+        (valid, token)
+    };
+    assert!(matches!(valid, Ok(Verification::Verified(_))), "{valid:?}");
+    let segments: Vec<&str> = token.split('.').collect();
+    let mut forgeries = Vec::new();
+    for (i, name) in ["header", "payload", "signature"].into_iter().enumerate() {
+        let mut padded = segments.clone();
+        let with_padding = format!(
+            "{}{}",
+            segments[i],
+            "=".repeat((4 - segments[i].len() % 4) % 4)
+        );
+        padded[i] = &with_padding;
+        if with_padding != segments[i] {
+            forgeries.push((padded.join("."), name));
+        }
+        for variant in same_bytes_variants(segments[i]) {
+            let mut changed = segments.clone();
+            changed[i] = &variant;
+            forgeries.push((changed.join("."), name));
+        }
+    }
+    assert!(
+        forgeries.iter().any(|(_, name)| *name != "signature"),
+        "the harness's header or payload ends in unused bits"
+    );
+    for (forged, name) in forgeries {
+        match verify_tampered(None, |_| forged.clone()) {
+            Err(Error::MalformedIdToken { reason }) => {
+                assert!(reason.contains(name), "{name}: {reason}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+/// The regression case of the second seed in `properties.proptest-regressions`: one
+/// character of the header turns `"alg":"RS256"` into `"alg":"HS256"` (advertised), so the
+/// 256-byte RSA signature reaches the HMAC check, which must refuse it, not panic.
+#[test]
+fn an_hmac_algorithm_over_an_rsa_signature_is_refused_without_panic() {
+    let result = verify_tampered(None, |token| {
+        let (header, rest) = token.split_once('.').expect("three segments");
+        let json = URL_SAFE_NO_PAD.decode(header).expect("a canonical header");
+        let json = String::from_utf8(json).expect("UTF-8");
+        assert!(json.contains(r#""alg":"RS256""#), "{json}");
+        let forged = json.replace(r#""alg":"RS256""#, r#""alg":"HS256""#);
+        format!("{}.{rest}", URL_SAFE_NO_PAD.encode(forged))
+    });
+    match result {
+        Err(Error::InvalidSignature) => {}
+        other => panic!("an HS256 header over an RSA signature gave {other:?}"),
+    }
 }
 
 proptest! {

@@ -9,7 +9,8 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Unsealed {
-    /// Not base64url, or too short or too long to be a sealed value.
+    /// Not canonical base64url without padding (`=` or non-zero unused bits in the last
+    /// character are refused), or too short or too long to be a sealed value.
     Malformed,
     /// A format version this build does not read.
     UnsupportedVersion,

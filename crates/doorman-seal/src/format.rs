@@ -9,6 +9,9 @@
 //! expires    = Unix seconds, big-endian u64: refused at and after this second
 //! aad        = version | key_id | len(name) as u16 BE | name
 //! ```
+//!
+//! `open` decodes strictly: only the canonical encoding of a sealed value opens; padding or
+//! non-zero unused bits in the last character make it [`Unsealed::Malformed`].
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -133,6 +133,44 @@ fn malformed_values_are_refused() {
 }
 
 #[test]
+fn only_the_canonical_base64url_encoding_opens() {
+    use base64::Engine as _;
+    use base64::alphabet::URL_SAFE;
+    use base64::engine::GeneralPurpose;
+    use base64::engine::general_purpose::NO_PAD;
+    // A decoder that ignores the unused low bits of the last character.
+    const LENIENT: GeneralPurpose =
+        GeneralPurpose::new(&URL_SAFE, NO_PAD.with_decode_allow_trailing_bits(true));
+    const CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let s = sealer(Purpose::Identity, "secret", &[]);
+    // 41 + 0 bytes end in a character with 2 unused bits, 41 + 2 bytes in one with 4.
+    for (payload, unused_bits) in [(&b""[..], 2), (&b"pp"[..], 4)] {
+        let value = sealed(&s, payload);
+        assert_eq!(s.open(NAME, &value, at(NOW)).as_deref(), Ok(payload));
+        let bytes = LENIENT.decode(&value).expect("base64url");
+        let (head, last) = value.split_at(value.len() - 1);
+        let variants: Vec<String> = CHARS
+            .chars()
+            .filter(|c| c.to_string() != last)
+            .map(|c| format!("{head}{c}"))
+            .filter(|variant| LENIENT.decode(variant).as_deref() == Ok(&bytes[..]))
+            .collect();
+        assert_eq!(variants.len(), (1 << unused_bits) - 1, "{payload:?}");
+        // The same bytes, so authentication would pass: strict decoding is the rule.
+        for variant in variants
+            .iter()
+            .chain(&[format!("{value}="), format!("{value}==")])
+        {
+            assert_eq!(
+                s.open(NAME, variant, at(NOW)),
+                Err(Unsealed::Malformed),
+                "{variant}"
+            );
+        }
+    }
+}
+
+#[test]
 fn another_format_version_is_refused() {
     use base64::Engine as _;
     let s = sealer(Purpose::Identity, "secret", &[]);
