@@ -266,23 +266,17 @@ fn the_wire_format_is_compact_and_stable() {
     );
 }
 
+/// A session of provider `g` with `claims` and no tokens.
+fn with_claims(claims: Value) -> Session {
+    let claims = claims.as_object().cloned().unwrap();
+    Session::new("g", claims, ExposedTokens::default(), at(1), at(2), None)
+}
+
 /// A session whose JSON is over the limit is neither written nor read, however well it
 /// compresses: a cookie of a few hundred bytes must not open to hundreds of kilobytes.
 #[test]
 fn sessions_over_the_size_limit_are_neither_written_nor_read() {
-    let with_name = |len: usize| {
-        Session::new(
-            "g",
-            json!({"sub": "1", "name": "a".repeat(len)})
-                .as_object()
-                .cloned()
-                .unwrap(),
-            ExposedTokens::default(),
-            at(1),
-            at(2),
-            None,
-        )
-    };
+    let with_name = |len: usize| with_claims(json!({"sub": "1", "name": "a".repeat(len)}));
     let within = with_name(MAX_SESSION_LEN - 100).to_bytes().unwrap();
     assert_eq!(within[0], 0x01, "compressed");
     assert!(within.len() < 1024, "{} bytes", within.len());
@@ -315,17 +309,7 @@ fn sessions_over_the_size_limit_are_neither_written_nor_read() {
 /// many small values weigh far more than their text.
 #[test]
 fn memory_size_counts_what_is_held() {
-    let ones = Session::new(
-        "g",
-        json!({"sub": "1", "x": vec![1; 20_000]})
-            .as_object()
-            .cloned()
-            .unwrap(),
-        ExposedTokens::default(),
-        at(1),
-        at(2),
-        None,
-    );
+    let ones = with_claims(json!({"sub": "1", "x": vec![1; 20_000]}));
     let bytes = ones.to_bytes().unwrap();
     assert!(bytes.len() < 1024, "a small cookie: {}", bytes.len());
     let read = Session::from_bytes(&bytes).unwrap();

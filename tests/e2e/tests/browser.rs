@@ -371,22 +371,53 @@ async fn outcome_of(client: &fantoccini::Client, other: &OtherSite, path: &str) 
         .expect("text")
 }
 
+/// The demo logged-out in Chromium, its provider, and a page of another site.
+struct CrossSite {
+    app: String,
+    other: OtherSite,
+    client: fantoccini::Client,
+    _provider: Provider,
+    _demo: Demo,
+    _driver: Driver,
+}
+
+impl CrossSite {
+    async fn start() -> Self {
+        let app_port = free_port();
+        let app = format!("http://127.0.0.1:{app_port}");
+        let provider = Provider::start(&app, Variant::Basic).await;
+        let demo = Demo::start(
+            app_port,
+            &secrets(app_port, provider.port, "doorman-basic", false),
+        )
+        .await;
+        let other = OtherSite::start(attempts_to_log_out(&app));
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e");
+        let profile = root.join(format!("chromium-profile-{app_port}"));
+        std::fs::create_dir_all(&profile).expect("profile dir");
+        let profile = std::fs::canonicalize(&profile).expect("canonical path");
+        let (driver, client) = browser(&profile).await;
+        Self {
+            app,
+            other,
+            client,
+            _provider: provider,
+            _demo: demo,
+            _driver: driver,
+        }
+    }
+}
+
 #[tokio::test]
 async fn another_site_cannot_log_the_user_out_and_the_logout_button_can() {
-    let app_port = free_port();
-    let app = format!("http://127.0.0.1:{app_port}");
-    let provider = Provider::start(&app, Variant::Basic).await;
-    let _demo = Demo::start(
-        app_port,
-        &secrets(app_port, provider.port, "doorman-basic", false),
-    )
-    .await;
-    let other = OtherSite::start(attempts_to_log_out(&app));
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e");
-    let profile = root.join(format!("chromium-profile-{app_port}"));
-    std::fs::create_dir_all(&profile).expect("profile dir");
-    let profile = std::fs::canonicalize(&profile).expect("canonical path");
-    let (_driver, client) = browser(&profile).await;
+    let CrossSite {
+        app,
+        other,
+        client,
+        _provider,
+        _demo,
+        _driver,
+    } = CrossSite::start().await;
 
     client
         .goto(&format!("{app}/"))
@@ -516,20 +547,14 @@ async fn confirm_logout_at_the_provider_after(client: &fantoccini::Client, what:
 
 #[tokio::test]
 async fn the_logout_page_logs_out_by_itself_from_the_app_and_on_a_click_from_another_site() {
-    let app_port = free_port();
-    let app = format!("http://127.0.0.1:{app_port}");
-    let provider = Provider::start(&app, Variant::Basic).await;
-    let _demo = Demo::start(
-        app_port,
-        &secrets(app_port, provider.port, "doorman-basic", false),
-    )
-    .await;
-    let other = OtherSite::start(attempts_to_log_out(&app));
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e");
-    let profile = root.join(format!("chromium-profile-{app_port}"));
-    std::fs::create_dir_all(&profile).expect("profile dir");
-    let profile = std::fs::canonicalize(&profile).expect("canonical path");
-    let (_driver, client) = browser(&profile).await;
+    let CrossSite {
+        app,
+        other,
+        client,
+        _provider,
+        _demo,
+        _driver,
+    } = CrossSite::start().await;
 
     // From the app's own page, the logout page submits itself.
     client
