@@ -30,6 +30,10 @@ pub struct ClientConfig {
     pub(crate) prompt: Option<String>,
     pub(crate) extra_params: Vec<(String, String)>,
     pub(crate) leeway: Duration,
+    /// Audiences besides the client id an ID token may hold without `azp`.
+    pub(crate) trusted_audiences: Vec<String>,
+    /// Entra tenant ids allowed to log in; empty: any.
+    pub(crate) allowed_tenants: Vec<String>,
 }
 
 impl ClientConfig {
@@ -52,6 +56,8 @@ impl ClientConfig {
             prompt: Some("select_account".to_owned()),
             extra_params: Vec::new(),
             leeway: DEFAULT_LEEWAY,
+            trusted_audiences: Vec::new(),
+            allowed_tenants: Vec::new(),
         }
     }
 
@@ -100,6 +106,21 @@ impl ClientConfig {
         self
     }
 
+    /// Audiences an ID token may hold besides the client id, even without `azp` naming
+    /// the client (OpenID Connect Core §3.1.3.7 step 3: audiences the client trusts).
+    #[must_use]
+    pub fn with_trusted_audiences(mut self, audiences: Vec<String>) -> Self {
+        self.trusted_audiences = audiences;
+        self
+    }
+
+    /// Entra tenant ids allowed to log in (the ID token's `tid`); empty allows any.
+    #[must_use]
+    pub fn with_allowed_tenants(mut self, tenants: Vec<String>) -> Self {
+        self.allowed_tenants = tenants;
+        self
+    }
+
     /// The provider's name.
     #[must_use]
     pub fn provider(&self) -> &str {
@@ -131,6 +152,8 @@ impl fmt::Debug for ClientConfig {
             .field("prompt", &self.prompt)
             .field("extra_params", &self.extra_params)
             .field("leeway", &self.leeway)
+            .field("trusted_audiences", &self.trusted_audiences)
+            .field("allowed_tenants", &self.allowed_tenants)
             .finish()
     }
 }

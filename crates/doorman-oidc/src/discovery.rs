@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::error::Error;
 use crate::http_util;
+use crate::issuer;
 
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
 
@@ -84,6 +85,8 @@ impl ProviderMetadata {
     ) -> Result<Self, Error> {
         let raw: RawMetadata = http_util::json_body("discovery", response)?;
         match implied_issuer(server_metadata_url) {
+            // Entra's documented multi-tenant and personal-account metadata.
+            _ if issuer::is_entra_exception(server_metadata_url, &raw.issuer) => {}
             // Discovery §4: a terminating `/` of the issuer is dropped before
             // `/.well-known/openid-configuration` is appended (Auth0's issuers end with one).
             Some(expected) if expected != raw.issuer && format!("{expected}/") != raw.issuer => {

@@ -89,6 +89,11 @@ pub enum Error {
         /// Details, naming expected and found values.
         detail: String,
     },
+    /// The ID token's tenant (`tid`) is not among the configured `allowed_tenants`.
+    TenantNotAllowed {
+        /// The token's tenant id (empty when it has none).
+        tenant: String,
+    },
     /// The ID token's `aud` lacks `client_id`, or holds an audience that is not trusted.
     InvalidAudience {
         /// Details.
@@ -191,6 +196,14 @@ impl fmt::Display for Error {
             Self::MalformedIdToken { reason } => write!(f, "ID token is malformed: {reason}"),
             Self::MissingClaim { claim } => write!(f, "ID token: required claim `{claim}` is missing"),
             Self::InvalidIssuer { detail } => write!(f, "ID token: `iss` is invalid: {detail}"),
+            Self::TenantNotAllowed { tenant } if tenant.is_empty() => {
+                f.write_str("ID token: no tenant id (`tid`), and `allowed_tenants` is set")
+            }
+            Self::TenantNotAllowed { tenant } => write!(
+                f,
+                "ID token: tenant `{}` is not in `allowed_tenants`",
+                tenant.escape_debug()
+            ),
             Self::InvalidAudience { detail } => write!(f, "ID token: `aud` is invalid: {detail}"),
             Self::InvalidAuthorizedParty { detail } => {
                 write!(f, "ID token: `azp` is invalid: {detail}")

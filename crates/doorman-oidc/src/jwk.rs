@@ -29,6 +29,8 @@ pub(crate) const MIN_RSA_BITS: usize = 2048;
 pub(crate) struct ProviderKey {
     core: CoreJsonWebKey,
     public: Option<PublicNumbers>,
+    /// The issuer the key set says the key signs for (Entra's per-key `issuer`).
+    issuer: Option<String>,
 }
 
 /// The public numbers `ring` verifies with, decoded from the JWK.
@@ -64,6 +66,7 @@ struct Members {
     e: Option<String>,
     x: Option<String>,
     y: Option<String>,
+    issuer: Option<String>,
 }
 
 fn unsigned(encoded: &str) -> Option<Vec<u8>> {
@@ -107,16 +110,34 @@ impl<'de> Deserialize<'de> for ProviderKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         let core = CoreJsonWebKey::deserialize(&value).map_err(serde::de::Error::custom)?;
-        let public = Members::deserialize(&value)
-            .ok()
-            .and_then(|members| PublicNumbers::of(&members));
-        Ok(Self { core, public })
+        let members = Members::deserialize(&value).ok();
+        let public = members.as_ref().and_then(PublicNumbers::of);
+        let issuer = members.and_then(|m| m.issuer);
+        Ok(Self {
+            core,
+            public,
+            issuer,
+        })
     }
 }
 
 impl Serialize for ProviderKey {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.core.serialize(serializer)
+    }
+}
+
+impl ProviderKey {
+    /// Whether this key may check a signature made with `alg`: a signing key (or one of no
+    /// stated use) of the algorithm's key type, and of that algorithm if the key names one.
+    /// Encryption keys and keys of other types are passed over, never an error.
+    pub(crate) fn can_check(&self, alg: &CoreJwsSigningAlgorithm) -> bool {
+        check_compatible(self, alg).is_ok()
+    }
+
+    /// The issuer the key set says this key signs for, if it says.
+    pub(crate) fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
     }
 }
 
@@ -199,6 +220,7 @@ impl JsonWebKey for ProviderKey {
         Self {
             core: CoreJsonWebKey::new_symmetric(key),
             public: None,
+            issuer: None,
         }
     }
 

@@ -15,13 +15,22 @@
 //! outputs are values it acts on (a URL, an `http::Request<Vec<u8>>`). States are types
 //! consumed by value, and a [`VerifiedLogin`] can only come out of verification.
 //!
-//! ID tokens are parsed and their claims checked by the `openidconnect` crate, RSA and
-//! ECDSA signatures by `ring` (about five times faster than `openidconnect`'s own RSA path,
-//! with the public numbers decoded once per JWKS), HMAC and EdDSA by `openidconnect`; this
-//! crate adds the rules it leaves to clients (`azp`, RFC 9207 `iss`, PKCE policy, exact
-//! discovery issuer, the key refresh on an unknown `kid`) and maps every failure to one
-//! [`Error`] variant per rule.
+//! ID tokens: the compact JWS is split and strictly decoded here; RSA and ECDSA signatures
+//! are checked by `ring` (about five times faster than `openidconnect`'s own RSA path, with
+//! the public numbers decoded once per JWKS), HMAC and EdDSA by `openidconnect`'s key types;
+//! then the claims the rules need (`iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, `sub`) are
+//! read strictly, Core §3.1.3.7 step by step, and every other claim is kept as sent, of any
+//! JSON type (Auth0's ISO-string `updated_at`, Apple's string booleans): claims are data, not
+//! a schema (`openidconnect`'s typed standard claims would refuse such tokens whole). The
+//! crate also keeps the rules `openidconnect` leaves to clients (RFC 9207 `iss`, PKCE
+//! policy, exact discovery issuer, the key refresh on an unknown `kid`) and maps every
+//! failure to one [`Error`] variant per rule.
 //!
+//! Issuers are exact, with the exceptions the providers document, each by its exact shape
+//! (`issuer.rs`): Entra ID's multi-tenant template and personal-account metadata, Google's
+//! legacy `accounts.google.com`. Extra audiences pass when `azp` is the client id or when the
+//! configuration trusts them; `allowed_tenants` limits Entra logins by `tid`.
+
 //! # Choices
 //! - `alg: none` is refused, always, even where a provider registers it.
 //! - Each segment of an ID token must be canonical base64url without padding (RFC 7515):
@@ -43,6 +52,7 @@ mod config;
 mod discovery;
 mod error;
 mod http_util;
+mod issuer;
 mod jwk;
 mod keys;
 mod login;

@@ -7,42 +7,21 @@
 //! otherwise verify, making a verified token malleable.
 
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, TimeDelta, Utc};
-use openidconnect::core::{
-    CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
-};
-use openidconnect::{
-    AdditionalClaims, ClaimsVerificationError, ClientId, ClientSecret, IdTokenVerifier, IssuerUrl,
-    Nonce, SignatureVerificationError,
-};
-use serde::{Deserialize, Serialize};
+use openidconnect::core::CoreJwsSigningAlgorithm;
+use openidconnect::{JsonWebKey, SignatureVerificationError};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::config::ClientConfig;
 use crate::discovery::ProviderMetadata;
 use crate::error::Error;
+use crate::issuer;
 use crate::jwk::ProviderKey;
 use crate::keys::KeySet;
-
-/// Every claim the standard set does not name (`groups`, `hd`, ...), kept as JSON.
-#[derive(Debug, Deserialize, Serialize)]
-struct OtherClaims {
-    #[serde(flatten)]
-    claims: Map<String, Value>,
-}
-
-impl AdditionalClaims for OtherClaims {}
-
-type IdToken = openidconnect::IdToken<
-    OtherClaims,
-    CoreGenderClaim,
-    CoreJweContentEncryptionAlgorithm,
-    CoreJwsSigningAlgorithm,
->;
 
 /// What the `nonce` claim must be.
 #[derive(Clone, Copy)]
@@ -53,9 +32,92 @@ pub(crate) enum NonceRule<'a> {
     NotChecked,
 }
 
-const IAT_IN_FUTURE: &str = "iat is in the future";
+/// The JOSE header members verification reads (RFC 7515 §4.1).
+#[derive(Deserialize)]
+struct Header {
+    alg: CoreJwsSigningAlgorithm,
+    kid: Option<String>,
+    /// Extensions the token says must be understood: doorman understands none.
+    crit: Option<Value>,
+}
 
-/// Verifies a compact ID token and returns its claims.
+/// A compact JWS, split and decoded, not yet trusted.
+struct Jws<'a> {
+    header: Header,
+    claims: Map<String, Value>,
+    /// `header.payload` as sent: what the signature covers.
+    signing_input: &'a str,
+    signature: Vec<u8>,
+}
+
+impl<'a> Jws<'a> {
+    /// Splits and decodes a compact JWS: exactly three segments of canonical base64url
+    /// without padding (RFC 7515 §2, §3.1: a segment whose unused low bits are set, or that is
+    /// padded, is refused, so a token is never malleable), a JSON header and a JSON object
+    /// of claims. Claims are kept as sent: no claim's type fails here.
+    fn parse(raw: &'a str) -> Result<Self, Error> {
+        let malformed = |reason: String| Error::MalformedIdToken { reason };
+        let mut segments = raw.split('.');
+        let (Some(header), Some(payload), Some(signature), None) = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) else {
+            let count = raw.split('.').count();
+            return Err(malformed(format!("found {count} segments (expected 3)")));
+        };
+        // Only which segment and what kind of problem: messages may quote token content.
+        let decode = |segment: &str, name: &str| {
+            URL_SAFE_NO_PAD.decode(segment).map_err(|_| {
+                malformed(format!(
+                    "the {name} is not canonical base64url without padding"
+                ))
+            })
+        };
+        let signing_input = &raw[..header.len() + 1 + payload.len()];
+        let header_bytes = decode(header, "header")?;
+        let payload_bytes = decode(payload, "payload")?;
+        let signature = decode(signature, "signature")?;
+        let header: Header = serde_json::from_slice(&header_bytes).map_err(|e| {
+            malformed(format!(
+                "the header is not a JOSE header ({})",
+                e.classify_name()
+            ))
+        })?;
+        let claims: Map<String, Value> = serde_json::from_slice(&payload_bytes)
+            .map_err(|_| malformed("the claims are not a JSON object".to_owned()))?;
+        Ok(Self {
+            header,
+            claims,
+            signing_input,
+            signature,
+        })
+    }
+}
+
+/// A short name for the kind of JSON error, never quoting the input.
+trait Classify {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl Classify for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "unreadable",
+            serde_json::error::Category::Syntax => "not JSON",
+            serde_json::error::Category::Data => "a missing or unknown member",
+            serde_json::error::Category::Eof => "cut short",
+        }
+    }
+}
+
+/// Verifies a compact ID token and returns its claims, as sent.
+///
+/// The signature is checked with the provider's keys (or the client secret for HS*), under
+/// the algorithms the provider advertises; then the claims the rules need, and only those,
+/// are read strictly: `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, `sub` (OpenID Connect
+/// Core §3.1.3.7). Any other claim, of any JSON type, is kept as it came.
 pub(crate) fn id_token(
     config: &ClientConfig,
     metadata: &ProviderMetadata,
@@ -64,147 +126,227 @@ pub(crate) fn id_token(
     nonce: NonceRule<'_>,
     now: SystemTime,
 ) -> Result<Map<String, Value>, Error> {
-    check_canonical_segments(raw)?;
-    let token: IdToken = raw
-        .parse()
-        .map_err(|e: serde_json::Error| parse_error(&e))?;
-    let now = DateTime::<Utc>::from(now);
-    let leeway = TimeDelta::from_std(config.leeway).unwrap_or(TimeDelta::zero());
-    let issuer = IssuerUrl::new(metadata.issuer.clone()).map_err(|_| Error::InvalidIssuer {
-        detail: "the provider's issuer is not a URL".to_owned(),
-    })?;
-    let verifier = IdTokenVerifier::<ProviderKey>::new_confidential_client(
-        ClientId::new(config.client_id.clone()),
-        ClientSecret::new(config.client_secret.clone()),
-        issuer,
-        keys.keys.clone(),
-    )
-    .set_allowed_algs(metadata.signing_algorithms.clone())
-    .set_time_fn(move || now - leeway)
-    .set_issue_time_verifier_fn(move |iat| {
-        if iat > now + leeway {
-            Err(IAT_IN_FUTURE.to_owned())
-        } else {
-            Ok(())
-        }
-    })
-    .set_other_audience_verifier_fn(|_| false);
-    let claims = match nonce {
-        NonceRule::Equals(expected) => token.claims(&verifier, &Nonce::new(expected.to_owned())),
-        NonceRule::NotChecked => token.claims(&verifier, |_: Option<&Nonce>| Ok(())),
+    let jws = Jws::parse(raw)?;
+    let key = verify_signature(config, metadata, keys, &jws)?;
+    let claims = jws.claims;
+    check_issuer(config, metadata, key.as_ref(), &claims)?;
+    check_audience(config, &claims)?;
+    check_times(config, &claims, now)?;
+    check_nonce(nonce, &claims)?;
+    if !claims.get("sub").is_some_and(Value::is_string) {
+        return Err(Error::MissingClaim {
+            claim: "sub".to_owned(),
+        });
     }
-    .map_err(claims_error)?;
+    Ok(claims)
+}
 
-    // Core §3.1.3.7 steps 4 and 5, which `openidconnect` leaves to the client.
-    let audiences = claims.audiences();
-    match claims.authorized_party() {
-        Some(azp) if azp.as_str() != config.client_id => {
-            return Err(Error::InvalidAuthorizedParty {
-                detail: format!("`{}` is not the client id", azp.as_str()),
-            });
-        }
-        None if audiences.len() > 1 => {
-            return Err(Error::InvalidAuthorizedParty {
-                detail: "several audiences and no `azp`".to_owned(),
-            });
-        }
-        _ => {}
+/// Checks the signature; returns the provider key that made it (`None` for HS*, keyed by
+/// the client secret).
+fn verify_signature(
+    config: &ClientConfig,
+    metadata: &ProviderMetadata,
+    keys: &KeySet,
+    jws: &Jws<'_>,
+) -> Result<Option<ProviderKey>, Error> {
+    let alg = &jws.header.alg;
+    if *alg == CoreJwsSigningAlgorithm::None {
+        return Err(Error::UnsignedIdToken);
     }
-    match serde_json::to_value(claims) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(Error::MalformedIdToken {
-            reason: "claims do not form an object".to_owned(),
+    if jws.header.crit.is_some() {
+        return Err(Error::MalformedIdToken {
+            reason: "the header has `crit` extensions doorman does not understand".to_owned(),
+        });
+    }
+    if !metadata.signing_algorithms.contains(alg) {
+        return Err(Error::DisallowedAlgorithm {
+            detail: format!("{} is not among the provider's algorithms", alg_name(alg)),
+        });
+    }
+    let message = jws.signing_input.as_bytes();
+    let checked = |key: &ProviderKey| {
+        key.verify_signature(alg, message, &jws.signature)
+            .map_err(|e| match e {
+                SignatureVerificationError::InvalidKey(detail) => Error::UnusableKey { detail },
+                _ => Error::InvalidSignature,
+            })
+    };
+    if matches!(
+        alg,
+        CoreJwsSigningAlgorithm::HmacSha256
+            | CoreJwsSigningAlgorithm::HmacSha384
+            | CoreJwsSigningAlgorithm::HmacSha512
+    ) {
+        // HS* only ever under the client secret, never under a key of the set.
+        checked(&ProviderKey::new_symmetric(
+            config.client_secret.as_bytes().to_vec(),
+        ))?;
+        return Ok(None);
+    }
+    let kid = jws.header.kid.as_deref();
+    let mut candidates = keys
+        .keys
+        .keys()
+        .iter()
+        .filter(|key| kid.is_none_or(|kid| key.key_id().is_some_and(|id| id.as_str() == kid)))
+        .filter(|key| key.can_check(alg));
+    let key = candidates.next().ok_or(Error::NoMatchingKey)?;
+    if candidates.next().is_some() {
+        return Err(Error::AmbiguousKey);
+    }
+    checked(key)?;
+    Ok(Some(key.clone()))
+}
+
+fn alg_name(alg: &CoreJwsSigningAlgorithm) -> String {
+    serde_json::to_value(alg)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "the algorithm".to_owned())
+}
+
+fn string_claim<'c>(claims: &'c Map<String, Value>, name: &str) -> Result<&'c str, Error> {
+    match claims.get(name) {
+        None | Some(Value::Null) => Err(Error::MissingClaim {
+            claim: name.to_owned(),
+        }),
+        Some(Value::String(value)) => Ok(value),
+        Some(_) => Err(Error::MalformedIdToken {
+            reason: format!("`{name}` is not a string"),
         }),
     }
 }
 
-/// The names of a compact JWS's segments, in order.
-const SEGMENTS: [&str; 3] = ["header", "payload", "signature"];
+/// `iss` (Core §3.1.3.7 step 2): the provider's issuer exactly, or what its documented
+/// exceptions allow ([`issuer::accepts`]).
+fn check_issuer(
+    config: &ClientConfig,
+    metadata: &ProviderMetadata,
+    key: Option<&ProviderKey>,
+    claims: &Map<String, Value>,
+) -> Result<(), Error> {
+    let iss = string_claim(claims, "iss")?;
+    let tid = claims.get("tid").and_then(Value::as_str);
+    issuer::accepts(
+        &metadata.issuer,
+        key.and_then(ProviderKey::issuer),
+        iss,
+        tid,
+        &config.allowed_tenants,
+    )
+}
 
-/// Refuses a compact JWS unless it has exactly three segments, each canonical base64url
-/// without padding: the strict engine refuses `=`, characters outside the URL-safe
-/// alphabet, an impossible length and non-zero trailing bits. An empty segment decodes (the
-/// empty signature of `alg: none`, refused later as [`Error::UnsignedIdToken`]).
-fn check_canonical_segments(raw: &str) -> Result<(), Error> {
-    let count = raw.split('.').count();
-    if count != SEGMENTS.len() {
-        return Err(Error::MalformedIdToken {
-            reason: format!("found {count} segments (expected 3)"),
+/// `aud` and `azp` (Core §3.1.3.7 steps 3 to 5): `aud` holds the client id; another
+/// audience passes only when `azp` is the client id or the audience is trusted by
+/// configuration; an `azp` is the client id.
+fn check_audience(config: &ClientConfig, claims: &Map<String, Value>) -> Result<(), Error> {
+    let audiences: Vec<&str> = match claims.get("aud") {
+        None | Some(Value::Null) => {
+            return Err(Error::MissingClaim {
+                claim: "aud".to_owned(),
+            });
+        }
+        Some(Value::String(one)) => vec![one.as_str()],
+        Some(Value::Array(many)) => many
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Option<_>>()
+            .ok_or_else(|| Error::MalformedIdToken {
+                reason: "`aud` is not a string or a list of strings".to_owned(),
+            })?,
+        Some(_) => {
+            return Err(Error::MalformedIdToken {
+                reason: "`aud` is not a string or a list of strings".to_owned(),
+            });
+        }
+    };
+    if audiences.is_empty() {
+        return Err(Error::MissingClaim {
+            claim: "aud".to_owned(),
         });
     }
-    let mut scratch = Vec::with_capacity(raw.len());
-    for (segment, name) in raw.split('.').zip(SEGMENTS) {
-        scratch.clear();
-        URL_SAFE_NO_PAD
-            .decode_vec(segment, &mut scratch)
-            .map_err(|_| Error::MalformedIdToken {
-                // Only which segment: the decoder's message may quote token content.
-                reason: format!("the {name} is not canonical base64url without padding"),
-            })?;
+    let client_id = config.client_id.as_str();
+    if !audiences.contains(&client_id) {
+        return Err(Error::InvalidAudience {
+            detail: "the client id is not among the audiences".to_owned(),
+        });
+    }
+    let azp = match claims.get("azp") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(azp)) => Some(azp.as_str()),
+        Some(_) => {
+            return Err(Error::InvalidAuthorizedParty {
+                detail: "`azp` is not a string".to_owned(),
+            });
+        }
+    };
+    if let Some(azp) = azp
+        && azp != client_id
+    {
+        return Err(Error::InvalidAuthorizedParty {
+            detail: format!("`{}` is not the client id", azp.escape_debug()),
+        });
+    }
+    let untrusted = audiences
+        .iter()
+        .filter(|a| **a != client_id && !config.trusted_audiences.iter().any(|t| t == *a))
+        .count();
+    if untrusted > 0 && azp.is_none() {
+        return Err(Error::InvalidAuthorizedParty {
+            detail: "several audiences and no `azp`".to_owned(),
+        });
     }
     Ok(())
 }
 
-fn parse_error(error: &serde_json::Error) -> Error {
-    let message = error.to_string();
-    if let Some((claim, _)) = message
-        .split_once("missing field `")
-        .and_then(|(_, rest)| rest.split_once('`'))
-    {
-        return Error::MissingClaim {
-            claim: claim.to_owned(),
-        };
-    }
-    // Only the kind of problem: the message may quote token content.
-    let kind = message.split(':').next().unwrap_or("unreadable").trim();
-    Error::MalformedIdToken {
-        reason: kind.chars().take(80).collect(),
+/// Seconds since the epoch of a numeric claim (an integer or, leniently, a float).
+fn seconds_claim(claims: &Map<String, Value>, name: &str) -> Result<f64, Error> {
+    match claims.get(name) {
+        None | Some(Value::Null) => Err(Error::MissingClaim {
+            claim: name.to_owned(),
+        }),
+        Some(Value::Number(n)) => n.as_f64().ok_or_else(|| Error::MalformedIdToken {
+            reason: format!("`{name}` is not a number of seconds"),
+        }),
+        Some(_) => Err(Error::MalformedIdToken {
+            reason: format!("`{name}` is not a number of seconds"),
+        }),
     }
 }
 
-fn claims_error(error: ClaimsVerificationError) -> Error {
-    match error {
-        ClaimsVerificationError::Expired(detail) if detail == IAT_IN_FUTURE => {
-            Error::IssuedInFuture
-        }
-        ClaimsVerificationError::Expired(_) => Error::Expired,
-        // `openidconnect` reads an absent `aud` as an empty list.
-        ClaimsVerificationError::InvalidAudience(detail)
-            if detail.starts_with("missing") || detail.ends_with("(found audiences: )") =>
-        {
-            Error::MissingClaim {
-                claim: "aud".to_owned(),
-            }
-        }
-        ClaimsVerificationError::InvalidAudience(detail) => Error::InvalidAudience { detail },
-        ClaimsVerificationError::InvalidIssuer(detail) if detail.starts_with("missing") => {
-            Error::MissingClaim {
-                claim: "iss".to_owned(),
-            }
-        }
-        ClaimsVerificationError::InvalidIssuer(detail) => Error::InvalidIssuer { detail },
-        ClaimsVerificationError::InvalidNonce(detail) => Error::InvalidNonce {
-            detail: if detail.contains("missing") {
-                "missing"
-            } else {
-                "mismatch"
-            }
-            .to_owned(),
-        },
-        ClaimsVerificationError::SignatureVerification(e) => match e {
-            SignatureVerificationError::NoSignature => Error::UnsignedIdToken,
-            SignatureVerificationError::DisallowedAlg(detail)
-            | SignatureVerificationError::UnsupportedAlg(detail) => {
-                Error::DisallowedAlgorithm { detail }
-            }
-            SignatureVerificationError::NoMatchingKey => Error::NoMatchingKey,
-            SignatureVerificationError::AmbiguousKeyId(_) => Error::AmbiguousKey,
-            SignatureVerificationError::InvalidKey(detail) => Error::UnusableKey { detail },
-            _ => Error::InvalidSignature,
-        },
-        other => Error::MalformedIdToken {
-            reason: other.to_string().chars().take(120).collect(),
-        },
+/// `exp` in the future and `iat` not in it, both with the configured leeway.
+fn check_times(
+    config: &ClientConfig,
+    claims: &Map<String, Value>,
+    now: SystemTime,
+) -> Result<(), Error> {
+    let now = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let leeway = config.leeway.as_secs_f64();
+    let exp = seconds_claim(claims, "exp")?;
+    if exp <= now - leeway {
+        return Err(Error::Expired);
+    }
+    let iat = seconds_claim(claims, "iat")?;
+    if iat > now + leeway {
+        return Err(Error::IssuedInFuture);
+    }
+    Ok(())
+}
+
+fn check_nonce(rule: NonceRule<'_>, claims: &Map<String, Value>) -> Result<(), Error> {
+    let NonceRule::Equals(expected) = rule else {
+        return Ok(());
+    };
+    match claims.get("nonce").and_then(Value::as_str) {
+        None => Err(Error::InvalidNonce {
+            detail: "missing".to_owned(),
+        }),
+        Some(found) if crate::login::same_secret(found, expected) => Ok(()),
+        Some(_) => Err(Error::InvalidNonce {
+            detail: "mismatch".to_owned(),
+        }),
     }
 }
 
@@ -345,33 +487,46 @@ mod tests {
         assert_eq!(URL_SAFE_NO_PAD.decode(""), Ok(vec![]));
     }
 
+    /// `{"alg":"RS256"}` and `{}`, base64url.
+    const HEADER: &str = "eyJhbGciOiJSUzI1NiJ9";
+    const EMPTY: &str = "e30";
+
     #[test]
     fn only_three_canonical_segments_pass() {
-        assert_eq!(check_canonical_segments("e30.e30.AQ"), Ok(()));
-        assert_eq!(check_canonical_segments("e30.e30."), Ok(()), "alg none");
+        assert!(Jws::parse(&format!("{HEADER}.{EMPTY}.AQ")).is_ok());
+        assert!(
+            Jws::parse(&format!("{HEADER}.{EMPTY}.")).is_ok(),
+            "an empty signature"
+        );
         for (raw, segment) in [
-            ("e31.e30.AQ", "header"),
-            ("e30.e31.AQ", "payload"),
-            ("e30.e30.AR", "signature"),
-            ("e30.e30.AQ==", "signature"),
-            ("e30.e30.A", "signature"),
-            ("e30.e30.+w", "signature"),
+            (format!("{HEADER}x.{EMPTY}.AQ"), "header"),
+            (format!("{HEADER}.e31.AQ"), "payload"),
+            (format!("{HEADER}.{EMPTY}.AR"), "signature"),
+            (format!("{HEADER}.{EMPTY}.AQ=="), "signature"),
+            (format!("{HEADER}.{EMPTY}.A"), "signature"),
+            (format!("{HEADER}.{EMPTY}.+w"), "signature"),
         ] {
-            match check_canonical_segments(raw) {
+            match Jws::parse(&raw) {
                 Err(Error::MalformedIdToken { reason }) => {
                     assert!(reason.contains(segment), "{raw}: {reason}");
                 }
-                other => panic!("{raw}: {other:?}"),
+                Err(other) => panic!("{raw}: {other:?}"),
+                Ok(_) => panic!("{raw}: accepted"),
             }
         }
-        for raw in ["", "e30", "e30.e30", "e30.e30.AQ.AQ", "...."] {
+        for raw in ["", "e30", "e30.e30", "e30.e30.AQ.AQ", "....", "e30.e30.AQ"] {
             assert!(
-                matches!(
-                    check_canonical_segments(raw),
-                    Err(Error::MalformedIdToken { .. })
-                ),
+                matches!(Jws::parse(raw), Err(Error::MalformedIdToken { .. })),
                 "{raw:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_signing_input_is_the_first_two_segments_as_sent() {
+        let raw = format!("{HEADER}.{EMPTY}.AQ");
+        let jws = Jws::parse(&raw).expect("parses");
+        assert_eq!(jws.signing_input, format!("{HEADER}.{EMPTY}"));
+        assert_eq!(jws.signature, [1]);
     }
 }

@@ -1,5 +1,6 @@
-//! Properties: no callback query and no token response makes the core panic, and any
-//! tampering with a valid ID token is refused. The seeds in `properties.proptest-regressions`
+//! Properties: no callback query and no token response makes the core panic, any
+//! tampering with a valid ID token is refused, and no claim outside the rules, of any JSON
+//! type, fails a valid one. The seeds in `properties.proptest-regressions`
 //! replay two past failures, each also a named test below: a non-canonical base64url
 //! encoding of the same signature, which verified, and `RS256` turned into `HS256` by one
 //! character, which panicked on the signature's length.
@@ -217,5 +218,86 @@ proptest! {
             Ok(Verification::Verified(_)) => prop_assert!(false, "tampered token accepted at {}", i),
             Ok(Verification::NeedFreshKeys(_)) | Err(_) => {}
         }
+    }
+}
+
+/// Any JSON value, nested a little.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        ".{0,20}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map("[a-z]{1,6}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// The claims the ID-token rules read, typed and strict; every other one is data.
+const RULE_CLAIMS: [&str; 8] = [
+    "iss",
+    "sub",
+    "aud",
+    "azp",
+    "exp",
+    "iat",
+    "nonce",
+    "auth_time",
+];
+
+proptest! {
+    /// A claim outside the rules, standard (`updated_at`, `email_verified`, `picture`,
+    /// `address`...) or not, of any JSON type, never fails a valid token, and reaches the app
+    /// as it was sent.
+    #[test]
+    fn any_claim_outside_the_rules_of_any_type_never_fails_a_valid_token(
+        name in prop_oneof![
+            "[a-z_:]{1,12}",
+            Just("updated_at".to_owned()),
+            Just("email_verified".to_owned()),
+            Just("phone_number_verified".to_owned()),
+            Just("picture".to_owned()),
+            Just("address".to_owned()),
+            Just("locale".to_owned()),
+            Just("name".to_owned()),
+            Just("email".to_owned()),
+            Just("birthdate".to_owned()),
+            Just("zoneinfo".to_owned()),
+        ],
+        value in json_value(),
+    ) {
+        prop_assume!(!RULE_CLAIMS.contains(&name.as_str()));
+        let mut claims = serde_json::Map::new();
+        claims.insert(name.clone(), value.clone());
+        let mut pair = Pair::with_user_claims(claims);
+        let login = pair.login().result.expect("a valid token");
+        prop_assert_eq!(login.claims().get(&name), Some(&value));
+    }
+}
+
+/// The shapes real providers send that typed claims refuse: Auth0's ISO-8601 `updated_at`,
+/// Apple's string booleans, a Cognito `custom:` attribute.
+#[test]
+fn real_providers_claim_shapes_log_in_as_sent() {
+    let claims = serde_json::json!({
+        "updated_at": "2026-04-12T09:41:07.532Z",
+        "email_verified": "true",
+        "is_private_email": "false",
+        "custom:tier": "7",
+        "sub_legacy": 12,
+    });
+    let mut pair = Pair::with_user_claims(claims.as_object().cloned().expect("object"));
+    let login = pair.login().result.expect("logs in");
+    for (name, value) in claims.as_object().expect("object") {
+        assert_eq!(login.claims().get(name), Some(value), "{name}");
     }
 }

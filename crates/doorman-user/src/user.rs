@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -106,6 +106,26 @@ impl User {
             Value::Bool(b) => Some(*b),
             Value::String(s) if s == "true" => Some(true),
             Value::String(s) if s == "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// `updated_at`: when the profile last changed, from seconds since the epoch or, as
+    /// Auth0 sends it, an ISO-8601 (RFC 3339) string.
+    #[must_use]
+    pub fn updated_at(&self) -> Option<SystemTime> {
+        match self.get("updated_at")? {
+            Value::Number(n) => {
+                let seconds = n.as_f64().filter(|s| s.is_finite() && *s >= 0.0)?;
+                UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(seconds).ok()?)
+            }
+            Value::String(s) => {
+                let at =
+                    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                        .ok()?;
+                let nanos = u64::try_from(at.unix_timestamp_nanos()).ok()?;
+                UNIX_EPOCH.checked_add(Duration::from_nanos(nanos))
+            }
             _ => None,
         }
     }

@@ -112,6 +112,31 @@ fn email_verified_as_a_string_is_read() {
     assert_eq!(user.email_verified(), Some(false));
 }
 
+/// `updated_at` as seconds (the standard), as a float, or as Auth0's ISO-8601 string; as
+/// anything else it is kept in `to_dict()` and reads as absent.
+#[test]
+fn updated_at_is_read_from_seconds_or_an_iso_string() {
+    for (value, expected) in [
+        (json!(1_776_000_000), Some(at(1_776_000_000))),
+        (
+            json!(1_776_000_000.5),
+            Some(at(1_776_000_000) + Duration::from_millis(500)),
+        ),
+        (
+            json!("2026-04-12T09:41:07.532Z"),
+            Some(at(1_775_986_867) + Duration::from_millis(532)),
+        ),
+        (json!("2026-04-12T11:41:07+02:00"), Some(at(1_775_986_867))),
+        (json!("yesterday"), None),
+        (json!(-5), None),
+        (json!(true), None),
+    ] {
+        let user = User::logged_in(with_claims(json!({"sub": "1", "updated_at": value})));
+        assert_eq!(user.updated_at(), expected, "{value}");
+        assert_eq!(user.to_dict()["updated_at"], value, "kept as sent");
+    }
+}
+
 #[test]
 fn claim_deserializes_any_type_or_says_why_not() {
     let user = User::logged_in(Session::new(

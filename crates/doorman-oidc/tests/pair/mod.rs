@@ -42,7 +42,17 @@ impl Pair {
     }
 
     pub(crate) fn with_method(method: TokenAuthMethod) -> Self {
-        let idp_config = DevIdpConfig::new(Url::parse(ISSUER).expect("issuer"))
+        Self::build(method, serde_json::Map::new())
+    }
+
+    /// A pair whose user has these claims besides the standard ones, in the ID token and
+    /// from userinfo alike.
+    pub(crate) fn with_user_claims(claims: serde_json::Map<String, serde_json::Value>) -> Self {
+        Self::build(TokenAuthMethod::ClientSecretBasic, claims)
+    }
+
+    fn build(method: TokenAuthMethod, claims: serde_json::Map<String, serde_json::Value>) -> Self {
+        let mut idp_config = DevIdpConfig::new(Url::parse(ISSUER).expect("issuer"))
             .with_client(RegisteredClient {
                 client_id: CLIENT_ID.to_owned(),
                 client_secret: CLIENT_SECRET.to_owned(),
@@ -50,6 +60,7 @@ impl Pair {
                 post_logout_redirect_uris: vec!["http://app.test/".to_owned()],
             })
             .auto_approving();
+        idp_config.users[0].claims.extend(claims);
         let config = ClientConfig::new(
             "dev",
             CLIENT_ID,
