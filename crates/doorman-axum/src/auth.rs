@@ -147,12 +147,14 @@ impl Auth {
                 .with_scope(kwargs.scope())
                 .with_prompt(kwargs.prompt().map(str::to_owned))
                 .with_extra_params(kwargs.extra_params().to_vec())
-                .with_auth_method(match kwargs.token_endpoint_auth_method() {
-                    doorman_secrets::TokenEndpointAuthMethod::ClientSecretPost => {
-                        TokenAuthMethod::ClientSecretPost
-                    }
-                    _ => TokenAuthMethod::ClientSecretBasic,
-                });
+                .with_auth_method(Some(
+                    match kwargs.token_endpoint_auth_method() {
+                        doorman_secrets::TokenEndpointAuthMethod::ClientSecretPost => {
+                            TokenAuthMethod::ClientSecretPost
+                        }
+                        _ => TokenAuthMethod::ClientSecretBasic,
+                    },
+                ));
                 Arc::new(ProviderRuntime::new(
                     p.name().to_owned(),
                     client,

@@ -5,14 +5,28 @@ use std::time::Duration;
 
 use url::Url;
 
+#[cfg(doc)]
+use crate::discovery::ProviderMetadata;
+
 /// How the client authenticates at the token endpoint.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenAuthMethod {
-    /// HTTP Basic with the form-encoded id and secret (RFC 6749 §2.3.1). The default.
-    #[default]
+    /// HTTP Basic with the form-encoded id and secret (RFC 6749 §2.3.1).
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the form body.
     ClientSecretPost,
+}
+
+impl TokenAuthMethod {
+    /// The method's name in `token_endpoint_auth_methods_supported`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+        }
+    }
 }
 
 /// The default leeway for `exp` and `iat`: clocks of the provider and the app may differ.
@@ -25,7 +39,8 @@ pub struct ClientConfig {
     pub(crate) client_id: String,
     pub(crate) client_secret: String,
     pub(crate) redirect_uri: Url,
-    pub(crate) auth_method: TokenAuthMethod,
+    /// `None`: what the provider's metadata lists ([`ProviderMetadata::auth_method`]).
+    pub(crate) auth_method: Option<TokenAuthMethod>,
     pub(crate) scope: String,
     pub(crate) prompt: Option<String>,
     pub(crate) extra_params: Vec<(String, String)>,
@@ -38,7 +53,8 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     /// A client with Streamlit's defaults: `scope = "openid profile email"`,
-    /// `prompt = "select_account"`, `client_secret_basic`, a leeway of [`DEFAULT_LEEWAY`].
+    /// `prompt = "select_account"`, the client authentication the provider lists, a leeway of
+    /// [`DEFAULT_LEEWAY`].
     #[must_use]
     pub fn new(
         provider: impl Into<String>,
@@ -51,7 +67,7 @@ impl ClientConfig {
             client_id: client_id.into(),
             client_secret: client_secret.into(),
             redirect_uri,
-            auth_method: TokenAuthMethod::default(),
+            auth_method: None,
             scope: "openid profile email".to_owned(),
             prompt: Some("select_account".to_owned()),
             extra_params: Vec::new(),
@@ -61,9 +77,10 @@ impl ClientConfig {
         }
     }
 
-    /// Sets the token endpoint authentication method.
+    /// Sets the token endpoint authentication method; `None` (the default) follows the
+    /// provider's metadata ([`ProviderMetadata::auth_method`]).
     #[must_use]
-    pub fn with_auth_method(mut self, method: TokenAuthMethod) -> Self {
+    pub fn with_auth_method(mut self, method: Option<TokenAuthMethod>) -> Self {
         self.auth_method = method;
         self
     }

@@ -6,6 +6,7 @@ use openidconnect::core::CoreJwsSigningAlgorithm;
 use serde::Deserialize;
 use url::Url;
 
+use crate::config::TokenAuthMethod;
 use crate::error::Error;
 use crate::http_util;
 use crate::issuer;
@@ -57,6 +58,20 @@ struct RawMetadata {
     code_challenge_methods_supported: Option<Vec<String>>,
     #[serde(default)]
     authorization_response_iss_parameter_supported: bool,
+    token_endpoint_auth_methods_supported: Option<Vec<serde_json::Value>>,
+}
+
+fn auth_method_of(listed: Option<&[serde_json::Value]>) -> TokenAuthMethod {
+    let lists = |method: TokenAuthMethod| {
+        listed.is_some_and(|methods| methods.iter().any(|m| m.as_str() == Some(method.as_str())))
+    };
+    if listed.is_none() || lists(TokenAuthMethod::ClientSecretBasic) {
+        TokenAuthMethod::ClientSecretBasic
+    } else if lists(TokenAuthMethod::ClientSecretPost) {
+        TokenAuthMethod::ClientSecretPost
+    } else {
+        TokenAuthMethod::ClientSecretBasic
+    }
 }
 
 /// A provider's metadata, checked: its `issuer` is exactly the one the metadata URL implies.
@@ -71,6 +86,7 @@ pub struct ProviderMetadata {
     pub(crate) signing_algorithms: Vec<CoreJwsSigningAlgorithm>,
     pub(crate) use_pkce: bool,
     pub(crate) iss_parameter_supported: bool,
+    pub(crate) auth_method: TokenAuthMethod,
 }
 
 impl ProviderMetadata {
@@ -143,6 +159,7 @@ impl ProviderMetadata {
             signing_algorithms,
             use_pkce,
             iss_parameter_supported: raw.authorization_response_iss_parameter_supported,
+            auth_method: auth_method_of(raw.token_endpoint_auth_methods_supported.as_deref()),
         })
     }
 
@@ -176,9 +193,49 @@ impl ProviderMetadata {
         self.use_pkce
     }
 
+    /// How the client authenticates at the token endpoint when the configuration does not
+    /// say: `client_secret_basic` when the metadata lists it or lists nothing (its default,
+    /// Discovery §3), else `client_secret_post` when listed (Apple lists only that); a list
+    /// with neither keeps `client_secret_basic`, and the provider's refusal says why.
+    #[must_use]
+    pub fn auth_method(&self) -> TokenAuthMethod {
+        self.auth_method
+    }
+
     /// Whether the provider advertises the RFC 9207 `iss` response parameter.
     #[must_use]
     pub fn iss_parameter_supported(&self) -> bool {
         self.iss_parameter_supported
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn client_authentication_follows_what_the_metadata_lists() {
+        use TokenAuthMethod::{ClientSecretBasic as Basic, ClientSecretPost as Post};
+        for (listed, expected) in [
+            (None, Basic),
+            (
+                Some(json!(["client_secret_basic", "client_secret_post"])),
+                Basic,
+            ),
+            (
+                Some(json!(["client_secret_post", "client_secret_basic"])),
+                Basic,
+            ),
+            (Some(json!(["client_secret_post"])), Post),
+            (Some(json!(["client_secret_post", "private_key_jwt"])), Post),
+            (Some(json!(["private_key_jwt"])), Basic),
+            (Some(json!([])), Basic),
+            (Some(json!([7, null])), Basic),
+        ] {
+            let listed = listed.map(|v| v.as_array().cloned().unwrap_or_default());
+            assert_eq!(auth_method_of(listed.as_deref()), expected, "{listed:?}");
+        }
     }
 }

@@ -245,18 +245,21 @@ impl fmt::Debug for CodeExchange {
     }
 }
 
-/// Adds client authentication to a token-endpoint form.
+/// Adds client authentication to a token-endpoint form: the configured method, or the one
+/// the provider's metadata lists.
 pub(crate) fn authenticated_post<'a>(
     config: &'a ClientConfig,
-    endpoint: &Url,
+    metadata: &ProviderMetadata,
     mut form: Vec<(&'a str, &'a str)>,
 ) -> Request<Vec<u8>> {
-    if config.auth_method == TokenAuthMethod::ClientSecretPost {
+    let endpoint = &metadata.token_endpoint;
+    let method = config.auth_method.unwrap_or(metadata.auth_method);
+    if method == TokenAuthMethod::ClientSecretPost {
         form.push(("client_id", &config.client_id));
         form.push(("client_secret", &config.client_secret));
     }
     let mut request = http_util::post_form(endpoint, &form);
-    if config.auth_method == TokenAuthMethod::ClientSecretBasic {
+    if method == TokenAuthMethod::ClientSecretBasic {
         // RFC 6749 §2.3.1: form-encode id and secret, then base64 "id:secret".
         let encode =
             |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
@@ -302,7 +305,7 @@ impl CodeExchange {
         if let Some(verifier) = &self.pending.pkce_verifier {
             form.push(("code_verifier", verifier));
         }
-        authenticated_post(config, &metadata.token_endpoint, form)
+        authenticated_post(config, metadata, form)
     }
 
     /// Reads the token endpoint's response.

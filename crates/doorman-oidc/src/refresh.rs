@@ -21,7 +21,7 @@ pub fn refresh_request(
 ) -> Request<Vec<u8>> {
     authenticated_post(
         config,
-        &metadata.token_endpoint,
+        metadata,
         vec![
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),

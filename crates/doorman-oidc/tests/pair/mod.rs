@@ -37,21 +37,25 @@ pub(crate) struct Outcome {
 }
 
 impl Pair {
+    /// A pair whose client follows the provider's metadata for its authentication.
     pub(crate) fn new() -> Self {
-        Self::with_method(TokenAuthMethod::ClientSecretBasic)
+        Self::build(None, serde_json::Map::new())
     }
 
     pub(crate) fn with_method(method: TokenAuthMethod) -> Self {
-        Self::build(method, serde_json::Map::new())
+        Self::build(Some(method), serde_json::Map::new())
     }
 
     /// A pair whose user has these claims besides the standard ones, in the ID token and
     /// from userinfo alike.
     pub(crate) fn with_user_claims(claims: serde_json::Map<String, serde_json::Value>) -> Self {
-        Self::build(TokenAuthMethod::ClientSecretBasic, claims)
+        Self::build(None, claims)
     }
 
-    fn build(method: TokenAuthMethod, claims: serde_json::Map<String, serde_json::Value>) -> Self {
+    fn build(
+        method: Option<TokenAuthMethod>,
+        claims: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
         let mut idp_config = DevIdpConfig::new(Url::parse(ISSUER).expect("issuer"))
             .with_client(RegisteredClient {
                 client_id: CLIENT_ID.to_owned(),
