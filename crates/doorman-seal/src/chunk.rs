@@ -106,19 +106,12 @@ pub fn join<'a>(
     let Some(main) = main else {
         return Ok(None);
     };
-    // The count has at most two digits: only the first three characters may hold the `.`,
-    // so a value in one cookie is not scanned through (base64url has no `.` anyway).
-    let dot = main.bytes().take(3).position(|b| b == b'.');
-    let Some((count, first)) = dot.map(|at| (&main[..at], &main[at + 1..])) else {
+    let Some((count, first)) = chunk_count(main)? else {
         return if chunks.is_empty() {
             Ok(Some(Cow::Borrowed(main)))
         } else {
             Err(Unsealed::BrokenChunks)
         };
-    };
-    let count: usize = match count.parse() {
-        Ok(n) if (2..=MAX_CHUNKS).contains(&n) && count.bytes().all(|b| b.is_ascii_digit()) => n,
-        _ => return Err(Unsealed::BrokenChunks),
     };
     if chunks.len() != count - 1 {
         return Err(Unsealed::BrokenChunks);
@@ -149,64 +142,68 @@ pub const MAX_CANDIDATES: usize = 8;
 /// planted by a sibling domain) and the caller keeps the first candidate that opens.
 ///
 /// With one cookie `name` and no duplicated chunk, this is [`join`]'s value. Otherwise each
-/// cookie `name` in turn is a candidate: alone when it is not chunked; joined with the first
-/// and then with the last cookie of each chunk index when it is (browsers send cookies of a
-/// longer path, then of an earlier creation, first).
+/// of the first [`MAX_CANDIDATES`] cookies `name` in turn is a candidate: alone when it is not
+/// chunked; joined with the first and then with the last cookie of each chunk index when it
+/// is (browsers send cookies of a longer path, then of an earlier creation, first). One pass
+/// over the cookies, whatever their number.
 #[must_use]
 pub fn candidates<'a>(name: &str, cookies: &[(&'a str, &'a str)]) -> Vec<Cow<'a, str>> {
     if let Ok(Some(value)) = join(name, cookies.iter().copied()) {
         return vec![value];
     }
-    let mut found = Vec::new();
-    for main in cookies.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v) {
-        let Some((count, first)) = chunk_count(main) else {
-            found.push(Cow::Borrowed(main));
-            if found.len() == MAX_CANDIDATES {
-                break;
+    let mut mains: Vec<&str> = Vec::new();
+    let mut first: [Option<&str>; MAX_CHUNKS] = [None; MAX_CHUNKS];
+    let mut last: [Option<&str>; MAX_CHUNKS] = [None; MAX_CHUNKS];
+    for &(cookie_name, value) in cookies {
+        if cookie_name == name {
+            if mains.len() < MAX_CANDIDATES {
+                mains.push(value);
             }
-            continue;
-        };
-        for pick_last in [false, true] {
-            let mut joined = String::from(first);
-            let complete = (1..count).all(|index| {
-                let mut pieces = cookies
-                    .iter()
-                    .filter(|(n, _)| chunk_index(name, n) == Some(index))
-                    .map(|(_, v)| *v);
-                let piece = if pick_last {
-                    pieces.next_back()
-                } else {
-                    pieces.next()
-                };
-                piece.is_some_and(|piece| {
-                    joined.push_str(piece);
-                    true
-                })
-            });
-            if complete && !found.iter().any(|f: &Cow<'_, str>| **f == joined) {
-                found.push(Cow::Owned(joined));
-            }
-        }
-        if found.len() >= MAX_CANDIDATES {
-            found.truncate(MAX_CANDIDATES);
-            break;
+        } else if let Some(index) = chunk_index(name, cookie_name).filter(|i| *i < MAX_CHUNKS) {
+            first[index].get_or_insert(value);
+            last[index] = Some(value);
         }
     }
+    let mut found: Vec<Cow<'a, str>> = Vec::new();
+    for main in mains {
+        match chunk_count(main) {
+            Ok(None) => found.push(Cow::Borrowed(main)),
+            Ok(Some((count, piece))) => {
+                for picks in [&first, &last] {
+                    let Some(rest) = (1..count).map(|i| picks[i]).collect::<Option<Vec<_>>>()
+                    else {
+                        continue;
+                    };
+                    let joined: String = std::iter::once(piece).chain(rest).collect();
+                    if !found.iter().any(|f| **f == joined) {
+                        found.push(Cow::Owned(joined));
+                    }
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    found.truncate(MAX_CANDIDATES);
     found
 }
 
-/// The chunk count of a chunked first cookie (`"{n}." + piece`) and its piece; `None` for a
-/// value in one cookie or a malformed count.
-fn chunk_count(main: &str) -> Option<(usize, &str)> {
+/// The chunk count of a first cookie (`"{n}." + piece`) and its piece; `None` for a value
+/// in one cookie.
+///
+/// # Errors
+/// [`Unsealed::BrokenChunks`] for a malformed count.
+fn chunk_count(main: &str) -> Result<Option<(usize, &str)>, Unsealed> {
     // The count has at most two digits: only the first three characters may hold the `.`,
     // so a value in one cookie is not scanned through (base64url has no `.` anyway).
-    let at = main.bytes().take(3).position(|b| b == b'.')?;
+    let Some(at) = main.bytes().take(3).position(|b| b == b'.') else {
+        return Ok(None);
+    };
     let count = &main[..at];
     match count.parse() {
         Ok(n) if (2..=MAX_CHUNKS).contains(&n) && count.bytes().all(|b| b.is_ascii_digit()) => {
-            Some((n, &main[at + 1..]))
+            Ok(Some((n, &main[at + 1..])))
         }
-        _ => None,
+        _ => Err(Unsealed::BrokenChunks),
     }
 }
 

@@ -194,6 +194,28 @@ proptest! {
     }
 }
 
+/// A request stuffed with cookies of one name, chunk-looking or not, is read in one pass and
+/// gives at most the bound of candidates (this took seconds when each chunk index rescanned
+/// every cookie).
+#[test]
+fn a_flood_of_cookies_of_one_name_gives_a_bounded_list_in_one_pass() {
+    let mut cookies: Vec<(String, String)> = Vec::new();
+    for i in 0..30_000 {
+        cookies.push(("u".to_owned(), format!("{}.x{i}", 2 + i % 9)));
+        cookies.push((format!("u_{}", 1 + i % 12), format!("y{i}")));
+    }
+    let borrowed: Vec<(&str, &str)> = cookies
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let found = candidates("u", &borrowed);
+    assert!(
+        !found.is_empty() && found.len() <= MAX_CANDIDATES,
+        "{}",
+        found.len()
+    );
+}
+
 #[test]
 fn a_small_value_is_one_cookie() {
     let cookies = split("u", "abc", 50).unwrap();
