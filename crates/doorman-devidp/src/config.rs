@@ -1,7 +1,10 @@
-//! What the provider knows: its issuer, its clients, its test users.
+//! What the provider knows: its issuer, its clients, its test users, and the real provider
+//! whose shapes it takes on, if any.
 
 use serde_json::{Map, Value, json};
 use url::Url;
+
+use crate::persona::Persona;
 
 /// A client registered at the provider.
 #[derive(Clone, Debug)]
@@ -64,6 +67,9 @@ pub struct DevIdpConfig {
     /// Approve every authorization request at once, as the user named by `login_hint`
     /// (or the first user): for tests that have no browser.
     pub auto_approve: bool,
+    /// A real provider's shapes to take on, on the origin of `issuer` (whose path is then
+    /// unused); `None`: the development provider's own shapes.
+    pub persona: Option<Persona>,
 }
 
 impl DevIdpConfig {
@@ -78,7 +84,18 @@ impl DevIdpConfig {
                 TestUser::new("alan", "Alan Turing", "alan@example.com"),
             ],
             auto_approve: false,
+            persona: None,
         }
+    }
+
+    /// Takes on `persona`'s shapes: its metadata, endpoints, keys, tokens and client
+    /// authentication, on the origin of `issuer`. The persona's test users replace the
+    /// current ones.
+    #[must_use]
+    pub fn with_persona(mut self, persona: Persona) -> Self {
+        self.persona = Some(persona);
+        self.users = persona.users();
+        self
     }
 
     /// Adds a client.
@@ -95,9 +112,30 @@ impl DevIdpConfig {
         self
     }
 
-    /// The issuer as a string without a trailing slash, as it appears in `iss`.
+    /// The issuer the metadata announces: `issuer` without a trailing slash, as it appears
+    /// in `iss`; with a persona, the persona's issuer exactly as the real provider writes it
+    /// (Auth0's ends with `/`; Entra's multi-tenant one is a `{tenantid}` template, which each
+    /// token's `iss` fills with its `tid`).
     #[must_use]
     pub fn issuer_str(&self) -> String {
-        self.issuer.as_str().trim_end_matches('/').to_owned()
+        match self.persona {
+            None => self.issuer.as_str().trim_end_matches('/').to_owned(),
+            Some(persona) => format!("{}{}", self.origin(), persona.shape().issuer),
+        }
+    }
+
+    /// The URL of the metadata document: `{issuer}/.well-known/openid-configuration`, or the
+    /// persona's metadata path on the provider's origin.
+    #[must_use]
+    pub fn metadata_url(&self) -> String {
+        match self.persona {
+            None => format!("{}/.well-known/openid-configuration", self.issuer_str()),
+            Some(persona) => format!("{}{}", self.origin(), persona.metadata_path()),
+        }
+    }
+
+    /// The provider's origin, `scheme://host[:port]`: where a persona's paths are served.
+    pub(crate) fn origin(&self) -> String {
+        self.issuer.origin().ascii_serialization()
     }
 }

@@ -11,6 +11,10 @@
 //! userinfo and end-session (registered post-logout URIs only). It signs with fixed test
 //! keys or keys generated at start.
 //!
+//! A [`Persona`] makes it take on a real provider's shapes (Google, Entra ID, Okta, Auth0,
+//! Keycloak, Cognito, Apple, ZITADEL, GitLab): the metadata, endpoint paths, key set, client
+//! authentication, ID-token and userinfo claims the real one has, on its own loopback origin.
+//!
 //! [`Misbehavior`] switches make it break one rule at a time (a wrong `iss`, a missing
 //! `sub`, a bad signature, a rotated key, a failing endpoint...), one per conformance case,
 //! so every rejection rule of the relying party has a real peer to be tested against.
@@ -25,11 +29,13 @@ mod config;
 mod keys;
 mod misbehavior;
 mod page;
+mod persona;
 mod provider;
 mod serve;
 
 pub use config::{DevIdpConfig, RegisteredClient, TestUser};
 pub use keys::{KeyError, SigningKey, test_keys};
 pub use misbehavior::{Endpoint, Misbehavior};
+pub use persona::Persona;
 pub use provider::{DevIdp, RecordedRequest};
 pub use serve::{Running, ServeError, serve, serve_on_free_port};

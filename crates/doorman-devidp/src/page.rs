@@ -14,8 +14,14 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:28rem;margi
 h1{font-size:1.4rem}button{display:block;width:100%;margin:.5rem 0;padding:.7rem;font-size:1rem;border:1px solid #888;border-radius:.4rem;background:#f6f6f6;cursor:pointer}\
 button.deny{background:#fff;color:#a00;border-color:#a00}small{color:#666}";
 
-/// The login page: one button per test user, and a button to refuse.
-pub(crate) fn login(client_id: &str, users: &[TestUser], hidden: &[(String, String)]) -> String {
+/// The login page: one button per test user, and a button to refuse; the form goes to
+/// `action` (relative to the authorization endpoint).
+pub(crate) fn login(
+    client_id: &str,
+    users: &[TestUser],
+    hidden: &[(String, String)],
+    action: &str,
+) -> String {
     let fields: String = hidden
         .iter()
         .map(|(k, v)| {
@@ -45,8 +51,9 @@ pub(crate) fn login(client_id: &str, users: &[TestUser], hidden: &[(String, Stri
     format!(
         r#"<!doctype html><html><head><meta charset="utf-8"><title>doorman development provider</title><style>{STYLE}</style></head>
 <body><h1>Sign in to <code>{}</code></h1><p>doorman's development provider. Pick a test user:</p>
-<form method="get" action="authorize/decide">{fields}{buttons}<button class="deny" name="user" value="">Deny</button></form></body></html>"#,
-        escape(client_id)
+<form method="get" action="{}">{fields}{buttons}<button class="deny" name="user" value="">Deny</button></form></body></html>"#,
+        escape(client_id),
+        escape(action)
     )
 }
 

@@ -18,17 +18,21 @@ use crate::config::{DevIdpConfig, RegisteredClient, TestUser};
 use crate::keys::{SigningKey, short_rsa_test_key, test_keys};
 use crate::misbehavior::{Endpoint, Misbehavior};
 use crate::page;
+use crate::persona::{Shape, Stamp, TENANT_PLACEHOLDER};
 
 /// How long a code may wait to be redeemed.
 const CODE_LIFETIME: Duration = Duration::from_secs(60);
 /// How long ID and access tokens last.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+/// The client authentication methods the provider's own metadata lists.
+const AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post"];
 
 /// A request the provider received, for tests to assert on. Secret values are kept only
 /// in memory, never logged.
 #[derive(Clone, Debug)]
 pub struct RecordedRequest {
-    /// The path below the issuer, such as `/token`.
+    /// The path below the issuer, such as `/token`; with a persona, the whole path (its
+    /// endpoints need not be below its issuer), such as `/oauth2/token`.
     pub path: String,
     /// Query and form parameters, in order.
     pub params: Vec<(String, String)>,
@@ -45,6 +49,60 @@ impl RecordedRequest {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// What a request asks for, once its path is routed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    Discovery,
+    Jwks,
+    Authorize,
+    Decide,
+    Token,
+    Userinfo,
+    EndSession,
+}
+
+impl Route {
+    /// The endpoint misbehaviors name this route by, if any.
+    fn endpoint(self) -> Option<Endpoint> {
+        match self {
+            Self::Discovery => Some(Endpoint::Discovery),
+            Self::Jwks => Some(Endpoint::Jwks),
+            Self::Token => Some(Endpoint::Token),
+            Self::Userinfo => Some(Endpoint::Userinfo),
+            Self::Authorize | Self::Decide | Self::EndSession => None,
+        }
+    }
+}
+
+/// How a client authenticated at the token endpoint, by its name in
+/// `token_endpoint_auth_methods_supported`.
+fn auth_method(params: &[(String, String)], authorization: Option<&str>) -> &'static str {
+    if authorization.is_some_and(|a| a.starts_with("Basic ")) {
+        "client_secret_basic"
+    } else if param(params, "client_secret").is_some() {
+        "client_secret_post"
+    } else {
+        "none"
+    }
+}
+
+/// The left half of `text`'s SHA-256, base64url: `at_hash` and `c_hash` for RS256.
+fn half_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
+}
+
+/// What an ID token is issued for.
+struct Issue<'a> {
+    client: &'a RegisteredClient,
+    user: &'a TestUser,
+    nonce: Option<&'a str>,
+    /// The code redeemed, for `c_hash`; `None` on refresh.
+    code: Option<&'a str>,
+    access_token: &'a str,
+    now: SystemTime,
 }
 
 struct CodeGrant {
@@ -132,11 +190,11 @@ fn pss_kid(kid: &str) -> String {
     format!("{kid}-pss")
 }
 
-/// `key`'s public JWK, listed for PS256 ([`Misbehavior::SignPs256`]).
-fn pss_jwk(key: &SigningKey) -> Value {
-    let mut jwk = key.public_jwk(true);
+/// A listed RSA key's public JWK, listed again for PS256 ([`Misbehavior::SignPs256`]).
+fn pss_jwk(mut jwk: Value) -> Value {
     if let Value::Object(map) = &mut jwk {
-        map.insert("kid".to_owned(), Value::String(pss_kid(&key.kid)));
+        let kid = map.get("kid").and_then(Value::as_str).unwrap_or_default();
+        map.insert("kid".to_owned(), Value::String(pss_kid(kid)));
         map.insert("alg".to_owned(), Value::String("PS256".to_owned()));
     }
     jwk
@@ -226,10 +284,11 @@ impl DevIdp {
             .collect()
     }
 
-    /// The delay the loopback server adds before answering a request to `path`.
+    /// The delay the loopback server adds before answering a request to `path` (the whole
+    /// path, as requested).
     #[must_use]
     pub fn delay_for(&self, path: &str) -> Option<Duration> {
-        let endpoint = endpoint_of(path)?;
+        let endpoint = self.route(path).1.and_then(Route::endpoint)?;
         self.state().misbehaviors.iter().find_map(|m| match m {
             Misbehavior::Slow(e, delay) if *e == endpoint => Some(*delay),
             _ => None,
@@ -240,14 +299,49 @@ impl DevIdp {
         self.state().misbehaviors.contains(misbehavior)
     }
 
+    fn shape(&self) -> Option<&'static Shape> {
+        self.config.persona.map(|persona| persona.shape())
+    }
+
+    /// The path a request to `full_path` is recorded under, and its route. Without a persona
+    /// the endpoints are below the issuer's path; a persona's are where the real provider has
+    /// them.
+    fn route(&self, full_path: &str) -> (String, Option<Route>) {
+        let Some(shape) = self.shape() else {
+            let issuer_path = self.config.issuer.path().trim_end_matches('/');
+            let path = full_path.strip_prefix(issuer_path).unwrap_or(full_path);
+            let route = match path {
+                "/.well-known/openid-configuration" => Some(Route::Discovery),
+                "/jwks" => Some(Route::Jwks),
+                "/authorize" => Some(Route::Authorize),
+                "/authorize/decide" => Some(Route::Decide),
+                "/token" => Some(Route::Token),
+                "/userinfo" => Some(Route::Userinfo),
+                "/end_session" => Some(Route::EndSession),
+                _ => None,
+            };
+            return (path.to_owned(), route);
+        };
+        let decide = format!("{}/decide", shape.authorization);
+        let routes = [
+            (Some(shape.metadata), Route::Discovery),
+            (Some(shape.jwks), Route::Jwks),
+            (Some(shape.authorization), Route::Authorize),
+            (Some(decide.as_str()), Route::Decide),
+            (Some(shape.token), Route::Token),
+            (shape.userinfo, Route::Userinfo),
+            (shape.end_session, Route::EndSession),
+        ];
+        let route = routes
+            .into_iter()
+            .find(|(path, _)| *path == Some(full_path))
+            .map(|(_, route)| route);
+        (full_path.to_owned(), route)
+    }
+
     /// Answers one request at time `now`.
     pub fn handle(&self, request: &Request<Vec<u8>>, now: SystemTime) -> Response<Vec<u8>> {
-        let issuer_path = self.config.issuer.path().trim_end_matches('/').to_owned();
-        let full_path = request.uri().path();
-        let path = full_path
-            .strip_prefix(issuer_path.as_str())
-            .unwrap_or(full_path)
-            .to_owned();
+        let (path, route) = self.route(request.uri().path());
         let mut params: Vec<(String, String)> = request
             .uri()
             .query()
@@ -273,7 +367,7 @@ impl DevIdp {
                 .and_then(|a| a.split_whitespace().next())
                 .map(str::to_owned),
         });
-        if let Some(endpoint) = endpoint_of(&path)
+        if let Some(endpoint) = route.and_then(Route::endpoint)
             && self.is(&Misbehavior::Failing(endpoint))
         {
             tracing::info!(%path, "devidp fails on purpose");
@@ -283,16 +377,21 @@ impl DevIdp {
                 "failing on purpose",
             );
         }
-        match (request.method().clone(), path.as_str()) {
-            (Method::GET, "/.well-known/openid-configuration") => self.discovery(),
-            (Method::GET, "/jwks") => self.jwks(),
-            (Method::GET, "/authorize") => self.authorize(&params, now),
-            (Method::GET, "/authorize/decide") => {
+        let Some(route) = route else {
+            return reply(StatusCode::NOT_FOUND, "text/plain", "not found");
+        };
+        match (request.method().clone(), route) {
+            (Method::GET, Route::Discovery) => self.discovery(),
+            (Method::GET, Route::Jwks) => self.jwks(),
+            (Method::GET, Route::Authorize) => self.authorize(&params, now),
+            (Method::GET, Route::Decide) => {
                 self.decide(&params, param(&params, "user").unwrap_or_default(), now)
             }
-            (Method::POST, "/token") => self.token(&params, authorization.as_deref(), now),
-            (Method::GET | Method::POST, "/userinfo") => self.userinfo(authorization.as_deref()),
-            (Method::GET, "/end_session") => self.end_session(&params),
+            (Method::POST, Route::Token) => self.token(&params, authorization.as_deref(), now),
+            (Method::GET | Method::POST, Route::Userinfo) => {
+                self.userinfo(authorization.as_deref())
+            }
+            (Method::GET, Route::EndSession) => self.end_session(&params),
             _ => reply(StatusCode::NOT_FOUND, "text/plain", "not found"),
         }
     }
@@ -301,14 +400,10 @@ impl DevIdp {
         format!("{}{path}", self.config.issuer_str())
     }
 
-    fn discovery(&self) -> Reply {
-        let issuer = if self.is(&Misbehavior::DiscoveryIssuerMismatch) {
-            format!("{}/other", self.config.issuer_str())
-        } else {
-            self.config.issuer_str()
-        };
-        let mut doc = json!({
-            "issuer": issuer,
+    /// The development provider's own metadata.
+    fn own_discovery(&self) -> Value {
+        json!({
+            "issuer": self.config.issuer_str(),
             "authorization_endpoint": self.url("/authorize"),
             "token_endpoint": self.url("/token"),
             "userinfo_endpoint": self.url("/userinfo"),
@@ -317,14 +412,28 @@ impl DevIdp {
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256", "PS256", "ES256", "HS256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": AUTH_METHODS,
             "scopes_supported": ["openid", "profile", "email"],
             "claims_supported": ["sub", "name", "given_name", "family_name", "email", "email_verified"],
             "code_challenge_methods_supported": ["S256"],
             "authorization_response_iss_parameter_supported": true,
             "grant_types_supported": ["authorization_code", "refresh_token"],
-        });
+        })
+    }
+
+    fn discovery(&self) -> Reply {
+        let mut doc = match self.config.persona {
+            None => self.own_discovery(),
+            Some(persona) => persona.discovery(&self.config.origin()),
+        };
         if let Value::Object(map) = &mut doc {
+            if self.is(&Misbehavior::DiscoveryIssuerMismatch) {
+                let issuer = self.config.issuer_str();
+                map.insert(
+                    "issuer".into(),
+                    json!(format!("{}/other", issuer.trim_end_matches('/'))),
+                );
+            }
             if self.is(&Misbehavior::UnadvertisedAlgorithm) {
                 map.insert(
                     "id_token_signing_alg_values_supported".into(),
@@ -345,31 +454,47 @@ impl DevIdp {
         json_reply(StatusCode::OK, &doc)
     }
 
+    /// The id a key is listed and named under: its own, with the persona's suffix.
+    fn kid_of(&self, key: &SigningKey) -> String {
+        let suffix = self.shape().map_or("", |shape| shape.keys.kid_suffix);
+        format!("{}{suffix}", key.kid)
+    }
+
     fn jwks(&self) -> Reply {
         let state = self.state();
+        let on = |m: &Misbehavior| state.misbehaviors.contains(m);
         let active = &state.keys[state.active];
-        let mut keys: Vec<Value> = if state.misbehaviors.contains(&Misbehavior::ShortRsaKey) {
-            vec![short_rsa_test_key().public_jwk(true)]
-        } else if state
-            .misbehaviors
-            .contains(&Misbehavior::KidAbsentSingleKey)
-        {
-            vec![active.public_jwk(false)]
-        } else if state
-            .misbehaviors
-            .contains(&Misbehavior::KidAbsentMultipleKeys)
-        {
-            state.keys.iter().map(|k| k.public_jwk(false)).collect()
+        let origin = self.config.origin();
+        let shape = self.shape();
+        // A signing key's public JWK, as the persona (if any) lists its keys.
+        let public = |key: &SigningKey, with_kid: bool| match shape {
+            None => key.public_jwk(with_kid),
+            Some(shape) => shape.keys.signing(key.public_jwk(with_kid), &origin),
+        };
+        let mut keys: Vec<Value> = if on(&Misbehavior::ShortRsaKey) {
+            vec![public(&short_rsa_test_key(), true)]
+        } else if on(&Misbehavior::KidAbsentSingleKey) {
+            vec![public(active, false)]
+        } else if on(&Misbehavior::KidAbsentMultipleKeys) {
+            state.keys.iter().map(|k| public(k, false)).collect()
+        } else if let Some(shape) = shape {
+            let mut keys = vec![public(active, true)];
+            let next = (state.active + 1) % state.keys.len().max(1);
+            if let Some(next) = state.keys.get(next) {
+                keys.extend(shape.keys.beside(next.public_jwk(true), &origin));
+            }
+            // A persona lists an EC key only to sign with it on purpose.
+            if on(&Misbehavior::SignEs256) || on(&Misbehavior::UnadvertisedAlgorithm) {
+                keys.push(public(&state.ec, true));
+            }
+            keys
         } else {
             vec![active.public_jwk(true), state.ec.public_jwk(true)]
         };
-        if state.misbehaviors.contains(&Misbehavior::SignPs256) {
-            keys.push(pss_jwk(active));
+        if on(&Misbehavior::SignPs256) {
+            keys.push(pss_jwk(public(active, true)));
         }
-        if state
-            .misbehaviors
-            .contains(&Misbehavior::UnparseableKeyInJwks)
-        {
+        if on(&Misbehavior::UnparseableKeyInJwks) {
             keys.insert(
                 0,
                 json!({"kty": "AKP", "kid": "pq-1", "alg": "ML-DSA-44", "pub": "AAAA"}),
@@ -455,9 +580,17 @@ impl DevIdp {
             .cloned()
             .collect();
         tracing::info!(client = client_id, "devidp shows its login page");
+        // The form goes to the decide route, next to the authorization endpoint.
+        let authorization = self
+            .shape()
+            .map_or("/authorize", |shape| shape.authorization);
+        let action = format!(
+            "{}/decide",
+            authorization.rsplit('/').next().unwrap_or_default()
+        );
         html_reply(
             StatusCode::OK,
-            page::login(client_id, &self.config.users, &hidden),
+            page::login(client_id, &self.config.users, &hidden, &action),
         )
     }
 
@@ -489,7 +622,10 @@ impl DevIdp {
         redirect(&url)
     }
 
+    /// The callback's RFC 9207 `iss`: always the provider's own, a persona's only when the
+    /// real provider advertises it.
     fn iss_parameter(&self) -> Option<String> {
+        let advertised = self.shape().is_none_or(|shape| shape.iss_parameter);
         if self.is(&Misbehavior::IssParameterMissing)
             || self.is(&Misbehavior::IssParameterNotAdvertised)
         {
@@ -497,7 +633,7 @@ impl DevIdp {
         } else if self.is(&Misbehavior::IssParameterWrong) {
             Some("https://evil.example".to_owned())
         } else {
-            Some(self.config.issuer_str())
+            advertised.then(|| self.config.issuer_str())
         }
     }
 
@@ -608,6 +744,21 @@ impl DevIdp {
                 "<html>not a token response</html>",
             );
         }
+        let method = auth_method(params, authorization);
+        let listed = self
+            .shape()
+            .map_or(AUTH_METHODS, |shape| shape.auth_methods);
+        if !listed.contains(&method) {
+            tracing::info!(
+                method,
+                "devidp refused a token request: an unlisted client authentication"
+            );
+            return oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                &format!("{method} is not a client authentication method of this provider"),
+            );
+        }
         let Some(client) = self.authenticate(params, authorization) else {
             tracing::info!("devidp refused a token request: client authentication failed");
             return oauth_error(
@@ -652,7 +803,13 @@ impl DevIdp {
                     }
                 }
                 tracing::info!(client = %client.client_id, user = %grant.user.sub, "devidp redeemed a code");
-                self.issue_tokens(&client, &grant.user, grant.nonce.as_deref(), now)
+                self.issue_tokens(
+                    &client,
+                    &grant.user,
+                    grant.nonce.as_deref(),
+                    Some(code),
+                    now,
+                )
             }
             Some("refresh_token") => {
                 let token = get("refresh_token").unwrap_or_default();
@@ -671,7 +828,7 @@ impl DevIdp {
                     );
                 }
                 tracing::info!(client = %client.client_id, user = %grant.user.sub, "devidp refreshed tokens");
-                self.issue_tokens(&client, &grant.user, None, now)
+                self.issue_tokens(&client, &grant.user, None, None, now)
             }
             _ => oauth_error(
                 StatusCode::BAD_REQUEST,
@@ -686,6 +843,7 @@ impl DevIdp {
         client: &RegisteredClient,
         user: &TestUser,
         nonce: Option<&str>,
+        code: Option<&str>,
         now: SystemTime,
     ) -> Reply {
         if self.is(&Misbehavior::RotateKeyBeforeSigning) {
@@ -694,8 +852,15 @@ impl DevIdp {
                 .misbehaviors
                 .retain(|m| *m != Misbehavior::RotateKeyBeforeSigning);
         }
-        let id_token = self.id_token(client, user, nonce, now);
         let access_token = random_token();
+        let id_token = self.id_token(&Issue {
+            client,
+            user,
+            nonce,
+            code,
+            access_token: &access_token,
+            now,
+        });
         let refresh_token = random_token();
         {
             let mut state = self.state();
@@ -732,23 +897,65 @@ impl DevIdp {
         )
     }
 
-    fn id_token(
-        &self,
-        client: &RegisteredClient,
-        user: &TestUser,
-        nonce: Option<&str>,
-        now: SystemTime,
-    ) -> String {
+    /// The `iss` of `user`'s tokens: the issuer, with the user's `tid` put into Entra's
+    /// tenant template.
+    fn token_issuer(&self, user: &TestUser) -> String {
+        let issuer = self.config.issuer_str();
+        match user.claims.get("tid").and_then(Value::as_str) {
+            Some(tid) if issuer.contains(TENANT_PLACEHOLDER) => {
+                issuer.replace(TENANT_PLACEHOLDER, tid)
+            }
+            _ => issuer,
+        }
+    }
+
+    /// Adds a persona's stamps to `claims`.
+    fn stamp(claims: &mut Map<String, Value>, stamps: &[Stamp], issue: &Issue<'_>) {
+        let now_s = unix(issue.now);
+        for stamp in stamps {
+            let (name, value) = match stamp {
+                Stamp::Azp => ("azp", json!(issue.client.client_id)),
+                Stamp::AlsoAudience(other) => ("aud", json!([issue.client.client_id, other])),
+                Stamp::AtHash => ("at_hash", json!(half_hash(issue.access_token))),
+                Stamp::CHash => match issue.code {
+                    Some(code) => ("c_hash", json!(half_hash(code))),
+                    None => continue,
+                },
+                Stamp::AuthTime => ("auth_time", json!(now_s)),
+                Stamp::NotBefore => ("nbf", json!(now_s)),
+                Stamp::Fresh(name, prefix) => (*name, json!(format!("{prefix}{}", random_token()))),
+                Stamp::Text(name, text) => (*name, json!(text)),
+                Stamp::Number(name, number) => (*name, json!(number)),
+                Stamp::Flag(name, flag) => (*name, json!(flag)),
+                Stamp::Texts(name, texts) => (*name, json!(texts)),
+            };
+            claims.insert(name.to_owned(), value);
+        }
+    }
+
+    fn id_token(&self, issue: &Issue<'_>) -> String {
+        let Issue {
+            client,
+            user,
+            nonce,
+            now,
+            ..
+        } = *issue;
         let now_s = unix(now);
         let mut claims = Map::new();
-        claims.insert("iss".into(), json!(self.config.issuer_str()));
+        claims.insert("iss".into(), json!(self.token_issuer(user)));
         claims.insert("sub".into(), json!(user.sub));
         claims.insert("aud".into(), json!(client.client_id));
         claims.insert("exp".into(), json!(now_s + TOKEN_LIFETIME.as_secs()));
         claims.insert("iat".into(), json!(now_s));
-        claims.insert("auth_time".into(), json!(now_s));
         if let Some(nonce) = nonce {
             claims.insert("nonce".into(), json!(nonce));
+        }
+        match self.shape() {
+            None => {
+                claims.insert("auth_time".into(), json!(now_s));
+            }
+            Some(shape) => Self::stamp(&mut claims, shape.stamps, issue),
         }
         for (k, v) in &user.claims {
             claims.insert(k.clone(), v.clone());
@@ -826,12 +1033,14 @@ impl DevIdp {
                 (Header::new(Algorithm::RS256), active.encoding.clone())
             };
         header.kid = match header.alg {
-            Algorithm::ES256 => Some(ec.kid),
-            Algorithm::HS256 if on(&Misbehavior::Hs256SignedWithPublicKey) => Some(active.kid),
+            Algorithm::ES256 => Some(self.kid_of(&ec)),
+            Algorithm::HS256 if on(&Misbehavior::Hs256SignedWithPublicKey) => {
+                Some(self.kid_of(&active))
+            }
             Algorithm::HS256 => None,
-            Algorithm::PS256 => Some(pss_kid(&active.kid)),
-            _ if on(&Misbehavior::ShortRsaKey) => Some(short_rsa_test_key().kid),
-            _ => Some(active.kid),
+            Algorithm::PS256 => Some(pss_kid(&self.kid_of(&active))),
+            _ if on(&Misbehavior::ShortRsaKey) => Some(self.kid_of(&short_rsa_test_key())),
+            _ => Some(self.kid_of(&active)),
         };
         if on(&Misbehavior::KidAbsentSingleKey) || on(&Misbehavior::KidAbsentMultipleKeys) {
             header.kid = None;
@@ -862,6 +1071,9 @@ impl DevIdp {
             );
         };
         let mut claims = grant.user.claims.clone();
+        for omitted in self.shape().map_or(&[][..], |shape| shape.userinfo_omits) {
+            claims.remove(*omitted);
+        }
         let sub = if state
             .misbehaviors
             .contains(&Misbehavior::UserinfoOtherSubject)
@@ -936,14 +1148,4 @@ fn alter_signature(token: &str) -> String {
         *byte = if *byte == b'A' { b'B' } else { b'A' };
     }
     String::from_utf8(bytes).unwrap_or_default()
-}
-
-fn endpoint_of(path: &str) -> Option<Endpoint> {
-    match path {
-        "/.well-known/openid-configuration" => Some(Endpoint::Discovery),
-        "/jwks" => Some(Endpoint::Jwks),
-        "/token" => Some(Endpoint::Token),
-        "/userinfo" => Some(Endpoint::Userinfo),
-        _ => None,
-    }
 }

@@ -100,13 +100,7 @@ async fn answer(State(idp): State<Arc<DevIdp>>, request: axum::extract::Request)
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, MAX_BODY).await.unwrap_or_default().to_vec();
     let request = http::Request::from_parts(parts, body);
-    let relative = request
-        .uri()
-        .path()
-        .strip_prefix(idp.config().issuer.path().trim_end_matches('/'))
-        .unwrap_or(request.uri().path())
-        .to_owned();
-    if let Some(delay) = idp.delay_for(&relative) {
+    if let Some(delay) = idp.delay_for(request.uri().path()) {
         tokio::time::sleep(delay).await;
     }
     let response = idp.handle(&request, SystemTime::now());
