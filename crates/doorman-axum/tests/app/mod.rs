@@ -10,7 +10,7 @@ use axum::Router;
 use axum::response::{IntoResponse, Json};
 use axum::routing::get;
 use doorman_axum::{Auth, AuthOptions, User};
-use doorman_devidp::{DevIdp, DevIdpConfig, RegisteredClient};
+use doorman_devidp::{DevIdp, DevIdpConfig, Persona, RegisteredClient};
 use doorman_secrets::{AuthConfig, Origin};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -28,6 +28,9 @@ pub(crate) struct Setup {
     pub(crate) https_redirect: bool,
     /// How many `groups` the test user has (Entra-style GUIDs).
     pub(crate) groups: usize,
+    /// The real provider the development provider takes the shapes of; the app is pointed
+    /// at the persona's metadata URL.
+    pub(crate) persona: Option<Persona>,
 }
 
 impl Default for Setup {
@@ -40,6 +43,7 @@ impl Default for Setup {
             options: AuthOptions::default(),
             https_redirect: false,
             groups: 0,
+            persona: None,
         }
     }
 }
@@ -92,7 +96,11 @@ impl TestApp {
             post_logout_redirect_uris: vec![format!("{origin}{}/auth/logged-out", setup.base_path)],
         })
         .auto_approving();
-        let mut idp_config = idp_config;
+        let mut idp_config = match setup.persona {
+            Some(persona) => idp_config.with_persona(persona),
+            None => idp_config,
+        };
+        let metadata_url = idp_config.metadata_url();
         if setup.groups > 0 {
             let groups: Vec<Value> = (0..setup.groups)
                 .map(|i| {
@@ -117,7 +125,7 @@ impl TestApp {
             callback
         };
         let secrets = format!(
-            "[auth]\nredirect_uri = \"{redirect_uri}\"\ncookie_secret = \"{}\"\nexpose_tokens = {}\n\n[auth.dev]\nclient_id = \"app\"\nclient_secret = \"{CLIENT_SECRET}\"\nserver_metadata_url = \"http://{idp_addr}/.well-known/openid-configuration\"\n{}",
+            "[auth]\nredirect_uri = \"{redirect_uri}\"\ncookie_secret = \"{}\"\nexpose_tokens = {}\n\n[auth.dev]\nclient_id = \"app\"\nclient_secret = \"{CLIENT_SECRET}\"\nserver_metadata_url = \"{metadata_url}\"\n{}",
             setup.cookie_secret, setup.expose, setup.extra_secrets
         );
         let config = AuthConfig::parse(&secrets, Origin::Text("test".into())).expect("secrets");
