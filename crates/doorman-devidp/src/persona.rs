@@ -67,8 +67,8 @@ pub enum Persona {
     /// ZITADEL: `none` first among the client-authentication methods; ID tokens with `aud`
     /// the client id and the project id, and `azp` the client id; a numeric `updated_at`.
     Zitadel,
-    /// GitLab.com: endpoints under `/oauth/`; no `end_session_endpoint`; `groups`,
-    /// `groups_direct` and `sub_legacy` claims.
+    /// GitLab.com: endpoints under `/oauth/`; no `end_session_endpoint`; API scopes listed
+    /// among the OpenID ones; `groups`, `groups_direct` and `sub_legacy` claims.
     GitLab,
 }
 
@@ -525,7 +525,28 @@ const GITLAB: Shape = Shape {
     end_session: None,
     response_types: &["code"],
     subject_types: &["public"],
-    scopes: &["openid", "profile", "email"],
+    scopes: &[
+        "api",
+        "read_api",
+        "read_user",
+        "create_runner",
+        "manage_runner",
+        "k8s_proxy",
+        "read_repository",
+        "write_repository",
+        "read_registry",
+        "write_registry",
+        "read_observability",
+        "write_observability",
+        "ai_features",
+        "sudo",
+        "admin_mode",
+        "read_service_ping",
+        "openid",
+        "profile",
+        "email",
+        "ai_workflows",
+    ],
     algorithms: &["RS256"],
     auth_methods: &["client_secret_basic", "client_secret_post"],
     pkce: Some(&["plain", "S256"]),

@@ -1,7 +1,9 @@
 //! Personas, called in-process: each serves the real provider's discovery shape, key set and
 //! claims on its own origin, refuses the client authentication the real one does not list,
-//! and signs ID tokens its key set verifies.
+//! and signs ID tokens its key set verifies. The shapes are compared with the real documents
+//! in `tests/data/providers/`.
 
+use std::path::Path;
 use std::time::SystemTime;
 
 use base64::Engine as _;
@@ -377,6 +379,190 @@ fn each_persona_announces_the_real_shape() {
     }
 }
 
+fn fixture(file: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/providers");
+    let bytes = std::fs::read(path.join(file))
+        .unwrap_or_else(|e| panic!("fixture {file} is readable: {e}"));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{file} is JSON: {e}"))
+}
+
+/// A URL of a real document as the persona serves it: on the persona's origin, the path
+/// with the real realm or pool name replaced by the persona's (`from`, `to`).
+fn on_origin(value: &Value, (from, to): (&str, &str)) -> Value {
+    let Some(url) = value.as_str() else {
+        return Value::Null;
+    };
+    let path = url.split_once("://").map_or("", |(_, rest)| {
+        rest.find('/').map_or("", |slash| &rest[slash..])
+    });
+    json!(format!("{ORIGIN}{}", path.replace(from, to)))
+}
+
+/// A persona and the real documents its shapes come from.
+struct Capture {
+    persona: Persona,
+    /// The real discovery document's file name, without `.discovery.json`.
+    discovery: &'static str,
+    /// The real key set's, without `.jwks.json` (none captured for ZITADEL; `common`'s
+    /// holds the personal-account keys of `consumers`).
+    jwks: Option<&'static str>,
+    /// The real document its scopes come from.
+    scopes: &'static str,
+    /// The real realm or pool name in paths, and the persona's.
+    rename: (&'static str, &'static str),
+}
+
+const CAPTURES: [Capture; 10] = [
+    Capture {
+        persona: Persona::Google,
+        discovery: "google",
+        jwks: Some("google"),
+        scopes: "google",
+        rename: ("", ""),
+    },
+    Capture {
+        persona: Persona::EntraCommon,
+        discovery: "entra-common",
+        jwks: Some("entra-common"),
+        scopes: "entra-common",
+        rename: ("", ""),
+    },
+    Capture {
+        persona: Persona::EntraConsumers,
+        discovery: "entra-consumers",
+        jwks: Some("entra-common"),
+        scopes: "entra-consumers",
+        rename: ("", ""),
+    },
+    Capture {
+        persona: Persona::OktaCustom,
+        discovery: "okta-custom-as",
+        jwks: Some("okta-custom-as"),
+        scopes: "okta-custom-as",
+        rename: ("", ""),
+    },
+    Capture {
+        persona: Persona::Auth0,
+        discovery: "auth0",
+        jwks: Some("auth0"),
+        scopes: "auth0",
+        rename: ("", ""),
+    },
+    Capture {
+        persona: Persona::Keycloak,
+        discovery: "keycloak",
+        jwks: Some("keycloak"),
+        scopes: "keycloak-localhost-2022",
+        rename: ("pid-issuer-realm", "doorman"),
+    },
+    Capture {
+        persona: Persona::Cognito,
+        discovery: "cognito",
+        jwks: Some("cognito"),
+        scopes: "cognito",
+        rename: ("us-east-1_4OqDoWVrZ", "us-east-1_example"),
+    },
+    Capture {
+        persona: Persona::Apple,
+        discovery: "apple",
+        jwks: Some("apple"),
+        scopes: "apple",
+        rename: ("", ""),
+    },
+    Capture {
+        persona: Persona::Zitadel,
+        discovery: "zitadel",
+        jwks: None,
+        scopes: "zitadel",
+        rename: ("", ""),
+    },
+    Capture {
+        persona: Persona::GitLab,
+        discovery: "gitlab",
+        jwks: Some("gitlab"),
+        scopes: "gitlab",
+        rename: ("", ""),
+    },
+];
+
+#[test]
+fn discovery_documents_have_the_captured_shapes() {
+    for Capture {
+        persona,
+        discovery: real,
+        scopes,
+        rename,
+        ..
+    } in CAPTURES
+    {
+        let served = discovery(&idp(persona));
+        let real = fixture(&format!("{real}.discovery.json"));
+        for member in [
+            "issuer",
+            "authorization_endpoint",
+            "token_endpoint",
+            "userinfo_endpoint",
+            "jwks_uri",
+            "end_session_endpoint",
+        ] {
+            assert_eq!(
+                served.get(member).cloned().unwrap_or(Value::Null),
+                on_origin(&real[member], rename),
+                "{persona:?} {member}"
+            );
+        }
+        for member in [
+            "id_token_signing_alg_values_supported",
+            "token_endpoint_auth_methods_supported",
+            "code_challenge_methods_supported",
+            "authorization_response_iss_parameter_supported",
+            "response_types_supported",
+            "subject_types_supported",
+        ] {
+            assert_eq!(served.get(member), real.get(member), "{persona:?} {member}");
+        }
+        assert_eq!(
+            served["scopes_supported"],
+            fixture(&format!("{scopes}.discovery.json"))["scopes_supported"],
+            "{persona:?}"
+        );
+    }
+}
+
+/// What a key looks like, its numbers and id aside: type, use, `alg`, and its issuer's path.
+fn key_shape(key: &Value) -> Value {
+    json!([
+        key["kty"],
+        key["use"],
+        key.get("alg"),
+        key.get("issuer").map(|issuer| on_origin(issuer, ("", "")))
+    ])
+}
+
+#[test]
+fn key_sets_have_the_captured_shapes() {
+    for Capture { persona, jwks, .. } in CAPTURES {
+        let Some(real) = jwks else { continue };
+        let idp = idp(persona);
+        let jwks_uri = discovery(&idp)["jwks_uri"].clone();
+        let served = json_of(&get(&idp, jwks_uri.as_str().expect("jwks_uri"), None));
+        let real = fixture(&format!("{real}.jwks.json"));
+        let real_shapes: Vec<Value> = real["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .map(key_shape)
+            .collect();
+        for key in served["keys"].as_array().expect("keys") {
+            let shape = key_shape(key);
+            assert!(
+                real_shapes.contains(&shape),
+                "{persona:?}: {shape} is not among {real_shapes:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn every_url_is_on_the_own_origin_and_every_endpoint_answers() {
     for persona in Persona::ALL {
@@ -650,6 +836,110 @@ fn id_tokens_verify_with_the_key_set_and_have_the_real_claim_shapes() {
                 .to_owned();
             let digest = sha2::Sha256::digest(access_token.as_bytes());
             assert_eq!(at_hash, &json!(URL_SAFE_NO_PAD.encode(&digest[..16])));
+        }
+    }
+}
+
+/// The JSON type of a claim.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[test]
+fn id_tokens_have_the_claims_of_the_captured_ones_with_their_types() {
+    // Each persona, a real decoded ID token (file and pointer to its payload), and the real
+    // claims it leaves out.
+    let cases: [(Persona, &str, &str, &[&str]); 8] = [
+        (
+            Persona::Google,
+            "google.id_token_claims.json",
+            "/example_2023/payload",
+            &[],
+        ),
+        (
+            Persona::EntraCommon,
+            "entra-consumers.id_token_claims.json",
+            "/app1",
+            &["aio"],
+        ),
+        (
+            Persona::EntraConsumers,
+            "entra-consumers.id_token_claims.json",
+            "/app1",
+            &["aio"],
+        ),
+        (
+            Persona::OktaCustom,
+            "okta-custom-as.id_token_claims.json",
+            "/id_token/payload",
+            &[],
+        ),
+        (
+            Persona::Auth0,
+            "auth0.id_token_claims.json",
+            "/payload",
+            &["locale"],
+        ),
+        (
+            Persona::Keycloak,
+            "keycloak.id_token_claims.json",
+            "/payload",
+            &[
+                "session_state",
+                "upn",
+                "resource_access",
+                "address",
+                "groups",
+            ],
+        ),
+        (
+            Persona::Cognito,
+            "cognito.id_token_claims.json",
+            "/payload",
+            &[],
+        ),
+        (
+            Persona::Apple,
+            "apple.id_token_claims.json",
+            "/payload",
+            &[],
+        ),
+    ];
+    for (persona, file, pointer, left_out) in cases {
+        let idp = idp(persona);
+        let method = if persona == Persona::Apple {
+            Auth::Post
+        } else {
+            Auth::Basic
+        };
+        let id_token = json_of(&token(&idp, method))["id_token"]
+            .as_str()
+            .expect("id_token")
+            .to_owned();
+        let payload = id_token.split('.').nth(1).expect("payload");
+        let served: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64"))
+                .expect("json");
+        let real = fixture(file);
+        let real = real
+            .pointer(pointer)
+            .and_then(Value::as_object)
+            .expect("payload");
+        for (claim, value) in real {
+            match served.get(claim) {
+                Some(ours) => assert_eq!(kind(ours), kind(value), "{persona:?} {claim}"),
+                None => assert!(
+                    left_out.contains(&claim.as_str()),
+                    "{persona:?} lacks {claim}"
+                ),
+            }
         }
     }
 }
