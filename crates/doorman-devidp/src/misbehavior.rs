@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-/// An endpoint of the provider, for failures and delays.
+/// An endpoint of the provider, for failures and delays: on the provider's own path, or on
+/// the path a [`crate::Persona`] gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Endpoint {
     /// `/.well-known/openid-configuration`.
