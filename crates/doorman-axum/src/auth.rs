@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use doorman_oidc::{ClientConfig, TokenAuthMethod};
 use doorman_seal::{Purpose, Sealer, TagPurpose, Tagger};
-use doorman_secrets::{AuthConfig, ExposeTokens};
+use doorman_secrets::{AuthConfig, ExposeTokens, TokenEndpointAuthMethod};
 use doorman_user::User;
 use http::HeaderMap;
 
@@ -136,30 +136,46 @@ impl Auth {
         let providers = config
             .providers()
             .iter()
-            .map(|p| {
+            .filter_map(|p| {
                 let kwargs = p.client_kwargs();
+                // Only OpenID providers with a client secret log in for now: plain OAuth 2.0
+                // login comes with the devidp OAuth2 mode, and no private_key_jwt assertion is
+                // signed yet. Such a provider is left out with a warning, and a login with it
+                // is refused as an unknown provider. No method configured: the metadata's.
+                let method = match kwargs.token_endpoint_auth_method() {
+                    None => Ok(None),
+                    Some(TokenEndpointAuthMethod::ClientSecretBasic) => {
+                        Ok(Some(TokenAuthMethod::ClientSecretBasic))
+                    }
+                    Some(TokenEndpointAuthMethod::ClientSecretPost) => {
+                        Ok(Some(TokenAuthMethod::ClientSecretPost))
+                    }
+                    Some(_) => Err(()),
+                };
+                let (Some(metadata_url), Some(client_secret), Ok(method)) =
+                    (p.server_metadata_url(), p.client_secret(), method)
+                else {
+                    tracing::warn!(
+                        provider = p.name(),
+                        "provider left out: plain OAuth 2.0 and private_key_jwt cannot log in yet"
+                    );
+                    return None;
+                };
                 let client = ClientConfig::new(
                     p.name(),
                     p.client_id(),
-                    p.client_secret().expose(),
+                    client_secret.expose(),
                     redirect_uri.clone(),
                 )
                 .with_scope(kwargs.scope())
                 .with_prompt(kwargs.prompt().map(str::to_owned))
                 .with_extra_params(kwargs.extra_params().to_vec())
-                .with_auth_method(Some(
-                    match kwargs.token_endpoint_auth_method() {
-                        doorman_secrets::TokenEndpointAuthMethod::ClientSecretPost => {
-                            TokenAuthMethod::ClientSecretPost
-                        }
-                        _ => TokenAuthMethod::ClientSecretBasic,
-                    },
-                ));
-                Arc::new(ProviderRuntime::new(
+                .with_auth_method(method);
+                Some(Arc::new(ProviderRuntime::new(
                     p.name().to_owned(),
                     client,
-                    p.server_metadata_url().clone(),
-                ))
+                    metadata_url.clone(),
+                )))
             })
             .collect();
         let secure = redirect_uri.scheme() == "https";

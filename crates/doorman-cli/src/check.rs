@@ -114,10 +114,10 @@ fn provider_lines(provider: &Provider) -> String {
         }
     );
     out.push_str(&format!("      client_id: {}\n", provider.client_id()));
-    out.push_str(&format!(
-        "      server_metadata_url: {}\n",
-        provider.server_metadata_url()
-    ));
+    match provider.server_metadata_url() {
+        Some(url) => out.push_str(&format!("      server_metadata_url: {url}\n")),
+        None => out.push_str("      endpoints: plain OAuth 2.0 (no OpenID Connect)\n"),
+    }
     out.push_str(&format!("      scope: {}\n", kwargs.scope()));
     out.push_str(&format!(
         "      prompt: {}\n",
@@ -125,7 +125,9 @@ fn provider_lines(provider: &Provider) -> String {
     ));
     out.push_str(&format!(
         "      token_endpoint_auth_method: {}\n",
-        kwargs.token_endpoint_auth_method().as_str()
+        kwargs
+            .token_endpoint_auth_method()
+            .map_or("(not configured)", |method| method.as_str())
     ));
     if !kwargs.extra_params().is_empty() {
         let extra: Vec<String> = kwargs

@@ -125,14 +125,22 @@ pub struct ExposeTokens {
     pub access: bool,
 }
 
-/// One OpenID provider: a named `[auth.NAME]` section or the default provider.
+/// One provider: a named `[auth.NAME]` section or the default provider.
+///
+/// doorman's own keys (`trusted_audiences`, `allowed_tenants`, `token_endpoint_auth_method`,
+/// `private_key`, `private_key_file`, `private_key_id`) may also sit in the shared `[auth]`
+/// section; a provider's own value wins over the shared one.
 #[derive(Clone, Debug)]
 pub struct Provider {
     pub(crate) name: String,
     pub(crate) client_id: String,
-    pub(crate) client_secret: Secret,
-    pub(crate) server_metadata_url: Url,
+    pub(crate) client_secret: Option<Secret>,
+    pub(crate) endpoints: Endpoints,
     pub(crate) client_kwargs: ClientKwargs,
+    pub(crate) trusted_audiences: Vec<String>,
+    pub(crate) allowed_tenants: Vec<String>,
+    pub(crate) private_key: Option<Secret>,
+    pub(crate) private_key_id: Option<String>,
 }
 
 impl Provider {
@@ -154,16 +162,29 @@ impl Provider {
         &self.client_id
     }
 
-    /// `client_secret`.
+    /// `client_secret`: always there unless `token_endpoint_auth_method` is `private_key_jwt`,
+    /// where it may be left out.
     #[must_use]
-    pub fn client_secret(&self) -> &Secret {
-        &self.client_secret
+    pub fn client_secret(&self) -> Option<&Secret> {
+        self.client_secret.as_ref()
     }
 
-    /// `server_metadata_url`: the provider's discovery document.
+    /// Where the provider's endpoints come from: discovery, or fixed plain OAuth 2.0 URLs.
     #[must_use]
-    pub fn server_metadata_url(&self) -> &Url {
-        &self.server_metadata_url
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    /// `server_metadata_url`: the discovery document of an OpenID provider; `None` for a
+    /// plain OAuth 2.0 provider.
+    #[must_use]
+    pub fn server_metadata_url(&self) -> Option<&Url> {
+        match &self.endpoints {
+            Endpoints::Discovery {
+                server_metadata_url,
+            } => Some(server_metadata_url),
+            Endpoints::OAuth2 { .. } => None,
+        }
     }
 
     /// `client_kwargs`, with Streamlit's defaults filled in.
@@ -171,16 +192,120 @@ impl Provider {
     pub fn client_kwargs(&self) -> &ClientKwargs {
         &self.client_kwargs
     }
+
+    /// `trusted_audiences`: ID-token audiences accepted besides the client id; empty unless
+    /// configured.
+    #[must_use]
+    pub fn trusted_audiences(&self) -> &[String] {
+        &self.trusted_audiences
+    }
+
+    /// `allowed_tenants`: the Entra tenant ids (GUIDs, lowercase) whose users may log in;
+    /// empty means any tenant.
+    #[must_use]
+    pub fn allowed_tenants(&self) -> &[String] {
+        &self.allowed_tenants
+    }
+
+    /// The PEM text of `private_key`, or of the file named by `private_key_file`: the key
+    /// that signs client assertions for `private_key_jwt` (RFC 7523). Only checked to hold a
+    /// `-----BEGIN ... PRIVATE KEY-----` block; the key itself is not parsed here.
+    #[must_use]
+    pub fn private_key(&self) -> Option<&Secret> {
+        self.private_key.as_ref()
+    }
+
+    /// `private_key_id`: the `kid` to put in client assertions.
+    #[must_use]
+    pub fn private_key_id(&self) -> Option<&str> {
+        self.private_key_id.as_deref()
+    }
+}
+
+/// Where a provider's authorization, token and userinfo endpoints come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per provider, built once at load"
+)]
+pub enum Endpoints {
+    /// An OpenID provider: the endpoints are in its discovery document.
+    #[non_exhaustive]
+    Discovery {
+        /// `server_metadata_url`: the discovery document.
+        server_metadata_url: Url,
+    },
+    /// A plain OAuth 2.0 provider (no discovery, no ID token; GitHub is one): the identity comes
+    /// from the userinfo API, so a login carries no signed statement from the provider.
+    /// Given by Authlib's keys `authorize_url`, `access_token_url` and `userinfo_endpoint`,
+    /// or by `provider_preset`, whose URLs any of those keys override.
+    #[non_exhaustive]
+    OAuth2 {
+        /// `authorize_url`: where the browser is sent to log in.
+        authorize_url: Url,
+        /// `access_token_url`: where the code is exchanged for an access token.
+        access_token_url: Url,
+        /// `userinfo_endpoint`: the API that returns the user.
+        userinfo_url: Url,
+        /// The API that lists the user's email addresses, for providers whose user API may
+        /// leave the email out (GitHub: `userinfo_endpoint` + `/emails`).
+        emails_url: Option<Url>,
+        /// The `provider_preset` the endpoints started from, if any.
+        preset: Option<Preset>,
+    },
+}
+
+/// `provider_preset`: a known plain OAuth 2.0 provider whose endpoints and scope doorman fills in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Preset {
+    /// `"github"`: GitHub's OAuth apps (and GitHub apps acting for a user).
+    GitHub,
+}
+
+impl Preset {
+    /// The value of `provider_preset` that selects it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::GitHub => "github",
+        }
+    }
+
+    /// The `scope` used when `client_kwargs` gives none.
+    #[must_use]
+    pub fn default_scope(self) -> &'static str {
+        match self {
+            Self::GitHub => "read:user user:email",
+        }
+    }
+
+    pub(crate) const ALL: [Self; 1] = [Self::GitHub];
+
+    /// `authorize_url`, `access_token_url` and `userinfo_endpoint`, in that order.
+    pub(crate) fn urls(self) -> [&'static str; 3] {
+        match self {
+            Self::GitHub => [
+                "https://github.com/login/oauth/authorize",
+                "https://github.com/login/oauth/access_token",
+                "https://api.github.com/user",
+            ],
+        }
+    }
 }
 
 /// How the client authenticates at the token endpoint.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenEndpointAuthMethod {
     /// HTTP Basic with the form-encoded id and secret (Streamlit's and the specification's default).
     #[default]
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the form body.
     ClientSecretPost,
+    /// A JWT signed with the provider's `private_key` (RFC 7523), no client secret.
+    PrivateKeyJwt,
 }
 
 impl TokenEndpointAuthMethod {
@@ -190,8 +315,15 @@ impl TokenEndpointAuthMethod {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
         }
     }
+
+    pub(crate) const ALL: [Self; 3] = [
+        Self::ClientSecretBasic,
+        Self::ClientSecretPost,
+        Self::PrivateKeyJwt,
+    ];
 }
 
 /// `client_kwargs`: authorization parameters and client settings.
@@ -199,7 +331,7 @@ impl TokenEndpointAuthMethod {
 pub struct ClientKwargs {
     pub(crate) scope: String,
     pub(crate) prompt: Option<String>,
-    pub(crate) token_endpoint_auth_method: TokenEndpointAuthMethod,
+    pub(crate) token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
     pub(crate) extra: Vec<(String, String)>,
 }
 
@@ -208,14 +340,16 @@ impl Default for ClientKwargs {
         Self {
             scope: DEFAULT_SCOPE.to_owned(),
             prompt: Some(DEFAULT_PROMPT.to_owned()),
-            token_endpoint_auth_method: TokenEndpointAuthMethod::default(),
+            token_endpoint_auth_method: None,
             extra: Vec::new(),
         }
     }
 }
 
 impl ClientKwargs {
-    /// `scope`, `openid profile email` unless configured; always contains `openid`.
+    /// `scope`. For an OpenID provider `openid profile email` unless configured, and always
+    /// containing `openid`; for a plain OAuth 2.0 provider the preset's scope unless configured,
+    /// or empty (no `scope` parameter) without a preset.
     #[must_use]
     pub fn scope(&self) -> &str {
         &self.scope
@@ -227,9 +361,10 @@ impl ClientKwargs {
         self.prompt.as_deref()
     }
 
-    /// `token_endpoint_auth_method`, `client_secret_basic` unless configured.
+    /// `token_endpoint_auth_method`, from `client_kwargs`, the provider's section or the shared
+    /// `[auth]` section; `None` when not configured: follow the provider's metadata.
     #[must_use]
-    pub fn token_endpoint_auth_method(&self) -> TokenEndpointAuthMethod {
+    pub fn token_endpoint_auth_method(&self) -> Option<TokenEndpointAuthMethod> {
         self.token_endpoint_auth_method
     }
 

@@ -105,6 +105,55 @@ pub enum Error {
         /// The values the key accepts.
         accepted: &'static str,
     },
+    /// Two keys that say the same thing, or contradict each other, are both given:
+    /// `token_endpoint_auth_method` in a section and in its `client_kwargs`, `private_key`
+    /// and `private_key_file`, `provider_preset` and `server_metadata_url`.
+    ConflictingKeys {
+        /// One of the two.
+        at: Location,
+        /// The key path of the other one.
+        other: String,
+    },
+    /// A plain OAuth 2.0 provider gives some of `authorize_url`, `access_token_url` and
+    /// `userinfo_endpoint` but not all, and no `provider_preset` fills the rest.
+    IncompleteOAuth2Endpoints {
+        /// The provider's table: `auth.NAME`, or `auth` for the default provider.
+        at: Location,
+        /// The keys that are missing, in that order.
+        missing: Vec<&'static str>,
+    },
+    /// An `allowed_tenants` entry is not an Entra tenant id (a GUID).
+    InvalidTenant {
+        /// The entry, its key path ending in its position such as `[0]`.
+        at: Location,
+        /// The entry as written (a tenant id is not a secret).
+        value: String,
+    },
+    /// `token_endpoint_auth_method` is `private_key_jwt`, but no private key is configured.
+    MissingPrivateKey {
+        /// Where `private_key_jwt` was set.
+        at: Location,
+        /// The provider that needs the key.
+        provider: String,
+    },
+    /// `private_key` or the file named by `private_key_file` holds no usable PEM private key.
+    InvalidPrivateKey {
+        /// The key.
+        at: Location,
+        /// The file, for `private_key_file`.
+        path: Option<PathBuf>,
+        /// Why it was refused; never a part of the key.
+        reason: &'static str,
+    },
+    /// The file named by `private_key_file` could not be read.
+    ReadPrivateKey {
+        /// The key.
+        at: Location,
+        /// The file, resolved against the secrets file's folder.
+        path: PathBuf,
+        /// What the operating system said.
+        source: io::Error,
+    },
     /// A provider was asked for that the configuration does not have.
     UnknownProvider {
         /// The name asked for, `default` for the unnamed provider.
@@ -189,6 +238,55 @@ impl fmt::Display for Error {
             Self::UnsupportedValue { at, accepted } => {
                 write!(f, "`{}` must be one of {accepted} ({at})", at.key_path)
             }
+            Self::ConflictingKeys { at, other } => write!(
+                f,
+                "`{}` and `{other}` cannot both be given; keep one ({at})",
+                at.key_path
+            ),
+            Self::IncompleteOAuth2Endpoints { at, missing } => {
+                let list = missing
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                write!(
+                    f,
+                    "{} lacks {list}: a plain OAuth2 provider needs `authorize_url`, `access_token_url` and `userinfo_endpoint` together, or a `provider_preset`; an OpenID provider needs `server_metadata_url` ({at}, key `{}`)",
+                    capitalized(&provider_phrase(
+                        at.key_path
+                            .strip_prefix("auth.")
+                            .unwrap_or(crate::DEFAULT_PROVIDER)
+                    )),
+                    at.key_path
+                )
+            }
+            Self::InvalidTenant { at, value } => write!(
+                f,
+                "`{}` must be an Entra tenant id, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47 (not a domain name, `common` or `organizations`), but is {value:?} ({at})",
+                at.key_path
+            ),
+            Self::MissingPrivateKey { at, provider } => write!(
+                f,
+                "`{}` is `private_key_jwt`, which needs `private_key` or `private_key_file` for {} ({at})",
+                at.key_path,
+                provider_phrase(provider)
+            ),
+            Self::InvalidPrivateKey { at, path, reason } => {
+                write!(f, "`{}`", at.key_path)?;
+                if let Some(path) = path {
+                    write!(f, " ({})", path.display())?;
+                }
+                write!(
+                    f,
+                    " must hold a PEM private key (-----BEGIN PRIVATE KEY-----): {reason} ({at})"
+                )
+            }
+            Self::ReadPrivateKey { at, path, source } => write!(
+                f,
+                "cannot read `{}` {}: {source} ({at})",
+                at.key_path,
+                path.display()
+            ),
             Self::UnknownProvider { provider } if provider == crate::DEFAULT_PROVIDER => write!(
                 f,
                 "Authentication credentials in {FILE} are missing for the default authentication provider. Please check your configuration."
@@ -209,10 +307,17 @@ fn provider_phrase(provider: &str) -> String {
     }
 }
 
+fn capitalized(phrase: &str) -> String {
+    let mut chars = phrase.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Read { source, .. } => Some(source),
+            Self::Read { source, .. } | Self::ReadPrivateKey { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -252,6 +357,9 @@ pub enum WarningKind {
     UnderscoreInProviderName,
     /// A URL that still holds a documentation placeholder such as `{tenant}`.
     PlaceholderInUrl,
+    /// `private_key` or `private_key_file` that no provider uses: a private key is used only
+    /// with `token_endpoint_auth_method = "private_key_jwt"`.
+    PrivateKeyUnused,
 }
 
 impl fmt::Display for Warning {
@@ -291,6 +399,10 @@ impl fmt::Display for Warning {
             WarningKind::PlaceholderInUrl => write!(
                 f,
                 "`{key}` still contains a placeholder such as {{tenant}}; replace it with your value"
+            ),
+            WarningKind::PrivateKeyUnused => write!(
+                f,
+                "`{key}` is not used: a private key is used only with token_endpoint_auth_method = \"private_key_jwt\""
             ),
         }?;
         write!(f, " ({})", self.at)

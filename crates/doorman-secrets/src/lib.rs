@@ -20,6 +20,22 @@
 //! Provider names with underscores are accepted: Streamlit refuses them only because of
 //! how it stores login state.
 //!
+//! doorman's own provider keys, which Streamlit does not read, may sit in a provider's
+//! section or in the shared `[auth]` section (a provider's own value wins):
+//!
+//! | key | value |
+//! |---|---|
+//! | `trusted_audiences` | ID-token audiences accepted besides the client id |
+//! | `allowed_tenants` | Entra tenant ids (GUIDs) whose users may log in; none: any tenant |
+//! | `token_endpoint_auth_method` | `client_secret_basic`, `client_secret_post` or `private_key_jwt`, as in `client_kwargs` (not both); unset: follow the provider's metadata |
+//! | `private_key` / `private_key_file` | PEM text, or a file relative to the secrets file, that signs `private_key_jwt` assertions (RFC 7523); `client_secret` may then be left out |
+//! | `private_key_id` | the `kid` of those assertions (a provider with its own key does not take the shared one) |
+//!
+//! A plain OAuth 2.0 provider (no discovery, no ID token) gives, instead of
+//! `server_metadata_url`, Authlib's `authorize_url`, `access_token_url` and
+//! `userinfo_endpoint`, or `provider_preset = "github"`, whose URLs and `scope` those keys
+//! override; see [`Endpoints`]. Its `scope` need not contain `openid`.
+//!
 //! ```
 //! use doorman_secrets::{AuthConfig, Origin};
 //!
@@ -42,13 +58,15 @@
 //!
 //! # IO
 //! The crate reads only the files it is asked to: [`AuthConfig::load`] takes paths,
-//! [`AuthConfig::load_default`] follows Streamlit's lookup or [`SECRETS_FILES_ENV`].
+//! [`AuthConfig::load_default`] follows Streamlit's lookup or [`SECRETS_FILES_ENV`], and a
+//! `private_key_file` is read while its section is parsed: a relative path from the folder of
+//! the secrets file ([`Origin::File`]), or from the working directory ([`Origin::Text`]).
 //!
 //! # Security
-//! `client_secret` and `cookie_secret` are held in [`Secret`], whose `Debug` prints
-//! `REDACTED`, which has no `Serialize`, and which is overwritten with zeros when dropped;
-//! file text is wiped after parsing too. Error messages name keys and places, never values
-//! of secret keys.
+//! `client_secret`, `cookie_secret` and the private key are held in [`Secret`], whose `Debug`
+//! prints `REDACTED`, which has no `Serialize`, and which is overwritten with zeros when
+//! dropped; file text (secrets file and key file) is wiped after parsing too. Error messages
+//! name keys, places and key files, never values of secret keys.
 
 #![warn(clippy::unwrap_used)]
 
@@ -60,8 +78,8 @@ mod parse;
 mod secret;
 
 pub use config::{
-    AuthConfig, ClientKwargs, DEFAULT_PROMPT, DEFAULT_PROVIDER, DEFAULT_SCOPE, ExposeTokens,
-    Provider, RedirectUri, TokenEndpointAuthMethod,
+    AuthConfig, ClientKwargs, DEFAULT_PROMPT, DEFAULT_PROVIDER, DEFAULT_SCOPE, Endpoints,
+    ExposeTokens, Preset, Provider, RedirectUri, TokenEndpointAuthMethod,
 };
 pub use error::{Error, Warning, WarningKind};
 pub use files::{SECRETS_FILES_ENV, default_search_paths, paths_from_env_value};

@@ -3,15 +3,19 @@
 //! Validation happens here, at load time, for every provider: Streamlit checks only the
 //! provider passed to `st.login()`, and only when it is called.
 
+use std::borrow::Cow;
+use std::io::{self, Read};
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 use url::Url;
+use zeroize::Zeroizing;
 
 use crate::config::{
-    AuthConfig, ClientKwargs, DEFAULT_PROVIDER, ExposeTokens, PORT_PLACEHOLDER, Provider,
-    RedirectUri, TokenEndpointAuthMethod,
+    AuthConfig, ClientKwargs, DEFAULT_PROVIDER, DEFAULT_SCOPE, Endpoints, ExposeTokens,
+    PORT_PLACEHOLDER, Preset, Provider, RedirectUri, TokenEndpointAuthMethod,
 };
 use crate::error::{Error, Warning, WarningKind};
 use crate::location::{Location, Origin};
@@ -20,11 +24,33 @@ use crate::secret::Secret;
 /// The keys of a provider section that Streamlit requires, in its order.
 const PROVIDER_KEYS: [&str; 3] = ["client_id", "client_secret", "server_metadata_url"];
 
+/// Keys at the top of `[auth]` that configure the default provider: Streamlit's four, and
+/// doorman's `provider_preset`.
+const DEFAULT_PROVIDER_KEYS: [&str; 5] = [
+    "client_id",
+    "client_secret",
+    "server_metadata_url",
+    "client_kwargs",
+    "provider_preset",
+];
+
+/// Authlib's keys for the endpoints of a plain OAuth 2.0 provider, in this order everywhere.
+const OAUTH2_URL_KEYS: [&str; 3] = ["authorize_url", "access_token_url", "userinfo_endpoint"];
+
+/// doorman's own provider keys, which the shared `[auth]` section gives every provider that
+/// does not set its own.
+const SHARED_KEYS: [&str; 6] = [
+    "trusted_audiences",
+    "allowed_tenants",
+    "token_endpoint_auth_method",
+    "private_key",
+    "private_key_file",
+    "private_key_id",
+];
+
 /// Keys Streamlit forwards to Authlib's registry that doorman has no use for.
-const AUTHLIB_KEYS: [&str; 8] = [
-    "authorize_url",
+const AUTHLIB_KEYS: [&str; 6] = [
     "authorize_params",
-    "access_token_url",
     "access_token_params",
     "api_base_url",
     "request_token_url",
@@ -60,7 +86,13 @@ const CLIENT_SETTINGS: [&str; 10] = [
 /// Below this many bytes a `cookie_secret` draws a warning.
 pub(crate) const STRONG_SECRET_BYTES: usize = 32;
 
+/// The largest `private_key_file` read; a PEM RSA key of 8192 bits is under 7 KiB.
+const MAX_KEY_FILE_BYTES: usize = 64 * 1024;
+
+const AUTH_METHODS: &str = "\"client_secret_basic\", \"client_secret_post\", \"private_key_jwt\"";
+
 type Value<'i> = Spanned<DeValue<'i>>;
+type Entry<'a, 'i> = (&'a Spanned<Cow<'i, str>>, &'a Value<'i>);
 
 /// Whether the parsed document has an `[auth]` entry.
 pub(crate) fn has_auth(document: &DeTable<'_>) -> bool {
@@ -88,6 +120,7 @@ pub(crate) fn auth_config(
         text,
         origin: &origin,
         warnings: Vec::new(),
+        key_uses: Vec::new(),
     };
     let Some((_, auth)) = document.iter().find(|(key, _)| key.get_ref() == "auth") else {
         return Err(Error::NotConfigured {
@@ -126,6 +159,11 @@ pub(crate) fn auth_config(
         None => ExposeTokens::default(),
     };
 
+    let shared = cx.doorman_keys("auth", &sections.shared)?;
+    if let Some(key) = &shared.private_key {
+        cx.key_uses.push((key.at.clone(), false));
+    }
+
     let mut providers = Vec::new();
     let explicit_default = sections
         .named
@@ -139,17 +177,29 @@ pub(crate) fn auth_config(
                 WarningKind::ShadowedByDefaultSection,
             );
         }
-    } else if !sections.top_level_client.is_empty() {
+    } else if sections.defines_default {
         providers.push(cx.provider(
             DEFAULT_PROVIDER,
             "auth",
             auth_span.clone(),
-            sections.top_level_client.iter().map(|(k, v)| (*k, *v)),
+            &sections.top_level_client,
+            &shared,
+            true,
         )?);
+    } else {
+        // Only endpoint keys at the top: Streamlit ignores them there, and so does doorman.
+        for (key, _) in &sections.top_level_client {
+            cx.warn(
+                key.span(),
+                format!("auth.{}", key.get_ref()),
+                WarningKind::UnsupportedAuthlibKey,
+            );
+        }
     }
     for (name, value) in &sections.named {
-        providers.push(cx.named_provider(name, value)?);
+        providers.push(cx.named_provider(name, value, &shared)?);
     }
+    cx.warn_unused_private_keys();
     if providers.is_empty() {
         return Err(Error::ProviderMissingKeys {
             at: cx.at(auth_span, "auth"),
@@ -178,8 +228,13 @@ struct Sections<'a, 'i> {
     redirect_uri: Option<&'a Value<'i>>,
     cookie_secret: Option<&'a Value<'i>>,
     expose_tokens: Option<&'a Value<'i>>,
-    top_level_client: Vec<(&'a Spanned<std::borrow::Cow<'i, str>>, &'a Value<'i>)>,
-    named: Vec<(&'a Spanned<std::borrow::Cow<'i, str>>, &'a Value<'i>)>,
+    /// The default provider's keys, endpoint keys included.
+    top_level_client: Vec<Entry<'a, 'i>>,
+    /// Whether a key of [`DEFAULT_PROVIDER_KEYS`] is at the top, making a default provider.
+    defines_default: bool,
+    /// doorman's own keys that every provider inherits.
+    shared: Vec<Entry<'a, 'i>>,
+    named: Vec<Entry<'a, 'i>>,
 }
 
 impl<'a, 'i> Sections<'a, 'i> {
@@ -189,6 +244,8 @@ impl<'a, 'i> Sections<'a, 'i> {
             cookie_secret: None,
             expose_tokens: None,
             top_level_client: Vec::new(),
+            defines_default: false,
+            shared: Vec::new(),
             named: Vec::new(),
         };
         for (key, value) in auth {
@@ -196,9 +253,14 @@ impl<'a, 'i> Sections<'a, 'i> {
                 "redirect_uri" => sections.redirect_uri = Some(value),
                 "cookie_secret" => sections.cookie_secret = Some(value),
                 "expose_tokens" => sections.expose_tokens = Some(value),
-                "client_id" | "client_secret" | "server_metadata_url" | "client_kwargs" => {
+                name if DEFAULT_PROVIDER_KEYS.contains(&name) => {
+                    sections.top_level_client.push((key, value));
+                    sections.defines_default = true;
+                }
+                name if OAUTH2_URL_KEYS.contains(&name) => {
                     sections.top_level_client.push((key, value));
                 }
+                name if SHARED_KEYS.contains(&name) => sections.shared.push((key, value)),
                 name => match value.get_ref() {
                     DeValue::Table(_) => sections.named.push((key, value)),
                     DeValue::Array(items)
@@ -228,6 +290,25 @@ struct Context<'t> {
     text: &'t str,
     origin: &'t Origin,
     warnings: Vec<Warning>,
+    /// Where each provider's private key was written, and whether that provider signs with it.
+    key_uses: Vec<(Location, bool)>,
+}
+
+/// doorman's own provider keys of one section, validated.
+#[derive(Default)]
+struct DoormanKeys {
+    trusted_audiences: Option<Vec<String>>,
+    allowed_tenants: Option<Vec<String>>,
+    method: Option<(TokenEndpointAuthMethod, Location)>,
+    private_key: Option<PrivateKey>,
+    private_key_id: Option<String>,
+}
+
+/// A private key's PEM text and where it was configured.
+#[derive(Clone)]
+struct PrivateKey {
+    pem: Secret,
+    at: Location,
 }
 
 impl Context<'_> {
@@ -332,8 +413,9 @@ impl Context<'_> {
 
     fn named_provider(
         &mut self,
-        name: &Spanned<std::borrow::Cow<'_, str>>,
+        name: &Spanned<Cow<'_, str>>,
         value: &Value<'_>,
+        shared: &DoormanKeys,
     ) -> Result<Provider, Error> {
         let name_str = name.get_ref().as_ref();
         let path = format!("auth.{name_str}");
@@ -360,28 +442,48 @@ impl Context<'_> {
                 provider: name_str.to_owned(),
             });
         };
-        self.provider(name_str, &path, value.span(), table.iter())
+        let entries: Vec<Entry<'_, '_>> = table.iter().collect();
+        self.provider(name_str, &path, value.span(), &entries, shared, false)
     }
 
-    fn provider<'a, 'i: 'a>(
+    /// One provider from its section's entries (for the default provider: the top of
+    /// `[auth]`, `top_level`) and the shared keys of `[auth]`.
+    fn provider(
         &mut self,
         name: &str,
         path: &str,
         span: Range<usize>,
-        entries: impl Iterator<Item = (&'a Spanned<std::borrow::Cow<'i, str>>, &'a Value<'i>)>,
+        entries: &[Entry<'_, '_>],
+        shared: &DoormanKeys,
+        top_level: bool,
     ) -> Result<Provider, Error> {
         let mut client_id = None;
         let mut client_secret = None;
         let mut metadata_url = None;
-        let mut client_kwargs = ClientKwargs::default();
         let mut kwargs_value = None;
-        for (key, value) in entries {
+        let mut preset_value = None;
+        let mut oauth2_urls: [Option<(&Value<'_>, String)>; 3] = [None, None, None];
+        let mut own = Vec::new();
+        let discovery = entries
+            .iter()
+            .any(|(key, _)| key.get_ref() == "server_metadata_url");
+        for &(key, value) in entries {
             let key_path = format!("{path}.{}", key.get_ref());
             match key.get_ref().as_ref() {
                 "client_id" => client_id = Some((value, key_path)),
                 "client_secret" => client_secret = Some((value, key_path)),
                 "server_metadata_url" => metadata_url = Some((value, key_path)),
                 "client_kwargs" => kwargs_value = Some((value, key_path)),
+                "provider_preset" => preset_value = Some((value, key_path)),
+                other if OAUTH2_URL_KEYS.contains(&other) => {
+                    if discovery {
+                        // Authlib's overrides of discovered endpoints; doorman uses discovery.
+                        self.warn(key.span(), key_path, WarningKind::UnsupportedAuthlibKey);
+                    } else if let Some(i) = OAUTH2_URL_KEYS.iter().position(|k| *k == other) {
+                        oauth2_urls[i] = Some((value, key_path));
+                    }
+                }
+                other if SHARED_KEYS.contains(&other) => own.push((key, value)),
                 "expose_tokens" => {
                     self.warn(key.span(), key_path, WarningKind::ExposeTokensInProvider);
                 }
@@ -391,44 +493,385 @@ impl Context<'_> {
                 _ => self.warn(key.span(), key_path, WarningKind::UnknownKey),
             }
         }
+
+        // Streamlit's check comes first; `private_key_jwt` makes `client_secret` optional and
+        // plain OAuth 2.0 keys stand in for `server_metadata_url`.
+        let kwargs_method_value =
+            kwargs_value
+                .as_ref()
+                .and_then(|(value, _)| match value.get_ref() {
+                    DeValue::Table(table) => table
+                        .iter()
+                        .find(|(key, _)| key.get_ref() == "token_endpoint_auth_method")
+                        .map(|(_, value)| value),
+                    _ => None,
+                });
+        let own_method_value = own
+            .iter()
+            .find(|(key, _)| key.get_ref() == "token_endpoint_auth_method")
+            .map(|(_, value)| *value);
+        let private_key_jwt = if own_method_value.is_some() || kwargs_method_value.is_some() {
+            own_method_value.into_iter().chain(kwargs_method_value).any(
+                |value| matches!(value.get_ref(), DeValue::String(s) if s == "private_key_jwt"),
+            )
+        } else {
+            shared
+                .method
+                .as_ref()
+                .is_some_and(|(method, _)| *method == TokenEndpointAuthMethod::PrivateKeyJwt)
+        };
+        let oauth2 = preset_value.is_some() || oauth2_urls.iter().any(Option::is_some);
         let missing: Vec<&'static str> = PROVIDER_KEYS
             .iter()
             .zip([
                 client_id.is_none(),
-                client_secret.is_none(),
-                metadata_url.is_none(),
+                client_secret.is_none() && !private_key_jwt,
+                metadata_url.is_none() && !oauth2,
             ])
             .filter_map(|(key, missing)| missing.then_some(*key))
             .collect();
-        let (Some(client_id), Some(client_secret), Some(metadata_url)) =
-            (client_id, client_secret, metadata_url)
-        else {
+        let (Some(client_id), true) = (client_id, missing.is_empty()) else {
             return Err(Error::ProviderMissingKeys {
                 at: self.at(span, path),
                 provider: name.to_owned(),
                 keys: missing,
             });
         };
-        if let Some((value, key_path)) = kwargs_value {
-            client_kwargs = self.client_kwargs(value, &key_path)?;
+
+        if let (Some((_, metadata_path)), Some((value, preset_path))) =
+            (&metadata_url, &preset_value)
+        {
+            return Err(Error::ConflictingKeys {
+                at: self.at(value.span(), preset_path),
+                other: metadata_path.clone(),
+            });
         }
+        let preset = match &preset_value {
+            Some((value, key_path)) => Some(self.preset(value, key_path)?),
+            None => None,
+        };
+        let default_scope = match (&metadata_url, preset) {
+            (Some(_), _) => DEFAULT_SCOPE,
+            (None, Some(preset)) => preset.default_scope(),
+            (None, None) => "",
+        };
+        let (mut client_kwargs, kwargs_method_at) = match kwargs_value {
+            Some((value, key_path)) => {
+                self.client_kwargs(value, &key_path, metadata_url.is_some(), default_scope)?
+            }
+            None => (
+                ClientKwargs {
+                    scope: default_scope.to_owned(),
+                    ..ClientKwargs::default()
+                },
+                None,
+            ),
+        };
+        let client_id = self.string(client_id.0, &client_id.1)?;
+        let client_secret = match client_secret {
+            Some((value, key_path)) => Some(Secret::new(self.string(value, &key_path)?)),
+            None => None,
+        };
+        let endpoints = match metadata_url {
+            Some((value, key_path)) => Endpoints::Discovery {
+                server_metadata_url: self.url(value, &key_path, false)?,
+            },
+            None => self.oauth2_endpoints(path, span, &oauth2_urls, preset)?,
+        };
+
+        let own = self.doorman_keys(path, &own)?;
+        let kwargs_method = client_kwargs
+            .token_endpoint_auth_method
+            .zip(kwargs_method_at);
+        let method = match (own.method, kwargs_method) {
+            (Some((_, own_at)), Some((_, kwargs_at))) => {
+                return Err(Error::ConflictingKeys {
+                    at: kwargs_at,
+                    other: own_at.key_path,
+                });
+            }
+            (Some(method), None) | (None, Some(method)) => {
+                if let (true, Some((_, shared_at))) = (top_level, &shared.method) {
+                    // Both in `[auth]`: the shared key and the default provider's client_kwargs.
+                    return Err(Error::ConflictingKeys {
+                        at: method.1,
+                        other: shared_at.key_path.clone(),
+                    });
+                }
+                Some(method)
+            }
+            (None, None) => shared.method.clone(),
+        };
+        client_kwargs.token_endpoint_auth_method = method.as_ref().map(|(method, _)| *method);
+
+        let (private_key, private_key_id) = match own.private_key {
+            // A provider's own key does not take the shared `kid`, which names another key.
+            Some(key) => (Some(key), own.private_key_id),
+            None => (
+                shared.private_key.clone(),
+                own.private_key_id.or_else(|| shared.private_key_id.clone()),
+            ),
+        };
+        let signs = matches!(method, Some((TokenEndpointAuthMethod::PrivateKeyJwt, _)));
+        match (&private_key, method) {
+            (None, Some((TokenEndpointAuthMethod::PrivateKeyJwt, at))) => {
+                return Err(Error::MissingPrivateKey {
+                    at,
+                    provider: name.to_owned(),
+                });
+            }
+            (Some(key), _) => self.key_uses.push((key.at.clone(), signs)),
+            _ => {}
+        }
+
         Ok(Provider {
             name: name.to_owned(),
-            client_id: self.string(client_id.0, &client_id.1)?,
-            client_secret: Secret::new(self.string(client_secret.0, &client_secret.1)?),
-            server_metadata_url: self.url(metadata_url.0, &metadata_url.1, false)?,
+            client_id,
+            client_secret,
+            endpoints,
             client_kwargs,
+            trusted_audiences: own
+                .trusted_audiences
+                .or_else(|| shared.trusted_audiences.clone())
+                .unwrap_or_default(),
+            allowed_tenants: own
+                .allowed_tenants
+                .or_else(|| shared.allowed_tenants.clone())
+                .unwrap_or_default(),
+            private_key: private_key.map(|key| key.pem),
+            private_key_id,
         })
     }
 
-    fn client_kwargs(&mut self, value: &Value<'_>, path: &str) -> Result<ClientKwargs, Error> {
+    /// The endpoints of a plain OAuth 2.0 provider: each URL key, else the preset's URL.
+    fn oauth2_endpoints(
+        &mut self,
+        path: &str,
+        span: Range<usize>,
+        urls: &[Option<(&Value<'_>, String)>; 3],
+        preset: Option<Preset>,
+    ) -> Result<Endpoints, Error> {
+        let mut resolved = Vec::with_capacity(3);
+        let mut missing = Vec::new();
+        for (i, (given, key)) in urls.iter().zip(OAUTH2_URL_KEYS).enumerate() {
+            match (given, preset) {
+                (Some((value, key_path)), _) => resolved.push(self.url(value, key_path, false)?),
+                (None, Some(preset)) => {
+                    resolved.push(Url::parse(preset.urls()[i]).expect("preset URLs are valid"));
+                }
+                (None, None) => missing.push(key),
+            }
+        }
+        let [authorize_url, access_token_url, userinfo_url] = <[Url; 3]>::try_from(resolved)
+            .map_err(|_| Error::IncompleteOAuth2Endpoints {
+                at: self.at(span, path),
+                missing,
+            })?;
+        let emails_url = match preset {
+            Some(Preset::GitHub) => beside(&userinfo_url, "emails"),
+            None => None,
+        };
+        Ok(Endpoints::OAuth2 {
+            authorize_url,
+            access_token_url,
+            userinfo_url,
+            emails_url,
+            preset,
+        })
+    }
+
+    fn preset(&self, value: &Value<'_>, key_path: &str) -> Result<Preset, Error> {
+        let text = self.string(value, key_path)?;
+        Preset::ALL
+            .into_iter()
+            .find(|preset| preset.as_str() == text)
+            .ok_or_else(|| Error::UnsupportedValue {
+                at: self.at(value.span(), key_path),
+                accepted: "\"github\"",
+            })
+    }
+
+    /// doorman's own provider keys of one section (`[auth]` or `[auth.NAME]`).
+    fn doorman_keys(
+        &mut self,
+        path: &str,
+        entries: &[Entry<'_, '_>],
+    ) -> Result<DoormanKeys, Error> {
+        let mut keys = DoormanKeys::default();
+        let mut inline = None;
+        let mut file = None;
+        for &(key, value) in entries {
+            let key_path = format!("{path}.{}", key.get_ref());
+            match key.get_ref().as_ref() {
+                "trusted_audiences" => {
+                    let items = self.string_list(value, &key_path)?;
+                    keys.trusted_audiences =
+                        Some(items.into_iter().map(|(item, _)| item).collect());
+                }
+                "allowed_tenants" => {
+                    let mut tenants = Vec::new();
+                    for (item, at) in self.string_list(value, &key_path)? {
+                        if !is_guid(&item) {
+                            return Err(Error::InvalidTenant { at, value: item });
+                        }
+                        tenants.push(item.to_ascii_lowercase());
+                    }
+                    keys.allowed_tenants = Some(tenants);
+                }
+                "token_endpoint_auth_method" => {
+                    let text = self.string(value, &key_path)?;
+                    let method = self.auth_method(&text, value, &key_path)?;
+                    keys.method = Some((method, self.at(value.span(), &key_path)));
+                }
+                "private_key" => inline = Some((value, key_path)),
+                "private_key_file" => file = Some((value, key_path)),
+                "private_key_id" => keys.private_key_id = Some(self.string(value, &key_path)?),
+                _ => {}
+            }
+        }
+        keys.private_key = match (inline, file) {
+            (Some((_, inline_path)), Some((value, file_path))) => {
+                return Err(Error::ConflictingKeys {
+                    at: self.at(value.span(), &file_path),
+                    other: inline_path,
+                });
+            }
+            (Some((value, key_path)), None) => {
+                let pem = Secret::new(self.string(value, &key_path)?);
+                let at = self.at(value.span(), &key_path);
+                if let Err(reason) = pem_private_key(pem.expose()) {
+                    return Err(Error::InvalidPrivateKey {
+                        at,
+                        path: None,
+                        reason,
+                    });
+                }
+                Some(PrivateKey { pem, at })
+            }
+            (None, Some((value, key_path))) => Some(self.private_key_file(value, &key_path)?),
+            (None, None) => None,
+        };
+        Ok(keys)
+    }
+
+    /// Reads the file named by `private_key_file`, relative to the secrets file's folder.
+    fn private_key_file(&self, value: &Value<'_>, key_path: &str) -> Result<PrivateKey, Error> {
+        let written = Zeroizing::new(self.string(value, key_path)?);
+        let at = self.at(value.span(), key_path);
+        let invalid = |path: Option<PathBuf>, reason| Error::InvalidPrivateKey {
+            at: at.clone(),
+            path,
+            reason,
+        };
+        if written.contains("-----") || written.contains('\n') {
+            // Never echo it: this is the key itself, not a path.
+            return Err(invalid(
+                None,
+                "it holds PEM text, not a path; put the text in `private_key` instead",
+            ));
+        }
+        let path = match self.origin {
+            Origin::File(file) => file.parent().map_or_else(
+                || PathBuf::from(written.as_str()),
+                |dir| dir.join(written.as_str()),
+            ),
+            Origin::Text(_) => PathBuf::from(written.as_str()),
+        };
+        let bytes = read_limited(&path).map_err(|source| Error::ReadPrivateKey {
+            at: at.clone(),
+            path: path.clone(),
+            source,
+        })?;
+        if bytes.len() > MAX_KEY_FILE_BYTES {
+            return Err(invalid(Some(path), "the file is larger than 64 KiB"));
+        }
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            return Err(invalid(
+                Some(path),
+                "it is not text; convert a DER key to PEM",
+            ));
+        };
+        if let Err(reason) = pem_private_key(text) {
+            return Err(invalid(Some(path), reason));
+        }
+        Ok(PrivateKey {
+            pem: Secret::new(text),
+            at,
+        })
+    }
+
+    /// A list of non-empty strings, each with its location (key path ending in `[i]`).
+    fn string_list(
+        &self,
+        value: &Value<'_>,
+        key_path: &str,
+    ) -> Result<Vec<(String, Location)>, Error> {
+        let DeValue::Array(items) = value.get_ref() else {
+            return Err(Error::WrongType {
+                at: self.at(value.span(), key_path),
+                expected: "a list of strings",
+            });
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let item_path = format!("{key_path}[{i}]");
+                let text = self.string(item, &item_path)?;
+                Ok((text, self.at(item.span(), &item_path)))
+            })
+            .collect()
+    }
+
+    fn auth_method(
+        &self,
+        text: &str,
+        value: &Value<'_>,
+        key_path: &str,
+    ) -> Result<TokenEndpointAuthMethod, Error> {
+        TokenEndpointAuthMethod::ALL
+            .into_iter()
+            .find(|method| method.as_str() == text)
+            .ok_or_else(|| Error::UnsupportedValue {
+                at: self.at(value.span(), key_path),
+                accepted: AUTH_METHODS,
+            })
+    }
+
+    /// Warns once for each private key that no provider signs with.
+    fn warn_unused_private_keys(&mut self) {
+        let uses = std::mem::take(&mut self.key_uses);
+        for (i, (at, _)) in uses.iter().enumerate() {
+            let first = uses.iter().position(|(other, _)| other == at) == Some(i);
+            if first && !uses.iter().any(|(other, signs)| other == at && *signs) {
+                self.warnings.push(Warning {
+                    at: at.clone(),
+                    kind: WarningKind::PrivateKeyUnused,
+                });
+            }
+        }
+    }
+
+    /// `client_kwargs`, and where its `token_endpoint_auth_method` was set. `openid`: whether
+    /// `scope` must contain `openid` (OpenID providers).
+    fn client_kwargs(
+        &mut self,
+        value: &Value<'_>,
+        path: &str,
+        openid: bool,
+        default_scope: &str,
+    ) -> Result<(ClientKwargs, Option<Location>), Error> {
         let DeValue::Table(table) = value.get_ref() else {
             return Err(Error::WrongType {
                 at: self.at(value.span(), path),
                 expected: "a table, such as { prompt = \"login\" }",
             });
         };
-        let mut kwargs = ClientKwargs::default();
+        let mut kwargs = ClientKwargs {
+            scope: default_scope.to_owned(),
+            ..ClientKwargs::default()
+        };
+        let mut method_at = None;
         for (key, value) in table {
             let name = key.get_ref().as_ref();
             let key_path = format!("{path}.{name}");
@@ -447,7 +890,7 @@ impl Context<'_> {
             };
             match name {
                 "scope" => {
-                    if !text.split_ascii_whitespace().any(|s| s == "openid") {
+                    if openid && !text.split_ascii_whitespace().any(|s| s == "openid") {
                         return Err(Error::ScopeWithoutOpenid {
                             at: self.at(value.span(), &key_path),
                         });
@@ -456,16 +899,9 @@ impl Context<'_> {
                 }
                 "prompt" => kwargs.prompt = (!text.is_empty()).then_some(text),
                 "token_endpoint_auth_method" => {
-                    kwargs.token_endpoint_auth_method = match text.as_str() {
-                        "client_secret_basic" => TokenEndpointAuthMethod::ClientSecretBasic,
-                        "client_secret_post" => TokenEndpointAuthMethod::ClientSecretPost,
-                        _ => {
-                            return Err(Error::UnsupportedValue {
-                                at: self.at(value.span(), &key_path),
-                                accepted: "\"client_secret_basic\", \"client_secret_post\"",
-                            });
-                        }
-                    }
+                    kwargs.token_endpoint_auth_method =
+                        Some(self.auth_method(&text, value, &key_path)?);
+                    method_at = Some(self.at(value.span(), &key_path));
                 }
                 "code_challenge_method" => {
                     self.warn(key.span(), key_path, WarningKind::PkceAlwaysS256);
@@ -481,8 +917,73 @@ impl Context<'_> {
                 _ => kwargs.extra.push((name.to_owned(), text)),
             }
         }
-        Ok(kwargs)
+        Ok((kwargs, method_at))
     }
+}
+
+/// Whether `text` is a GUID: 8-4-4-4-12 hexadecimal digits.
+fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Checks that `text` holds a `-----BEGIN <label>-----` block whose label ends in
+/// `PRIVATE KEY`, with its `-----END <label>-----`. The key itself is not parsed. The reason
+/// for a refusal never quotes the text.
+fn pem_private_key(text: &str) -> Result<(), &'static str> {
+    const BEGIN: &str = "-----BEGIN ";
+    let mut rest = text;
+    let mut other_block = false;
+    let mut encrypted = false;
+    while let Some(start) = rest.find(BEGIN) {
+        let after = &rest[start + BEGIN.len()..];
+        let Some(label_end) = after.find("-----") else {
+            break;
+        };
+        let label = &after[..label_end];
+        rest = &after[label_end + 5..];
+        if !label.bytes().all(|b| b.is_ascii_uppercase() || b == b' ') {
+            continue;
+        }
+        if label == "ENCRYPTED PRIVATE KEY" {
+            encrypted = true;
+        } else if label.ends_with("PRIVATE KEY") && rest.contains(&format!("-----END {label}-----"))
+        {
+            return Ok(());
+        } else {
+            other_block = true;
+        }
+    }
+    Err(if encrypted {
+        "the key is encrypted; doorman needs it unencrypted (openssl pkcs8 -nocrypt)"
+    } else if other_block {
+        "it holds a PEM block, but no complete private key"
+    } else {
+        "it holds no -----BEGIN ... PRIVATE KEY----- block"
+    })
+}
+
+/// Reads at most one byte more than [`MAX_KEY_FILE_BYTES`] into memory that is wiped on drop.
+fn read_limited(path: &Path) -> io::Result<Zeroizing<Vec<u8>>> {
+    let limit = MAX_KEY_FILE_BYTES + 1;
+    // The capacity covers the limit, so the buffer is never reallocated (and never copied
+    // to memory that is not wiped).
+    let mut bytes = Zeroizing::new(Vec::with_capacity(limit));
+    std::fs::File::open(path)?
+        .take(limit as u64)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// `url` with `segment` appended to its path (GitHub's `/user` → `/user/emails`).
+fn beside(url: &Url, segment: &str) -> Option<Url> {
+    let mut url = url.clone();
+    url.path_segments_mut().ok()?.pop_if_empty().push(segment);
+    Some(url)
 }
 
 /// Checks that `text` is an absolute `http(s)` URL with a host, no credentials and no fragment.

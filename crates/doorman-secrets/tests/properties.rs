@@ -1,5 +1,5 @@
-//! Properties of the parser: it never panics, it reads back what a valid file says, and a
-//! missing required key is always named.
+//! Properties of the parser: it never panics, it reads back what a valid file says, a
+//! missing required key is always named, and `allowed_tenants` takes GUIDs and nothing else.
 
 use doorman_secrets::{AuthConfig, Error, Origin};
 use proptest::prelude::*;
@@ -60,8 +60,14 @@ impl ProviderModel {
 
     fn check(&self, parsed: &doorman_secrets::Provider) {
         assert_eq!(parsed.client_id(), self.client_id);
-        assert_eq!(parsed.client_secret().expose(), self.client_secret);
-        assert_eq!(parsed.server_metadata_url().as_str(), self.metadata_url);
+        assert_eq!(
+            parsed.client_secret().map(|s| s.expose()),
+            Some(self.client_secret.as_str())
+        );
+        assert_eq!(
+            parsed.server_metadata_url().map(|u| u.as_str()),
+            Some(self.metadata_url.as_str())
+        );
         let kwargs = parsed.client_kwargs();
         assert_eq!(
             kwargs.prompt(),
@@ -170,6 +176,27 @@ fn parse(text: &str) -> Result<AuthConfig, Error> {
     AuthConfig::parse(text, Origin::Text("prop".into()))
 }
 
+const ONE_PROVIDER: &str = "[auth]\nredirect_uri = \"http://localhost:8501/oauth2callback\"\ncookie_secret = \"0123456789abcdef0123456789abcdef\"\n[auth.entra]\nclient_id = \"id\"\nclient_secret = \"s\"\nserver_metadata_url = \"https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration\"\n";
+
+/// A GUID in any mix of letter cases.
+fn guid() -> impl Strategy<Value = String> {
+    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+}
+
+fn is_guid_shaped(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn toml_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| quote(i)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
 proptest! {
     #[test]
     fn any_text_never_panics(text in "\\PC*") {
@@ -184,6 +211,8 @@ proptest! {
                 "\\[auth\\.[a-z_\"]{0,6}\\]",
                 "\\[\\[auth\\.[a-z]{0,4}\\]\\]",
                 "(redirect_uri|cookie_secret|client_id|client_secret|server_metadata_url|expose_tokens|client_kwargs|scope|prompt) = (\"[^\"\\\\]{0,12}\"|[0-9]{1,3}|true|\\[\"id\"\\]|\\{ ?[a-z]{1,5} = \"[a-z]{0,5}\" ?\\})",
+                // doorman's own keys (not `private_key_file`, which would read files).
+                "(trusted_audiences|allowed_tenants|token_endpoint_auth_method|private_key|private_key_id|provider_preset|authorize_url|access_token_url|userinfo_endpoint) = (\"[^\"\\\\]{0,12}\"|\"private_key_jwt\"|\"github\"|\"https://a.example/\"|\"-----BEGIN PRIVATE KEY-----x-----END PRIVATE KEY-----\"|[0-9]{1,3}|\\[(\"[0-9a-f-]{0,36}\", ?){0,2}\\]|\\{ ?[a-z]{1,5} = \"[a-z]{0,5}\" ?\\})",
                 "\\PC{0,20}",
             ],
             0..12,
@@ -237,5 +266,38 @@ proptest! {
             Err(Error::ProviderMissingKeys { keys, .. }) => prop_assert_eq!(keys, vec![key]),
             other => prop_assert!(false, "removing {} gave {:?}", key, other),
         }
+    }
+
+    #[test]
+    fn guid_tenant_lists_round_trip(tenants in proptest::collection::vec(guid(), 0..5)) {
+        let text = format!("{ONE_PROVIDER}allowed_tenants = {}\n", toml_list(&tenants));
+        let config = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let lowercase: Vec<String> = tenants.iter().map(|t| t.to_ascii_lowercase()).collect();
+        prop_assert_eq!(config.provider(Some("entra")).unwrap().allowed_tenants(), lowercase.as_slice());
+    }
+
+    #[test]
+    fn any_other_tenant_is_refused_at_its_position(
+        before in proptest::collection::vec(guid(), 0..3),
+        other in prop_oneof!["\\PC{1,40}", "[0-9a-fA-F-]{1,40}", guid().prop_map(|g| format!("{{{g}}}"))],
+    ) {
+        prop_assume!(!is_guid_shaped(&other));
+        let mut tenants = before.clone();
+        tenants.push(other.clone());
+        let text = format!("{ONE_PROVIDER}allowed_tenants = {}\n", toml_list(&tenants));
+        match parse(&text) {
+            Err(Error::InvalidTenant { at, value }) => {
+                prop_assert_eq!(at.key_path, format!("auth.entra.allowed_tenants[{}]", before.len()));
+                prop_assert_eq!(value, other);
+            }
+            result => prop_assert!(false, "{:?} gave {:?}", other, result.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn trusted_audience_lists_round_trip(audiences in proptest::collection::vec("[^\u{0}]{1,30}", 0..5)) {
+        let text = format!("{ONE_PROVIDER}trusted_audiences = {}\n", toml_list(&audiences));
+        let config = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        prop_assert_eq!(config.provider(Some("entra")).unwrap().trusted_audiences(), audiences.as_slice());
     }
 }

@@ -54,3 +54,107 @@ fn errors_show_no_secret() {
         }
     }
 }
+
+const KEY_MATERIAL: &str = "private-key-material-7d3b";
+
+fn private_key_pem() -> String {
+    format!("-----BEGIN PRIVATE KEY-----\n{KEY_MATERIAL}\n-----END PRIVATE KEY-----\n")
+}
+
+fn key_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("secrets-redaction");
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write key file");
+    path
+}
+
+fn shows_no_key(shown: &str) {
+    assert!(!shown.contains(KEY_MATERIAL), "{shown}");
+}
+
+fn signing_provider(key_lines: &str) -> String {
+    format!(
+        "[auth]\nredirect_uri = \"http://localhost:8501/oauth2callback\"\ncookie_secret = \"{COOKIE_SECRET}\"\n[auth.logingov]\nclient_id = \"id\"\nserver_metadata_url = \"https://a.example/\"\ntoken_endpoint_auth_method = \"private_key_jwt\"\n{key_lines}"
+    )
+}
+
+#[test]
+fn config_debug_shows_no_private_key() {
+    let file = key_file("client.pem", &private_key_pem());
+    for key_lines in [
+        format!("private_key = {:?}\n", private_key_pem()),
+        format!("private_key_file = {:?}\n", file.display().to_string()),
+    ] {
+        let config = AuthConfig::parse(&signing_provider(&key_lines), Origin::Text("t".into()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let provider = config.provider(Some("logingov")).unwrap();
+        assert!(
+            provider
+                .private_key()
+                .unwrap()
+                .expose()
+                .contains(KEY_MATERIAL)
+        );
+        shows_no_key(&format!("{config:?}"));
+        shows_no_key(&format!("{provider:?}"));
+        shows_no_key(&format!("{:?}", provider.private_key()));
+    }
+    // Unused, it draws a warning that does not show it either.
+    let config = AuthConfig::parse(
+        &format!(
+            "[auth]\nredirect_uri = \"http://x/cb\"\ncookie_secret = \"{COOKIE_SECRET}\"\nclient_id = \"id\"\nclient_secret = \"s\"\nserver_metadata_url = \"https://a.example/\"\nprivate_key = {:?}\n",
+            private_key_pem()
+        ),
+        Origin::Text("t".into()),
+    )
+    .unwrap();
+    assert!(!config.warnings().is_empty());
+    for warning in config.warnings() {
+        shows_no_key(&warning.to_string());
+        shows_no_key(&format!("{warning:?}"));
+    }
+}
+
+#[test]
+fn errors_show_no_private_key() {
+    let pem = private_key_pem();
+    let not_a_key =
+        format!("-----BEGIN PUBLIC KEY-----\n{KEY_MATERIAL}\n-----END PUBLIC KEY-----\n");
+    let encrypted = format!(
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\n{KEY_MATERIAL}\n-----END ENCRYPTED PRIVATE KEY-----\n"
+    );
+    let bad_file = key_file("public.pem", &not_a_key);
+    let texts = [
+        // The key is valid, something else is not.
+        signing_provider(&format!("private_key = {pem:?}\nprivate_key_id = 3\n")),
+        signing_provider(&format!(
+            "private_key = {pem:?}\nclient_kwargs = {{ token_endpoint_auth_method = \"client_secret_post\" }}\n"
+        )),
+        signing_provider(&format!(
+            "private_key = {pem:?}\nprivate_key_file = \"k.pem\"\n"
+        )),
+        format!("[auth]\ncookie_secret = \"x\"\nprivate_key = {pem:?}\n"),
+        // The key itself is refused.
+        signing_provider(&format!("private_key = {not_a_key:?}\n")),
+        signing_provider(&format!("private_key = {encrypted:?}\n")),
+        signing_provider(&format!("private_key = {KEY_MATERIAL:?}\n")),
+        signing_provider(&format!("private_key = [{pem:?}]\n")),
+        // The key in the wrong key (PEM text is never taken for a path), or a file that holds
+        // no private key.
+        signing_provider(&format!("private_key_file = {pem:?}\n")),
+        signing_provider(&format!(
+            "private_key_file = {:?}\n",
+            bad_file.display().to_string()
+        )),
+        // The TOML around the key is broken.
+        signing_provider(&format!("private_key = {pem:?} oops\n")),
+        signing_provider(&format!("private_key = \"{KEY_MATERIAL}\\q\"\n")),
+        signing_provider(&format!("private_key = \"\"\"\n{pem}")),
+    ];
+    for text in texts {
+        let e = AuthConfig::parse(&text, Origin::Text("t".into())).unwrap_err();
+        shows_no_key(&e.to_string());
+        shows_no_key(&format!("{e:?}"));
+    }
+}

@@ -34,10 +34,10 @@ fn google_as_the_default_provider() {
     let google = config.provider(None).unwrap();
     assert!(google.is_default());
     assert_eq!(google.client_id(), "xxx");
-    assert_eq!(google.client_secret().expose(), "xxx");
+    assert_eq!(google.client_secret().map(|s| s.expose()), Some("xxx"));
     assert_eq!(
-        google.server_metadata_url().as_str(),
-        "https://accounts.google.com/.well-known/openid-configuration"
+        google.server_metadata_url().map(|u| u.as_str()),
+        Some("https://accounts.google.com/.well-known/openid-configuration")
     );
     assert_eq!(google.client_kwargs().scope(), "openid profile email");
     assert_eq!(google.client_kwargs().prompt(), Some("select_account"));
@@ -229,5 +229,23 @@ fn text_origin_names_the_label() {
         e.to_string()
             .ends_with("(inline:1:1, key `auth.redirect_uri`)"),
         "{e}"
+    );
+}
+
+#[test]
+fn doorman_keys_do_not_change_which_sections_are_providers() {
+    // Streamlit makes a default provider only from the top-level `client_*` keys and
+    // `server_metadata_url`: doorman's shared keys beside them make none. `[auth.github]`
+    // holds `client_id`, a provider key for Streamlit too.
+    let config = AuthConfig::parse(
+        "[auth]\nredirect_uri = \"http://localhost:8501/oauth2callback\"\ncookie_secret = \"xxx\"\ntrusted_audiences = [\"api\"]\nallowed_tenants = []\ntoken_endpoint_auth_method = \"client_secret_post\"\n[auth.google]\nclient_id = \"xxx\"\nclient_secret = \"xxx\"\nserver_metadata_url = \"https://accounts.google.com/.well-known/openid-configuration\"\n[auth.github]\nclient_id = \"xxx\"\nclient_secret = \"xxx\"\nprovider_preset = \"github\"\n",
+        Origin::Text("t".into()),
+    )
+    .unwrap();
+    assert_eq!(names(&config), ["google", "github"]);
+    assert!(config.provider(None).is_err());
+    assert_eq!(
+        config.provider(Some("google")).unwrap().trusted_audiences(),
+        ["api"]
     );
 }
