@@ -170,7 +170,9 @@ impl Auth {
                 .with_scope(kwargs.scope())
                 .with_prompt(kwargs.prompt().map(str::to_owned))
                 .with_extra_params(kwargs.extra_params().to_vec())
-                .with_auth_method(method);
+                .with_auth_method(method)
+                .with_trusted_audiences(p.trusted_audiences().to_vec())
+                .with_allowed_tenants(p.allowed_tenants().to_vec());
                 Some(Arc::new(ProviderRuntime::new(
                     p.name().to_owned(),
                     client,
@@ -187,7 +189,7 @@ impl Auth {
         let callback_path = redirect_uri.path().to_owned();
         let transaction_scope = CookieScope::new(common_path(&cookie_path, &callback_path), secure);
         let scope = CookieScope::new(cookie_path, secure);
-        let names = Names::new(&scope, &transaction_scope);
+        let names = Names::new(&base_path, secure);
         Ok(Self {
             inner: Arc::new(Inner {
                 providers,

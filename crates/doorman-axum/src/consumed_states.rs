@@ -7,7 +7,10 @@
 //! - Memory is bounded by a count of entries. When full, the entry of the oldest
 //!   transaction is dropped and the *horizon* moves to its start: every transaction that
 //!   started at or before the horizon is refused from then on, so a dropped entry can never
-//!   be replayed. A flood of logins costs an honest user at most one "please log in again".
+//!   be replayed. Safety wins over availability: during a sustained flood of more than
+//!   [`DEFAULT_CAPACITY`] completed logins per transaction lifetime, the horizon trails the
+//!   clock by capacity / rate (about a minute at 1,000 logins a second), and an honest login
+//!   slower than that ("please log in again") fails until the flood stops.
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::{Mutex, PoisonError};

@@ -2,15 +2,21 @@
 //!
 //! # Names and cookie tossing
 //! A sibling subdomain can set cookies for the app's host. With an https `redirect_uri`,
-//! every name carries a prefix the browser enforces: `__Host-` where the path is `/` (the
-//! cookie is `Secure`, has no `Domain`, and no other host can set it), `__Secure-` where a
-//! base path needs a `Path`. Over plain http (development) no prefix is possible, so a
-//! sibling can plant cookies under our names: the reader tries every cookie of a name and
-//! keeps the one that opens, so a planted cookie that does not open never locks a user out.
+//! every name carries the `__Host-` prefix, which the browser enforces: the cookie is
+//! `Secure`, has `Path=/` and no `Domain`, so no other host can set or overwrite it. (The
+//! weaker `__Secure-` prefix would allow a sibling's `Domain` cookie.) An app under a base
+//! path gets names of its own instead of a `Path`: `__Host-doorman_<hash of the base path>_user`.
+//! Over plain http (development) no prefix is possible, so a sibling can plant cookies under
+//! our names: the reader tries several cookies of a name and keeps the first that opens, so
+//! a junk cookie does not hide the app's own in the common cases, but a sibling can still
+//! plant a valid cookie of its own or enough junk to crowd the app's out: production needs
+//! https.
 
 use std::time::Duration;
 
 use cookie::{Cookie, SameSite};
+
+use crate::consumed_states::TAG_LEN;
 use http::HeaderMap;
 use http::header::{COOKIE, HeaderValue, SET_COOKIE};
 
@@ -32,7 +38,7 @@ pub(crate) const TRANSACTION_LIFETIME: Duration = Duration::from_secs(10 * 60);
 /// How long a login failure waits to be shown.
 pub(crate) const ERROR_LIFETIME: Duration = Duration::from_secs(5 * 60);
 
-/// The names of our cookies, with the prefix their scope allows.
+/// The names of our cookies.
 #[derive(Clone, Debug)]
 pub(crate) struct Names {
     /// The identity cookie.
@@ -41,29 +47,41 @@ pub(crate) struct Names {
     pub(crate) error: String,
     /// The start of every login-transaction cookie's name.
     pub(crate) transaction_prefix: String,
-    /// The start of every name of ours beside the identity cookie (`__Host-doorman_`).
+    /// The start of every name of ours (`doorman_`, `__Host-doorman_`, ...).
     pub(crate) ours: String,
 }
 
 impl Names {
-    /// The names for cookies set in `scope` (identity, failure) and `transaction_scope`.
-    pub(crate) fn new(scope: &CookieScope, transaction_scope: &CookieScope) -> Self {
+    /// The names for an app under `base_path` (empty for none): `__Host-` names over https,
+    /// with a hash of the base path in them when there is one; plain names over http, where
+    /// the cookies' `Path` keeps apps apart.
+    pub(crate) fn new(base_path: &str, secure: bool) -> Self {
+        let ours = match (secure, base_path) {
+            (false, _) => OURS.to_owned(),
+            (true, "") => format!("__Host-{OURS}"),
+            (true, base_path) => {
+                use sha2::Digest as _;
+                let digest = sha2::Sha256::digest(base_path.as_bytes());
+                let hash: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+                format!("__Host-{OURS}{hash}_")
+            }
+        };
         Self {
-            identity: format!("{}{IDENTITY}", scope.prefix),
-            error: format!("{}{LOGIN_ERROR}", scope.prefix),
-            transaction_prefix: format!("{}{TRANSACTION_PREFIX}", transaction_scope.prefix),
-            ours: format!("{}{OURS}", scope.prefix),
+            identity: format!("{ours}{}", &IDENTITY[OURS.len()..]),
+            error: format!("{ours}{}", &LOGIN_ERROR[OURS.len()..]),
+            transaction_prefix: format!("{ours}{}", &TRANSACTION_PREFIX[OURS.len()..]),
+            ours,
         }
     }
 
-    /// The transaction cookie's name for a login whose `state` has the keyed hash `tag`.
-    pub(crate) fn transaction(&self, tag: &[u8]) -> String {
+    /// The transaction cookie's name for a login whose `state` has the (short) keyed hash
+    /// `tag`.
+    pub(crate) fn transaction(&self, tag: &[u8; TAG_LEN]) -> String {
         use base64::Engine as _;
-        let short = &tag[..tag.len().min(16)];
         format!(
             "{}{}",
             self.transaction_prefix,
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(short)
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag)
         )
     }
 
@@ -71,7 +89,7 @@ impl Names {
     pub(crate) fn is_transaction(&self, name: &str) -> bool {
         name.strip_prefix(self.transaction_prefix.as_str())
             .is_some_and(|tag| {
-                tag.len() == 22
+                tag.len() == (TAG_LEN * 8).div_ceil(6)
                     && tag
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
@@ -150,9 +168,8 @@ pub(crate) fn request_cookies(headers: &HeaderMap) -> Vec<(&str, &str)> {
     cookies
 }
 
-/// The value of the identity cookie when it is the request's only cookie of doorman's
-/// (no chunks, no login failure, no login in flight, no second cookie of the name): the
-/// common case, which the [`crate::User`] extractor serves from the cache of opened cookies
+/// The value of the identity cookie when no other cookie of doorman's but logins in flight
+/// is there (no chunks, no login failure, no second cookie of the name): the common case, which the [`crate::User`] extractor serves from the cache of opened cookies
 /// without more parsing.
 pub(crate) fn sole_identity<'h>(headers: &'h HeaderMap, names: &Names) -> Option<&'h [u8]> {
     let mut identity = None;
@@ -161,36 +178,29 @@ pub(crate) fn sole_identity<'h>(headers: &'h HeaderMap, names: &Names) -> Option
             if identity.replace(value).is_some() {
                 return None;
             }
-        } else if name.starts_with(names.ours.as_bytes()) {
+        } else if name.starts_with(names.ours.as_bytes())
+            && !name.starts_with(names.transaction_prefix.as_bytes())
+        {
+            // A chunk or a login failure to show; logins in flight do not matter here.
             return None;
         }
     }
     identity
 }
 
-/// Where and how a group of our cookies is set: path, `Secure`, and the name prefix the
-/// browser enforces for them.
+/// Where and how a group of our cookies is set: path and `Secure`.
 #[derive(Clone, Debug)]
 pub(crate) struct CookieScope {
     path: String,
     secure: bool,
-    prefix: &'static str,
 }
 
 impl CookieScope {
-    /// Cookies on `path`, `Secure` when `secure`: `__Host-` names on `/` over https,
-    /// `__Secure-` names on another path over https, plain names over http.
+    /// Cookies on `path` over http; over https (`secure`) on `/`, as their `__Host-` names
+    /// require ([`Names::new`] keeps apps under different base paths apart).
     pub(crate) fn new(path: String, secure: bool) -> Self {
-        let prefix = match (secure, path.as_str()) {
-            (true, "/") => "__Host-",
-            (true, _) => "__Secure-",
-            (false, _) => "",
-        };
-        Self {
-            path,
-            secure,
-            prefix,
-        }
+        let path = if secure { "/".to_owned() } else { path };
+        Self { path, secure }
     }
 
     /// `; Path=...; HttpOnly; SameSite=Lax[; Secure]; Max-Age=...`'s length, for chunking.
@@ -266,38 +276,45 @@ mod tests {
     }
 
     fn plain_names() -> Names {
-        let scope = CookieScope::new("/".to_owned(), false);
-        Names::new(&scope, &scope)
+        Names::new("", false)
     }
 
     #[test]
-    fn names_carry_the_prefix_their_scope_allows() {
-        let host = CookieScope::new("/".to_owned(), true);
-        let secure = CookieScope::new("/app".to_owned(), true);
-        let names = Names::new(&host, &secure);
-        assert_eq!(names.identity, "__Host-doorman_user");
-        assert_eq!(names.error, "__Host-doorman_error");
-        assert_eq!(names.transaction_prefix, "__Secure-doorman_tx_");
+    fn over_https_every_name_is_host_prefixed_and_base_paths_get_names_of_their_own() {
+        let root = Names::new("", true);
+        assert_eq!(root.identity, "__Host-doorman_user");
+        assert_eq!(root.error, "__Host-doorman_error");
+        assert_eq!(root.transaction_prefix, "__Host-doorman_tx_");
+        let app = Names::new("/app", true);
+        let other = Names::new("/other", true);
+        assert!(app.identity.starts_with("__Host-doorman_") && app.identity.ends_with("_user"));
+        assert!(app.transaction_prefix.starts_with(&app.ours));
+        assert_ne!(app.identity, other.identity);
+        assert_ne!(app.identity, root.identity);
         assert_eq!(plain_names().identity, "doorman_user");
-        let mut h = HeaderMap::new();
-        host.set(&mut h, "__Host-doorman_user", "v", Duration::from_secs(60));
-        secure.set(
-            &mut h,
-            "__Secure-doorman_tx_x",
-            "v",
-            Duration::from_secs(60),
+        assert_eq!(
+            Names::new("/app", false).identity,
+            "doorman_user",
+            "over http the Path keeps apps apart"
         );
+        let mut h = HeaderMap::new();
+        let minute = Duration::from_secs(60);
+        CookieScope::new("/app".to_owned(), true).set(&mut h, &app.identity, "v", minute);
+        CookieScope::new("/app".to_owned(), false).set(&mut h, "doorman_user", "v", minute);
         let lines: Vec<_> = h.get_all(SET_COOKIE).iter().collect();
-        let host_line = lines[0].to_str().expect("ascii");
-        assert!(host_line.contains("; Secure") && host_line.contains("Path=/;"));
-        assert!(!host_line.contains("Domain"), "{host_line}");
+        let https = lines[0].to_str().expect("ascii");
+        assert!(
+            https.contains("; Secure") && https.contains("Path=/;"),
+            "{https}"
+        );
+        assert!(!https.contains("Domain"), "{https}");
         assert!(lines[1].to_str().expect("ascii").contains("Path=/app"));
     }
 
     #[test]
     fn transaction_names_are_the_prefix_and_a_tag() {
         let names = plain_names();
-        let name = names.transaction(&[7; 32]);
+        let name = names.transaction(&[7; TAG_LEN]);
         assert!(names.is_transaction(&name), "{name}");
         for other in [
             "doorman_tx_",
@@ -314,11 +331,14 @@ mod tests {
         let names = plain_names();
         let sole = |value: &[u8]| sole_identity(&headers(&[value]), &names).map(<[u8]>::to_vec);
         assert_eq!(sole(b"a=1; doorman_user=v; b=2"), Some(b"v".to_vec()));
+        assert_eq!(
+            sole(b"doorman_tx_abc=t; doorman_user=v"),
+            Some(b"v".to_vec())
+        );
         for other in [
             &b"doorman_user=v; doorman_user=w"[..],
             b"doorman_user=2.v; doorman_user_1=w",
             b"doorman_user=v; doorman_error=e",
-            b"doorman_tx_abc=t; doorman_user=v",
             b"a=1",
         ] {
             assert_eq!(sole(other), None, "{}", String::from_utf8_lossy(other));
@@ -335,7 +355,10 @@ mod tests {
             h.insert(COOKIE, value);
             // The fast path agrees with the full parse.
             let all = request_cookies(&h);
-            let ours: Vec<_> = all.iter().filter(|(n, _)| n.starts_with("doorman_")).collect();
+            let ours: Vec<_> = all
+                .iter()
+                .filter(|(n, _)| n.starts_with("doorman_") && !n.starts_with("doorman_tx_"))
+                .collect();
             let expected = match ours.as_slice() {
                 [(name, value)] if *name == "doorman_user" => Some(value.as_bytes()),
                 _ => None,

@@ -81,7 +81,7 @@ pub(crate) async fn login(
         .get("provider")
         .map_or(doorman_secrets::DEFAULT_PROVIDER, String::as_str)
         .to_owned();
-    let span = tracing::info_span!("doorman.login", provider = ?name);
+    let span = tracing::info_span!("doorman.login", provider = %escaped(&name));
     async move {
         let Some(provider) = auth.provider(&name) else {
             tracing::info!(outcome = "unknown provider");

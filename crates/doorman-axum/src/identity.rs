@@ -86,7 +86,19 @@ impl Auth {
             .inner
             .identity
             .seal(name, &payload, session.expires_at(), now, nonce)
-            .map_err(|e| too_large(&e))?;
+            .map_err(|e| match e {
+                doorman_seal::SealError::AlreadyExpired => {
+                    // `bounded_by_id_token` with an ID token at the end of its life (within
+                    // the verification leeway), or a cookie lifetime of zero.
+                    tracing::warn!(
+                        "the session would end before it starts: the ID token expires now"
+                    );
+                    LoginFailure::Rejected {
+                        provider: session.provider().to_owned(),
+                    }
+                }
+                other => too_large(&other),
+            })?;
         let parts = doorman_seal::split(name, &sealed, self.inner.scope.attributes_len(lifetime))
             .map_err(|e| too_large(&e))?;
         let header_len = doorman_seal::cookie_header_len(&parts);

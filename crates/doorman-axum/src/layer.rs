@@ -156,25 +156,17 @@ where
             other => return other,
         };
         if let Some(intent) = response.extensions_mut().remove::<Intent>() {
-            response = match intent {
+            let location = match intent {
                 Intent::Login { provider } => {
                     let here = this.here.path_and_query().map_or("/", |p| p.as_str());
-                    let url = this.scope.auth.login_url(provider.as_deref(), Some(here));
-                    let mut redirect = StatusCode::SEE_OTHER.into_response();
-                    if let Ok(value) = HeaderValue::from_str(&url) {
-                        redirect.headers_mut().insert(header::LOCATION, value);
-                    }
-                    redirect
+                    this.scope.auth.login_url(provider.as_deref(), Some(here))
                 }
-                Intent::Logout => {
-                    let mut redirect = StatusCode::SEE_OTHER.into_response();
-                    if let Ok(value) = HeaderValue::from_str(&this.scope.auth.path("/auth/logout"))
-                    {
-                        redirect.headers_mut().insert(header::LOCATION, value);
-                    }
-                    redirect
-                }
+                Intent::Logout => this.scope.auth.path("/auth/logout"),
             };
+            response = StatusCode::SEE_OTHER.into_response();
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
         }
         if this.scope.failure_shown.load(Ordering::Relaxed) {
             let inner = &this.scope.auth.inner;

@@ -7,15 +7,15 @@
 //! like), and refused when longer than [`MAX_RETURN_TO_LEN`] once encoded, so the login
 //! transaction's cookie always fits in what browsers keep.
 
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use percent_encoding::{AsciiSet, utf8_percent_encode};
 
 /// The longest `return_to` kept, in bytes once percent-encoded.
 pub(crate) const MAX_RETURN_TO_LEN: usize = 1024;
 
-/// What is percent-encoded in a kept path: anything a URL may not hold as is, and quotes
-/// and angle brackets wherever they could be echoed into markup.
-const ENCODED: &AsciiSet = &CONTROLS
-    .add(b' ')
+/// What is percent-encoded in a kept path (non-ASCII always is): the characters a URL may
+/// not hold as is, quotes and angle brackets above all, wherever they could be echoed into
+/// markup. Controls and whitespace never get here: such a path is refused.
+const ENCODED: &AsciiSet = &AsciiSet::EMPTY
     .add(b'"')
     .add(b'\'')
     .add(b'<')

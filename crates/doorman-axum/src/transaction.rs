@@ -37,6 +37,13 @@ pub(crate) enum Untaken {
     Replayed,
 }
 
+/// The first [`TAG_LEN`] bytes of a keyed hash: what names a transaction.
+fn short(tag: &[u8; doorman_seal::TAG_LEN]) -> [u8; TAG_LEN] {
+    let mut short = [0; TAG_LEN];
+    short.copy_from_slice(&tag[..TAG_LEN]);
+    short
+}
+
 /// How many transaction cookies of a request are looked at when bounding them.
 const MAX_EXAMINED: usize = MAX_TRANSACTIONS + cookies::MAX_DELETIONS;
 
@@ -56,7 +63,7 @@ impl Auth {
         let name = self
             .inner
             .names
-            .transaction(&self.inner.state_tags.tag(state.as_bytes()));
+            .transaction(&short(&self.inner.state_tags.tag(state.as_bytes())));
         let payload = serde_json::to_vec(transaction).ok()?;
         let sealed = self
             .inner
@@ -113,6 +120,7 @@ impl Auth {
     ) -> Result<Transaction, Untaken> {
         let cookies = cookies::request_cookies(request);
         for tag in self.inner.state_tags.tags(state.as_bytes()) {
+            let tag = short(&tag);
             let name = self.inner.names.transaction(&tag);
             let found = cookies
                 .iter()
@@ -125,14 +133,12 @@ impl Auth {
             let Some(transaction) = found else {
                 continue;
             };
-            let mut key = [0; TAG_LEN];
-            key.copy_from_slice(&tag[..TAG_LEN]);
             let started = unix_seconds(transaction.pending.started_at());
             self.inner.transaction_scope.delete(response, &name);
             return if self
                 .inner
                 .consumed_states
-                .take(key, started, unix_seconds(now))
+                .take(tag, started, unix_seconds(now))
             {
                 Ok(transaction)
             } else {

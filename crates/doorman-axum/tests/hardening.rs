@@ -381,3 +381,18 @@ fn auth_options_debug_shows_no_previous_cookie_secret() {
     assert!(!debug.contains("old-secret-4f1c9a"), "{debug}");
     assert!(debug.contains("REDACTED"), "{debug}");
 }
+
+/// A session that would end before it starts (a lifetime of zero here; in real life an ID
+/// token at the end of its life with `bounded_by_id_token`) is a login failure that says the
+/// provider's answer was refused, never "too much profile data" and never a silent redirect.
+#[tokio::test]
+async fn a_session_that_would_already_be_over_is_refused_visibly() {
+    let app = TestApp::with(Setup {
+        options: AuthOptions::default().cookie_lifetime(std::time::Duration::ZERO),
+        ..Setup::default()
+    })
+    .await;
+    app.login("provider=dev").await;
+    assert_eq!(app.failure().await, r#"Rejected { provider: "dev" }"#);
+    assert_eq!(app.user_json().await, json!({"is_logged_in": false}));
+}

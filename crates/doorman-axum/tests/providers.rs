@@ -249,3 +249,27 @@ async fn gitlab_logs_in_with_its_groups() {
     );
     only(&app, "/oauth/token");
 }
+
+/// `allowed_tenants` in the secrets file: the persona's tenant logs in when listed, and a
+/// login from a tenant not listed is refused at the callback, with no identity cookie.
+#[tokio::test]
+async fn allowed_tenants_from_the_secrets_file_limit_entra_logins() {
+    let tid = "5b7c1a3e-9d2f-4e8a-b6c4-0f1e2d3c4b5a";
+    for (allowed, logs_in) in [(tid, true), ("00000000-0000-0000-0000-000000000001", false)] {
+        let app = TestApp::with(Setup {
+            persona: Some(Persona::EntraCommon),
+            extra_secrets: format!("allowed_tenants = [\"{allowed}\"]\n"),
+            ..Setup::default()
+        })
+        .await;
+        app.login("provider=dev").await;
+        let failure = app.failure().await;
+        assert_eq!(app.user_json().await["is_logged_in"], logs_in, "{allowed}");
+        if logs_in {
+            assert_eq!(failure, "none");
+        } else {
+            assert_eq!(failure, r#"Rejected { provider: "dev" }"#);
+            assert_eq!(app.idp().requests_to("/oidc/userinfo").len(), 0);
+        }
+    }
+}

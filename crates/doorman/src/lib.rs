@@ -11,7 +11,9 @@
 //!     if !user.is_logged_in() {
 //!         return doorman::login(None).into_response(); // st.login()
 //!     }
-//!     Html(format!("Hello, {}!", user.name().unwrap_or("there"))).into_response()
+//!     // Claims are the user's own text: escape them in HTML.
+//!     let name = doorman::escape_html(user.name().unwrap_or("there"));
+//!     Html(format!("Hello, {name}!")).into_response()
 //! }
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
