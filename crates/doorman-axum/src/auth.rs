@@ -4,11 +4,12 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use doorman_oidc::{ClientConfig, TokenAuthMethod};
+use doorman_oidc::{ClientConfig, ClientKey, TokenAuthMethod};
 use doorman_seal::{Purpose, Sealer, TagPurpose, Tagger};
-use doorman_secrets::{AuthConfig, ExposeTokens, TokenEndpointAuthMethod};
+use doorman_secrets::{AuthConfig, ExposeTokens, Provider, Secret, TokenEndpointAuthMethod};
 use doorman_user::User;
 use http::HeaderMap;
+use url::Url;
 
 use crate::consumed_states::{self, ConsumedStates};
 use crate::cookies::{self, CookieScope, Names, TRANSACTION_LIFETIME};
@@ -66,6 +67,49 @@ impl std::fmt::Debug for Auth {
             .field("callback_path", &self.inner.callback_path)
             .finish_non_exhaustive()
     }
+}
+
+/// The OpenID client of `provider`: its id and secret (none for a `private_key_jwt` client),
+/// its private key, its client authentication (none configured: what the provider's metadata
+/// lists), scope, prompt, extra parameters, trusted audiences and allowed tenants.
+fn client_config(provider: &Provider, redirect_uri: &Url) -> Result<ClientConfig, AuthError> {
+    let refuse = |reason: String| AuthError::Provider {
+        provider: provider.name().to_owned(),
+        reason,
+    };
+    let kwargs = provider.client_kwargs();
+    let method = match kwargs.token_endpoint_auth_method() {
+        None => None,
+        Some(TokenEndpointAuthMethod::ClientSecretBasic) => {
+            Some(TokenAuthMethod::ClientSecretBasic)
+        }
+        Some(TokenEndpointAuthMethod::ClientSecretPost) => Some(TokenAuthMethod::ClientSecretPost),
+        Some(TokenEndpointAuthMethod::PrivateKeyJwt) => Some(TokenAuthMethod::PrivateKeyJwt),
+        Some(other) => {
+            return Err(refuse(format!(
+                "`token_endpoint_auth_method = \"{}\"` is not supported",
+                other.as_str()
+            )));
+        }
+    };
+    let mut client = ClientConfig::new(
+        provider.name(),
+        provider.client_id(),
+        provider.client_secret().map_or("", Secret::expose),
+        redirect_uri.clone(),
+    )
+    .with_scope(kwargs.scope())
+    .with_prompt(kwargs.prompt().map(str::to_owned))
+    .with_extra_params(kwargs.extra_params().to_vec())
+    .with_auth_method(method)
+    .with_trusted_audiences(provider.trusted_audiences().to_vec())
+    .with_allowed_tenants(provider.allowed_tenants().to_vec());
+    if let Some(pem) = provider.private_key() {
+        let key = ClientKey::from_pem(pem.expose(), provider.private_key_id().map(str::to_owned))
+            .map_err(|e| refuse(e.to_string()))?;
+        client = client.with_private_key(key);
+    }
+    Ok(client)
 }
 
 /// The longest common `/`-separated prefix of two paths, for cookies both routes must see.
@@ -133,53 +177,24 @@ impl Auth {
             .map_err(|_| AuthError::CookieSecret)?;
         let logout_tags = Tagger::new(TagPurpose::LogoutForm, secret, &previous)
             .map_err(|_| AuthError::CookieSecret)?;
-        let providers = config
-            .providers()
-            .iter()
-            .filter_map(|p| {
-                let kwargs = p.client_kwargs();
-                // Only OpenID providers with a client secret log in for now: plain OAuth 2.0
-                // login comes with the devidp OAuth2 mode, and no private_key_jwt assertion is
-                // signed yet. Such a provider is left out with a warning, and a login with it
-                // is refused as an unknown provider. No method configured: the metadata's.
-                let method = match kwargs.token_endpoint_auth_method() {
-                    None => Ok(None),
-                    Some(TokenEndpointAuthMethod::ClientSecretBasic) => {
-                        Ok(Some(TokenAuthMethod::ClientSecretBasic))
-                    }
-                    Some(TokenEndpointAuthMethod::ClientSecretPost) => {
-                        Ok(Some(TokenAuthMethod::ClientSecretPost))
-                    }
-                    Some(_) => Err(()),
-                };
-                let (Some(metadata_url), Some(client_secret), Ok(method)) =
-                    (p.server_metadata_url(), p.client_secret(), method)
-                else {
-                    tracing::warn!(
-                        provider = p.name(),
-                        "provider left out: plain OAuth 2.0 and private_key_jwt cannot log in yet"
-                    );
-                    return None;
-                };
-                let client = ClientConfig::new(
-                    p.name(),
-                    p.client_id(),
-                    client_secret.expose(),
-                    redirect_uri.clone(),
-                )
-                .with_scope(kwargs.scope())
-                .with_prompt(kwargs.prompt().map(str::to_owned))
-                .with_extra_params(kwargs.extra_params().to_vec())
-                .with_auth_method(method)
-                .with_trusted_audiences(p.trusted_audiences().to_vec())
-                .with_allowed_tenants(p.allowed_tenants().to_vec());
-                Some(Arc::new(ProviderRuntime::new(
-                    p.name().to_owned(),
-                    client,
-                    metadata_url.clone(),
-                )))
-            })
-            .collect();
+        let mut providers = Vec::with_capacity(config.providers().len());
+        for provider in config.providers() {
+            // Plain OAuth 2.0 providers have no metadata to discover: their login comes with
+            // the development provider's OAuth 2.0 mode. Left out with a warning; a login with
+            // one is refused as an unknown provider.
+            let Some(metadata_url) = provider.server_metadata_url() else {
+                tracing::warn!(
+                    provider = provider.name(),
+                    "provider left out: plain OAuth 2.0 providers cannot log in yet"
+                );
+                continue;
+            };
+            providers.push(Arc::new(ProviderRuntime::new(
+                provider.name().to_owned(),
+                client_config(provider, &redirect_uri)?,
+                metadata_url.clone(),
+            )));
+        }
         let secure = redirect_uri.scheme() == "https";
         let cookie_path = if base_path.is_empty() {
             "/".to_owned()

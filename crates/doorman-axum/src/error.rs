@@ -19,6 +19,13 @@ pub enum AuthError {
     BasePath(String),
     /// The HTTP client could not be built.
     HttpClient(String),
+    /// A provider's settings cannot be used (its private key, its client authentication).
+    Provider {
+        /// The provider's name.
+        provider: String,
+        /// Why, never quoting a secret.
+        reason: String,
+    },
 }
 
 impl fmt::Display for AuthError {
@@ -29,6 +36,9 @@ impl fmt::Display for AuthError {
             Self::CookieSecret => f.write_str("`cookie_secret` must not be empty"),
             Self::BasePath(why) => write!(f, "invalid base path: {why}"),
             Self::HttpClient(why) => write!(f, "cannot build the HTTP client: {why}"),
+            Self::Provider { provider, reason } => {
+                write!(f, "provider `{provider}` cannot be used: {reason}")
+            }
         }
     }
 }

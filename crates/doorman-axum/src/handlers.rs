@@ -114,7 +114,9 @@ pub(crate) async fn login(
                 return auth.fail(&failure, &return_to, HeaderMap::new());
             }
         };
-        let (Some(state), Some(nonce), Some(pkce_verifier)) = (random(), random(), random()) else {
+        let (Some(state), Some(nonce), Some(pkce_verifier), Some(client_assertion)) =
+            (random(), random(), random(), random())
+        else {
             return no_randomness();
         };
         let now = SystemTime::now();
@@ -122,6 +124,7 @@ pub(crate) async fn login(
             state,
             nonce,
             pkce_verifier,
+            client_assertion,
         };
         let (url, pending) = doorman_oidc::begin(&provider.client, &ready.metadata, &entropy, now);
         let transaction = Transaction { pending, return_to };

@@ -70,6 +70,9 @@ pub struct DevIdpConfig {
     /// A real provider's shapes to take on, on the origin of `issuer` (whose path is then
     /// unused); `None`: the development provider's own shapes.
     pub persona: Option<Persona>,
+    /// Clients that authenticate with `private_key_jwt`: the client id and its RSA public key
+    /// in PEM, which checks their assertions.
+    pub client_public_keys: Vec<(String, String)>,
 }
 
 impl DevIdpConfig {
@@ -85,6 +88,7 @@ impl DevIdpConfig {
             ],
             auto_approve: false,
             persona: None,
+            client_public_keys: Vec::new(),
         }
     }
 
@@ -95,6 +99,15 @@ impl DevIdpConfig {
     pub fn with_persona(mut self, persona: Persona) -> Self {
         self.persona = Some(persona);
         self.users = persona.users();
+        self
+    }
+
+    /// Lets client `client_id` authenticate with `private_key_jwt`, its assertions checked
+    /// with the RSA public key `public_pem` (SPKI PEM).
+    #[must_use]
+    pub fn with_client_public_key(mut self, client_id: &str, public_pem: &str) -> Self {
+        self.client_public_keys
+            .push((client_id.to_owned(), public_pem.to_owned()));
         self
     }
 

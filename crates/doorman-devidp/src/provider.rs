@@ -25,7 +25,14 @@ const CODE_LIFETIME: Duration = Duration::from_secs(60);
 /// How long ID and access tokens last.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// The client authentication methods the provider's own metadata lists.
-const AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post"];
+const AUTH_METHODS: &[&str] = &[
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+];
+
+/// The `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2).
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// A request the provider received, for tests to assert on. Secret values are kept only
 /// in memory, never logged.
@@ -79,7 +86,9 @@ impl Route {
 /// How a client authenticated at the token endpoint, by its name in
 /// `token_endpoint_auth_methods_supported`.
 fn auth_method(params: &[(String, String)], authorization: Option<&str>) -> &'static str {
-    if authorization.is_some_and(|a| a.starts_with("Basic ")) {
+    if param(params, "client_assertion_type") == Some(JWT_BEARER) {
+        "private_key_jwt"
+    } else if authorization.is_some_and(|a| a.starts_with("Basic ")) {
         "client_secret_basic"
     } else if param(params, "client_secret").is_some() {
         "client_secret_post"
@@ -129,6 +138,8 @@ struct State {
     refresh_tokens: HashMap<String, TokenGrant>,
     id_tokens: HashMap<String, String>,
     requests: Vec<RecordedRequest>,
+    /// The `jti`s of client assertions already used: an assertion is single-use.
+    assertion_ids: std::collections::HashSet<String>,
 }
 
 /// The development provider.
@@ -229,6 +240,7 @@ impl DevIdp {
                 refresh_tokens: HashMap::new(),
                 id_tokens: HashMap::new(),
                 requests: Vec::new(),
+                assertion_ids: std::collections::HashSet::new(),
             }),
         }
     }
@@ -387,7 +399,13 @@ impl DevIdp {
             (Method::GET, Route::Decide) => {
                 self.decide(&params, param(&params, "user").unwrap_or_default(), now)
             }
-            (Method::POST, Route::Token) => self.token(&params, authorization.as_deref(), now),
+            (Method::POST, Route::Token) => {
+                let endpoint = format!(
+                    "{}{path}",
+                    self.config.issuer.origin().ascii_serialization()
+                );
+                self.token(&params, authorization.as_deref(), &endpoint, now)
+            }
             (Method::GET | Method::POST, Route::Userinfo) => {
                 self.userinfo(authorization.as_deref())
             }
@@ -701,7 +719,12 @@ impl DevIdp {
         &self,
         params: &[(String, String)],
         authorization: Option<&str>,
+        endpoint: &str,
+        now: SystemTime,
     ) -> Option<RegisteredClient> {
+        if param(params, "client_assertion_type") == Some(JWT_BEARER) {
+            return self.authenticate_assertion(params, endpoint, now);
+        }
         let (id, secret) = match authorization.and_then(|a| a.strip_prefix("Basic ")) {
             Some(encoded) => {
                 let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
@@ -724,10 +747,57 @@ impl DevIdp {
         same.then(|| client.clone())
     }
 
+    /// `private_key_jwt` (RFC 7523 §3): an RS256 assertion by the client's registered key,
+    /// `iss` and `sub` the client id (and the `client_id` parameter, when sent), `aud` this
+    /// token endpoint, unexpired, its `jti` never seen before.
+    fn authenticate_assertion(
+        &self,
+        params: &[(String, String)],
+        endpoint: &str,
+        now: SystemTime,
+    ) -> Option<RegisteredClient> {
+        let assertion = param(params, "client_assertion")?;
+        let unverified: Value = jsonwebtoken::dangerous::insecure_decode::<Value>(assertion)
+            .ok()?
+            .claims;
+        let client_id = unverified.get("iss")?.as_str()?;
+        let (_, public_pem) = self
+            .config
+            .client_public_keys
+            .iter()
+            .find(|(id, _)| id == client_id)?;
+        let key = jsonwebtoken::DecodingKey::from_rsa_pem(public_pem.as_bytes()).ok()?;
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
+        validation.set_audience(&[endpoint]);
+        validation.set_issuer(&[client_id]);
+        validation.sub = Some(client_id.to_owned());
+        validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+        // Times against this provider's clock, which tests may set.
+        validation.validate_exp = false;
+        let claims = jsonwebtoken::decode::<Value>(assertion, &key, &validation)
+            .ok()?
+            .claims;
+        let now = unix(now);
+        let exp = claims.get("exp")?.as_u64()?;
+        let iat = claims.get("iat").and_then(Value::as_u64).unwrap_or(0);
+        if exp <= now || iat > now + 60 {
+            return None;
+        }
+        if param(params, "client_id").is_some_and(|id| id != client_id) {
+            return None;
+        }
+        let jti = claims.get("jti")?.as_str()?.to_owned();
+        if !self.state().assertion_ids.insert(jti) {
+            return None;
+        }
+        self.client(client_id).cloned()
+    }
+
     fn token(
         &self,
         params: &[(String, String)],
         authorization: Option<&str>,
+        endpoint: &str,
         now: SystemTime,
     ) -> Reply {
         if self.is(&Misbehavior::TokenEndpointError) {
@@ -759,7 +829,7 @@ impl DevIdp {
                 &format!("{method} is not a client authentication method of this provider"),
             );
         }
-        let Some(client) = self.authenticate(params, authorization) else {
+        let Some(client) = self.authenticate(params, authorization, endpoint, now) else {
             tracing::info!("devidp refused a token request: client authentication failed");
             return oauth_error(
                 StatusCode::UNAUTHORIZED,

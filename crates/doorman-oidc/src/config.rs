@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::client_key::ClientKey;
+
 #[cfg(doc)]
 use crate::discovery::ProviderMetadata;
 
@@ -16,6 +18,9 @@ pub enum TokenAuthMethod {
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the form body.
     ClientSecretPost,
+    /// A JWT signed with the app's private key (RFC 7523 §2.2): see
+    /// [`ClientConfig::with_private_key`].
+    PrivateKeyJwt,
 }
 
 impl TokenAuthMethod {
@@ -25,6 +30,7 @@ impl TokenAuthMethod {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
         }
     }
 }
@@ -49,6 +55,8 @@ pub struct ClientConfig {
     pub(crate) trusted_audiences: Vec<String>,
     /// Entra tenant ids allowed to log in; empty: any.
     pub(crate) allowed_tenants: Vec<String>,
+    /// The app's private key, for `private_key_jwt`.
+    pub(crate) private_key: Option<ClientKey>,
 }
 
 impl ClientConfig {
@@ -74,6 +82,7 @@ impl ClientConfig {
             leeway: DEFAULT_LEEWAY,
             trusted_audiences: Vec::new(),
             allowed_tenants: Vec::new(),
+            private_key: None,
         }
     }
 
@@ -94,6 +103,14 @@ impl ClientConfig {
         } else {
             format!("openid {scope}").trim_end().to_owned()
         };
+        self
+    }
+
+    /// Sets `scope` exactly as given, for a plain OAuth 2.0 provider ([`crate::begin_oauth2`]):
+    /// `openid` is not added, and an empty scope sends no `scope` parameter.
+    #[must_use]
+    pub fn with_oauth2_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = scope.into();
         self
     }
 
@@ -138,6 +155,14 @@ impl ClientConfig {
         self
     }
 
+    /// The app's private key: the client authenticates with `private_key_jwt` when that is
+    /// the configured method, or when none is configured and the provider lists it.
+    #[must_use]
+    pub fn with_private_key(mut self, key: ClientKey) -> Self {
+        self.private_key = Some(key);
+        self
+    }
+
     /// The provider's name.
     #[must_use]
     pub fn provider(&self) -> &str {
@@ -171,6 +196,7 @@ impl fmt::Debug for ClientConfig {
             .field("leeway", &self.leeway)
             .field("trusted_audiences", &self.trusted_audiences)
             .field("allowed_tenants", &self.allowed_tenants)
+            .field("private_key", &self.private_key)
             .finish()
     }
 }

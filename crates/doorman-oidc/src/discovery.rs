@@ -87,6 +87,8 @@ pub struct ProviderMetadata {
     pub(crate) use_pkce: bool,
     pub(crate) iss_parameter_supported: bool,
     pub(crate) auth_method: TokenAuthMethod,
+    /// Whether `token_endpoint_auth_methods_supported` lists `private_key_jwt`.
+    pub(crate) lists_private_key_jwt: bool,
 }
 
 impl ProviderMetadata {
@@ -160,6 +162,10 @@ impl ProviderMetadata {
             use_pkce,
             iss_parameter_supported: raw.authorization_response_iss_parameter_supported,
             auth_method: auth_method_of(raw.token_endpoint_auth_methods_supported.as_deref()),
+            lists_private_key_jwt: raw.token_endpoint_auth_methods_supported.is_some_and(|m| {
+                m.iter()
+                    .any(|m| m.as_str() == Some(TokenAuthMethod::PrivateKeyJwt.as_str()))
+            }),
         })
     }
 
@@ -193,10 +199,11 @@ impl ProviderMetadata {
         self.use_pkce
     }
 
-    /// How the client authenticates at the token endpoint when the configuration does not
-    /// say: `client_secret_basic` when the metadata lists it or lists nothing (its default,
-    /// Discovery §3), else `client_secret_post` when listed (Apple lists only that); a list
-    /// with neither keeps `client_secret_basic`, and the provider's refusal says why.
+    /// How a client with a secret authenticates at the token endpoint when the configuration
+    /// does not say: `client_secret_basic` when the metadata lists it or lists nothing (its
+    /// default, Discovery §3), else `client_secret_post` when listed (Apple lists only that);
+    /// a list with neither keeps `client_secret_basic`, and the provider's refusal says why.
+    /// A client with a private key uses `private_key_jwt` wherever it is listed.
     #[must_use]
     pub fn auth_method(&self) -> TokenAuthMethod {
         self.auth_method

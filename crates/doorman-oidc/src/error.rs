@@ -11,7 +11,8 @@ use std::fmt;
 pub enum Error {
     /// A provider answered with an HTTP status other than success.
     HttpStatus {
-        /// Which request: `discovery`, `jwks`, `token`, `userinfo`.
+        /// Which request: `discovery`, `jwks`, `token`, `userinfo`, or a plain OAuth 2.0
+        /// provider's `user` and `emails`.
         endpoint: &'static str,
         /// The status code.
         status: u16,
@@ -130,6 +131,11 @@ pub enum Error {
         /// Why, naming the rule.
         detail: String,
     },
+    /// The app's own private key for `private_key_jwt` cannot be used.
+    UnusableClientKey {
+        /// Why (never the key itself).
+        reason: String,
+    },
     /// Several keys could verify an ID token that names none (`kid` absent): refused as ambiguous.
     AmbiguousKey,
     /// Userinfo: the response's `sub` differs from the ID token's.
@@ -144,6 +150,15 @@ pub enum Error {
         /// The metadata field, such as `userinfo_endpoint`.
         field: &'static str,
     },
+    /// The login was begun for the other kind of provider (OpenID Connect or plain OAuth 2.0):
+    /// the provider's configuration changed while the login was in flight.
+    LoginKindMismatch,
+    /// Plain OAuth 2.0: the access token cannot be sent in an `Authorization` header (empty,
+    /// or characters a header cannot hold).
+    UnusableAccessToken,
+    /// Plain OAuth 2.0: the user API's answer has no usable `id` (an integer or a non-empty
+    /// string) nor `sub`, so the user cannot be told apart from another.
+    MissingUserId,
 }
 
 impl fmt::Display for Error {
@@ -216,6 +231,9 @@ impl fmt::Display for Error {
                 write!(f, "ID token: signing algorithm refused: {detail}")
             }
             Self::InvalidSignature => f.write_str("ID token: the signature does not verify"),
+            Self::UnusableClientKey { reason } => {
+                write!(f, "the client's private key cannot be used: {reason}")
+            }
             Self::UnusableKey { detail } => {
                 write!(f, "ID token: the provider's signing key cannot be used: {detail}")
             }
@@ -233,6 +251,15 @@ impl fmt::Display for Error {
                 "refreshed ID token: `{claim}` differs from the original (Core §12.2)"
             ),
             Self::MissingEndpoint { field } => write!(f, "provider metadata has no `{field}`"),
+            Self::LoginKindMismatch => f.write_str(
+                "the login was begun for another kind of provider (OpenID Connect or plain OAuth 2.0)",
+            ),
+            Self::UnusableAccessToken => f.write_str(
+                "token response: the access token cannot be sent in an Authorization header",
+            ),
+            Self::MissingUserId => f.write_str(
+                "user API: the user has no `id` (an integer or a non-empty string) and no `sub`",
+            ),
         }
     }
 }

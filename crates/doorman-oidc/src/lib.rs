@@ -48,6 +48,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod client_key;
 mod config;
 mod discovery;
 mod error;
@@ -61,6 +62,7 @@ mod refresh;
 mod userinfo;
 mod verify;
 
+pub use client_key::{ASSERTION_LIFETIME, AssertionEntropy, ClientKey};
 pub use config::{ClientConfig, DEFAULT_LEEWAY, TokenAuthMethod};
 pub use discovery::{ProviderMetadata, discovery_request, implied_issuer};
 pub use error::Error;

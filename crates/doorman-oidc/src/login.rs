@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use crate::client_key::AssertionEntropy;
 use crate::config::{ClientConfig, TokenAuthMethod};
 use crate::discovery::ProviderMetadata;
 use crate::error::Error;
@@ -49,6 +50,9 @@ pub struct LoginEntropy {
     pub nonce: [u8; 32],
     /// Bytes of the PKCE verifier.
     pub pkce_verifier: [u8; 32],
+    /// Bytes for a `private_key_jwt` client assertion at the token endpoint (its `jti` and
+    /// blinding); kept only when the client uses a private key.
+    pub client_assertion: AssertionEntropy,
 }
 
 /// A login in flight: what the callback is checked against. The adapter seals it into the
@@ -61,12 +65,15 @@ pub struct PendingLogin {
     issuer: String,
     #[serde(rename = "s")]
     state: String,
-    #[serde(rename = "n")]
-    nonce: String,
+    /// `None` for a plain OAuth 2.0 provider, which has no ID token to carry it.
+    #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
+    nonce: Option<String>,
     #[serde(rename = "v", default, skip_serializing_if = "Option::is_none")]
     pkce_verifier: Option<String>,
     #[serde(rename = "t")]
     started_at: u64,
+    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+    client_assertion: Option<String>,
 }
 
 impl fmt::Debug for PendingLogin {
@@ -75,7 +82,7 @@ impl fmt::Debug for PendingLogin {
             .field("provider", &self.provider)
             .field("issuer", &self.issuer)
             .field("state", &"REDACTED")
-            .field("nonce", &"REDACTED")
+            .field("nonce", &self.nonce.as_ref().map(|_| "REDACTED"))
             .field(
                 "pkce_verifier",
                 &self.pkce_verifier.as_ref().map(|_| "REDACTED"),
@@ -131,9 +138,13 @@ pub fn begin(
         provider: config.provider.clone(),
         issuer: metadata.issuer.clone(),
         state,
-        nonce,
+        nonce: Some(nonce),
         pkce_verifier,
         started_at: seconds(now),
+        client_assertion: config
+            .private_key
+            .is_some()
+            .then(|| URL_SAFE_NO_PAD.encode(entropy.client_assertion)),
     };
     (url, pending)
 }
@@ -169,7 +180,11 @@ impl PendingLogin {
     /// [`Error::MalformedCallback`], [`Error::CallbackIssuerMismatch`],
     /// [`Error::CallbackIssuerMissing`], [`Error::MissingState`], [`Error::StateMismatch`],
     /// [`Error::AuthorizationDenied`], [`Error::MissingCode`].
+    /// [`Error::LoginKindMismatch`] for a login begun with [`crate::begin_oauth2`].
     pub fn callback(self, metadata: &ProviderMetadata, query: &str) -> Result<CodeExchange, Error> {
+        if self.nonce.is_none() {
+            return Err(Error::LoginKindMismatch);
+        }
         let params = CallbackParams::parse(query)?;
         match &params.iss {
             Some(iss) if *iss != self.issuer => {
@@ -181,6 +196,11 @@ impl PendingLogin {
             None if metadata.iss_parameter_supported => return Err(Error::CallbackIssuerMissing),
             _ => {}
         }
+        self.exchange(params)
+    }
+
+    /// The checks every callback shares, after the issuer's: `state`, `error`, then `code`.
+    fn exchange(self, params: CallbackParams) -> Result<CodeExchange, Error> {
         let state = params.state.ok_or(Error::MissingState)?;
         if !self.has_state(&state) {
             return Err(Error::StateMismatch);
@@ -196,6 +216,23 @@ impl PendingLogin {
             pending: self,
             code,
         })
+    }
+
+    /// This login as one with a plain OAuth 2.0 provider: no issuer and no nonce.
+    pub(crate) fn into_plain_oauth2(mut self) -> Self {
+        self.issuer = String::new();
+        self.nonce = None;
+        self
+    }
+
+    /// Checks a plain OAuth 2.0 provider's callback: `state`, `error`, then `code`, as for
+    /// an OpenID provider; an `iss` parameter is not compared (there is no issuer to compare
+    /// it with).
+    pub(crate) fn plain_oauth2_callback(self, query: &str) -> Result<CodeExchange, Error> {
+        if self.nonce.is_some() {
+            return Err(Error::LoginKindMismatch);
+        }
+        self.exchange(CallbackParams::parse(query)?)
     }
 }
 
@@ -246,14 +283,40 @@ impl fmt::Debug for CodeExchange {
 }
 
 /// Adds client authentication to a token-endpoint form: the configured method, or the one
-/// the provider's metadata lists.
+/// the provider's metadata lists (`private_key_jwt` first for a client with a private key).
+/// A client assertion is issued at `issued_at` with `entropy`; without entropy (or a key)
+/// none is sent, and the provider refuses the request.
 pub(crate) fn authenticated_post<'a>(
     config: &'a ClientConfig,
     metadata: &ProviderMetadata,
-    mut form: Vec<(&'a str, &'a str)>,
+    form: Vec<(&'a str, &'a str)>,
+    issued_at: SystemTime,
+    entropy: Option<&AssertionEntropy>,
 ) -> Request<Vec<u8>> {
     let endpoint = &metadata.token_endpoint;
-    let method = config.auth_method.unwrap_or(metadata.auth_method);
+    let method = config.auth_method.unwrap_or(
+        if config.private_key.is_some() && metadata.lists_private_key_jwt {
+            TokenAuthMethod::PrivateKeyJwt
+        } else {
+            metadata.auth_method
+        },
+    );
+    let assertion = match (method, &config.private_key, entropy) {
+        (TokenAuthMethod::PrivateKeyJwt, Some(key), Some(entropy)) => {
+            Some(key.assertion(&config.client_id, endpoint.as_str(), issued_at, entropy))
+        }
+        _ => None,
+    };
+    // The same fields, borrowed for as long as the assertion lives.
+    let mut form: Vec<(&str, &str)> = form;
+    if let Some(assertion) = &assertion {
+        form.push(("client_id", &config.client_id));
+        form.push((
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ));
+        form.push(("client_assertion", assertion));
+    }
     if method == TokenAuthMethod::ClientSecretPost {
         form.push(("client_id", &config.client_id));
         form.push(("client_secret", &config.client_secret));
@@ -289,6 +352,11 @@ impl CodeExchange {
         &self.pending
     }
 
+    /// The login this code belongs to, by value.
+    pub(crate) fn into_pending(self) -> PendingLogin {
+        self.pending
+    }
+
     /// The token request: the code, the same `redirect_uri`, the PKCE verifier, and the
     /// client's authentication.
     #[must_use]
@@ -305,7 +373,19 @@ impl CodeExchange {
         if let Some(verifier) = &self.pending.pkce_verifier {
             form.push(("code_verifier", verifier));
         }
-        authenticated_post(config, metadata, form)
+        let entropy = self
+            .pending
+            .client_assertion
+            .as_deref()
+            .and_then(|e| URL_SAFE_NO_PAD.decode(e).ok())
+            .and_then(|e| AssertionEntropy::try_from(e.as_slice()).ok());
+        authenticated_post(
+            config,
+            metadata,
+            form,
+            self.pending.started_at(),
+            entropy.as_ref(),
+        )
     }
 
     /// Reads the token endpoint's response.
@@ -453,7 +533,12 @@ impl TokensReceived {
             metadata,
             keys,
             &self.id_token,
-            verify::NonceRule::Equals(&self.pending.nonce),
+            verify::NonceRule::Equals(
+                self.pending
+                    .nonce
+                    .as_deref()
+                    .ok_or(Error::LoginKindMismatch)?,
+            ),
             now,
         ) {
             Ok(claims) => claims,

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 use http::{Request, Response};
 use serde_json::{Map, Value};
 
+use crate::client_key::AssertionEntropy;
 use crate::config::ClientConfig;
 use crate::discovery::ProviderMetadata;
 use crate::error::Error;
@@ -12,12 +13,15 @@ use crate::keys::KeySet;
 use crate::login::{TokenResponse, authenticated_post};
 use crate::verify::{self, NonceRule, VerifiedLogin};
 
-/// The refresh request for `refresh_token`, with the client's authentication.
+/// The refresh request for `refresh_token` at `now`, with the client's authentication
+/// (`entropy` makes a `private_key_jwt` assertion; other methods ignore it).
 #[must_use]
 pub fn refresh_request(
     config: &ClientConfig,
     metadata: &ProviderMetadata,
     refresh_token: &str,
+    now: SystemTime,
+    entropy: &AssertionEntropy,
 ) -> Request<Vec<u8>> {
     authenticated_post(
         config,
@@ -26,6 +30,8 @@ pub fn refresh_request(
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
         ],
+        now,
+        Some(entropy),
     )
 }
 

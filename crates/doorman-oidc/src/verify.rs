@@ -177,7 +177,14 @@ fn verify_signature(
             | CoreJwsSigningAlgorithm::HmacSha384
             | CoreJwsSigningAlgorithm::HmacSha512
     ) {
-        // HS* only ever under the client secret, never under a key of the set.
+        // HS* only ever under the client secret, never under a key of the set, and never
+        // without one (a `private_key_jwt` client has none: an empty key would verify a
+        // token anyone can make).
+        if config.client_secret.is_empty() {
+            return Err(Error::UnusableKey {
+                detail: "an HMAC-signed ID token, and the client has no secret".to_owned(),
+            });
+        }
         checked(&ProviderKey::new_symmetric(
             config.client_secret.as_bytes().to_vec(),
         ))?;

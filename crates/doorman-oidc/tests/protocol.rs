@@ -120,7 +120,8 @@ fn refresh_keeps_the_identity_and_checks_it() {
     let login = pair.login_with(&metadata, &keys).result.expect("login");
     let refresh_token = login.refresh_token().expect("refresh token").to_owned();
     pair.advance(600);
-    let request = doorman_oidc::refresh_request(&pair.config, &metadata, &refresh_token);
+    let request =
+        doorman_oidc::refresh_request(&pair.config, &metadata, &refresh_token, pair.now, &[9; 32]);
     let response = pair.send(&request);
     let refreshed = doorman_oidc::refresh_response(
         &pair.config,
@@ -145,8 +146,13 @@ fn a_refreshed_id_token_for_another_subject_is_refused() {
     let login = pair.login_with(&metadata, &keys).result.expect("login");
     let mut original = login.claims().clone();
     original.insert("sub".into(), "alan".into());
-    let request =
-        doorman_oidc::refresh_request(&pair.config, &metadata, login.refresh_token().expect("rt"));
+    let request = doorman_oidc::refresh_request(
+        &pair.config,
+        &metadata,
+        login.refresh_token().expect("rt"),
+        pair.now,
+        &[9; 32],
+    );
     let response = pair.send(&request);
     let result = doorman_oidc::refresh_response(
         &pair.config,
@@ -169,8 +175,13 @@ fn a_refreshed_id_token_from_another_issuer_is_refused() {
     let keys = pair.keys(&metadata);
     let login = pair.login_with(&metadata, &keys).result.expect("login");
     pair.misbehave(Misbehavior::WrongIssuer);
-    let request =
-        doorman_oidc::refresh_request(&pair.config, &metadata, login.refresh_token().expect("rt"));
+    let request = doorman_oidc::refresh_request(
+        &pair.config,
+        &metadata,
+        login.refresh_token().expect("rt"),
+        pair.now,
+        &[9; 32],
+    );
     let response = pair.send(&request);
     let result = doorman_oidc::refresh_response(
         &pair.config,

@@ -777,6 +777,7 @@ fn verify_with(
         state: [1; 32],
         nonce: [2; 32],
         pkce_verifier: [3; 32],
+        client_assertion: [4; 32],
     };
     let (authorization, pending) = doorman_oidc::begin(&config, metadata, &entropy, now());
     let state = authorization

@@ -33,7 +33,7 @@ pub fn config() -> ClientConfig {
 
 /// A pending login and its state parameter.
 pub fn pending() -> (PendingLogin, String) {
-    let entropy = LoginEntropy { state: [1; 32], nonce: [2; 32], pkce_verifier: [3; 32] };
+    let entropy = LoginEntropy { state: [1; 32], nonce: [2; 32], pkce_verifier: [3; 32], client_assertion: [4; 32] };
     let (url, pending) = doorman_oidc::begin(&config(), &metadata(), &entropy, now());
     let state = url.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()).expect("state");
     (pending, state)

@@ -31,6 +31,8 @@ pub(crate) struct Setup {
     /// The real provider the development provider takes the shapes of; the app is pointed
     /// at the persona's metadata URL.
     pub(crate) persona: Option<Persona>,
+    /// The app's public key (SPKI PEM), registered at the provider for `private_key_jwt`.
+    pub(crate) client_public_key: Option<String>,
 }
 
 impl Default for Setup {
@@ -44,6 +46,7 @@ impl Default for Setup {
             https_redirect: false,
             groups: 0,
             persona: None,
+            client_public_key: None,
         }
     }
 }
@@ -100,6 +103,9 @@ impl TestApp {
             Some(persona) => idp_config.with_persona(persona),
             None => idp_config,
         };
+        if let Some(public_pem) = &setup.client_public_key {
+            idp_config = idp_config.with_client_public_key("app", public_pem);
+        }
         let metadata_url = idp_config.metadata_url();
         if setup.groups > 0 {
             let groups: Vec<Value> = (0..setup.groups)

@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use doorman_devidp::{DevIdp, DevIdpConfig, Misbehavior, RegisteredClient};
 use doorman_oidc::{
-    ClientConfig, Error, KeySet, LoginEntropy, PendingLogin, ProviderMetadata, TokenAuthMethod,
-    Verification, VerifiedLogin,
+    ClientConfig, ClientKey, Error, KeySet, LoginEntropy, PendingLogin, ProviderMetadata,
+    TokenAuthMethod, Verification, VerifiedLogin,
 };
 use http::{Request, Response};
 use url::Url;
@@ -50,6 +50,33 @@ impl Pair {
     /// from userinfo alike.
     pub(crate) fn with_user_claims(claims: serde_json::Map<String, serde_json::Value>) -> Self {
         Self::build(None, claims)
+    }
+
+    /// A pair whose client holds `key` (for `private_key_jwt`), its public half `public_pem`
+    /// registered at the provider; `secret` is the client's secret (a `private_key_jwt`
+    /// client may have none: `""`).
+    pub(crate) fn with_client_key(
+        key: ClientKey,
+        public_pem: &str,
+        method: Option<TokenAuthMethod>,
+        secret: &str,
+    ) -> Self {
+        let mut pair = Self::build(method, serde_json::Map::new());
+        pair.config = ClientConfig::new(
+            "dev",
+            CLIENT_ID,
+            secret,
+            Url::parse(REDIRECT_URI).expect("redirect"),
+        )
+        .with_auth_method(method)
+        .with_private_key(key);
+        pair.idp = DevIdp::new(
+            pair.idp
+                .config()
+                .clone()
+                .with_client_public_key(CLIENT_ID, public_pem),
+        );
+        pair
     }
 
     fn build(
@@ -113,6 +140,7 @@ impl Pair {
             state: [self.counter; 32],
             nonce: [self.counter ^ 0x55; 32],
             pkce_verifier: [self.counter ^ 0xAA; 32],
+            client_assertion: [self.counter ^ 0x33; 32],
         }
     }
 
