@@ -9,6 +9,10 @@
 //!   CodeExchange::token_response ─► TokensReceived ─► verify(keys, now)
 //!       ─► Verified(VerifiedLogin) | NeedFreshKeys(TokensReceived) (fetch the JWKS, verify again)
 //!   userinfo_request / VerifiedLogin::with_userinfo; refresh_request / refresh_response; logout_url
+//!
+//!   plain OAuth 2.0 (GitHub): begin_oauth2(config, OAuth2Endpoints, entropy, now)
+//!       ─► PendingLogin::oauth2_callback ─► OAuth2CodeExchange ─► AccessGranted
+//!       ─► user_request / user_response ─► OAuth2Identity | EmailLookup ─► OAuth2Identity
 //! ```
 //!
 //! Inputs are values the adapter received (a query string, an `http::Response<Vec<u8>>`);
@@ -41,6 +45,8 @@
 //! - HS256/384/512 are keyed only by the client secret, never by a key of the JWKS.
 //! - RSA keys under 2048 bits are refused ([`Error::UnusableKey`], RFC 7518 §3.3).
 //! - PKCE S256 is sent unless the provider lists PKCE methods without S256.
+//! - A plain OAuth 2.0 provider's user is an [`OAuth2Identity`], never a [`VerifiedLogin`]:
+//!   no signed ID token stands behind it, so it is of lower assurance (`oauth2.rs`).
 //!
 //! # Security
 //! `Debug` of every state redacts `state`, `nonce`, the PKCE verifier, the code, the
@@ -58,6 +64,7 @@ mod jwk;
 mod keys;
 mod login;
 mod logout;
+mod oauth2;
 mod refresh;
 mod userinfo;
 mod verify;
@@ -69,6 +76,10 @@ pub use error::Error;
 pub use keys::{KEY_REFRESH_INTERVAL, KeySet, jwks_request};
 pub use login::{CodeExchange, LoginEntropy, PendingLogin, TokensReceived, Verification, begin};
 pub use logout::logout_url;
+pub use oauth2::{
+    AccessGranted, EmailLookup, OAuth2CodeExchange, OAuth2Endpoints, OAuth2Identity, UserApi,
+    UserLookup, begin_oauth2,
+};
 pub use refresh::{refresh_request, refresh_response};
 pub use userinfo::userinfo_request;
 pub use verify::VerifiedLogin;
