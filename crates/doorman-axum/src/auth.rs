@@ -258,7 +258,7 @@ impl Auth {
                     } else {
                         "off"
                     },
-                    if ready.metadata.end_session_endpoint().is_some() {
+                    if ready.metadata.logs_out_at_the_provider() {
                         "yes"
                     } else {
                         "no"

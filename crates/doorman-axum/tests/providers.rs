@@ -273,3 +273,58 @@ async fn allowed_tenants_from_the_secrets_file_limit_entra_logins() {
         }
     }
 }
+
+/// Logout where each provider documents it: Cognito's `/logout` (no `end_session_endpoint`),
+/// RP-Initiated Logout where published (Okta), and local only where there is neither (Google).
+#[tokio::test]
+async fn logout_goes_where_each_provider_documents_it() {
+    for (persona, expected) in [
+        (
+            Persona::Cognito,
+            Some(("/logout", vec!["client_id", "logout_uri"])),
+        ),
+        (
+            Persona::OktaCustom,
+            Some((
+                "/oauth2/default/v1/logout",
+                vec![
+                    "id_token_hint",
+                    "client_id",
+                    "post_logout_redirect_uri",
+                    "state",
+                ],
+            )),
+        ),
+        (Persona::Google, None),
+    ] {
+        let (app, _, _) = logged_in(persona).await;
+        let response = app.logout().await;
+        assert_eq!(response.status(), 303, "{persona:?}");
+        let location = reqwest::Url::parse(&app.url("/"))
+            .expect("url")
+            .join(response.headers()["location"].to_str().expect("ascii"))
+            .expect("location");
+        match &expected {
+            Some((path, params)) => {
+                assert_eq!(
+                    location.origin().ascii_serialization(),
+                    origin(&app),
+                    "{persona:?}"
+                );
+                assert_eq!(location.path(), *path, "{persona:?}");
+                let names: Vec<String> = location
+                    .query_pairs()
+                    .map(|(k, _)| k.into_owned())
+                    .collect();
+                assert_eq!(&names, params, "{persona:?}");
+                let back = location
+                    .query_pairs()
+                    .find(|(k, _)| k == "logout_uri" || k == "post_logout_redirect_uri")
+                    .map(|(_, v)| v.into_owned());
+                assert_eq!(back, Some(format!("http://{}/auth/logged-out", app.addr)));
+            }
+            None => assert_eq!(location.path(), "/", "{persona:?}: local logout"),
+        }
+        assert_eq!(app.user_json().await["is_logged_in"], false, "{persona:?}");
+    }
+}

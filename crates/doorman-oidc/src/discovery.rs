@@ -10,6 +10,7 @@ use crate::config::TokenAuthMethod;
 use crate::error::Error;
 use crate::http_util;
 use crate::issuer;
+use crate::logout::ProviderLogout;
 
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
 
@@ -83,6 +84,8 @@ pub struct ProviderMetadata {
     pub(crate) userinfo_endpoint: Option<Url>,
     pub(crate) jwks_uri: Url,
     pub(crate) end_session_endpoint: Option<Url>,
+    /// Where the provider ends its session: `end_session_endpoint`, or a documented one.
+    pub(crate) logout: Option<ProviderLogout>,
     pub(crate) signing_algorithms: Vec<CoreJwsSigningAlgorithm>,
     pub(crate) use_pkce: bool,
     pub(crate) iss_parameter_supported: bool,
@@ -151,12 +154,19 @@ impl ProviderMetadata {
         let use_pkce = raw
             .code_challenge_methods_supported
             .is_none_or(|methods| methods.iter().any(|m| m == "S256"));
+        let logout = ProviderLogout::of(
+            &raw.issuer,
+            &raw.authorization_endpoint,
+            &token_endpoint,
+            raw.end_session_endpoint.as_ref(),
+        );
         Ok(Self {
             issuer: raw.issuer,
             authorization_endpoint: raw.authorization_endpoint,
             token_endpoint,
             userinfo_endpoint: raw.userinfo_endpoint,
             jwks_uri: raw.jwks_uri,
+            logout,
             end_session_endpoint: raw.end_session_endpoint,
             signing_algorithms,
             use_pkce,
@@ -179,6 +189,13 @@ impl ProviderMetadata {
     #[must_use]
     pub fn jwks_uri(&self) -> &Url {
         &self.jwks_uri
+    }
+
+    /// Whether logout ends the session at the provider too: an `end_session_endpoint`, or a
+    /// provider's documented logout endpoint (Cognito, Auth0's legacy one).
+    #[must_use]
+    pub fn logs_out_at_the_provider(&self) -> bool {
+        self.logout.is_some()
     }
 
     /// `end_session_endpoint`, for RP-initiated logout.

@@ -185,6 +185,7 @@ impl OAuth2Endpoints {
             userinfo_endpoint: Some(self.userinfo_url.clone()),
             jwks_uri: self.access_token_url.clone(),
             end_session_endpoint: None,
+            logout: None,
             signing_algorithms: Vec::new(),
             use_pkce: true,
             iss_parameter_supported: false,
