@@ -46,11 +46,11 @@ impl TestUser {
         }
     }
 
-    /// The user's display name, for the login page.
+    /// The user's display name, for the login page: `name`, else GitHub's `login`, else `sub`.
     pub(crate) fn display_name(&self) -> &str {
-        self.claims
-            .get("name")
-            .and_then(Value::as_str)
+        ["name", "login"]
+            .into_iter()
+            .find_map(|claim| self.claims.get(claim).and_then(Value::as_str))
             .unwrap_or(&self.sub)
     }
 }
@@ -128,22 +128,31 @@ impl DevIdpConfig {
     /// The issuer the metadata announces: `issuer` without a trailing slash, as it appears
     /// in `iss`; with a persona, the persona's issuer exactly as the real provider writes it
     /// (Auth0's ends with `/`; Entra's multi-tenant one is a `{tenantid}` template, which each
-    /// token's `iss` fills with its `tid`).
+    /// token's `iss` fills with its `tid`); the bare origin for [`Persona::GitHub`], which
+    /// has no issuer.
     #[must_use]
     pub fn issuer_str(&self) -> String {
-        match self.persona {
+        match self.persona.map(Persona::shape) {
             None => self.issuer.as_str().trim_end_matches('/').to_owned(),
-            Some(persona) => format!("{}{}", self.origin(), persona.shape().issuer),
+            Some(Some(shape)) => format!("{}{}", self.origin(), shape.issuer),
+            Some(None) => self.origin(),
         }
     }
 
     /// The URL of the metadata document: `{issuer}/.well-known/openid-configuration`, or the
-    /// persona's metadata path on the provider's origin.
+    /// persona's metadata path on the provider's origin. [`Persona::GitHub`] serves none:
+    /// its URL is where one would be, and answers 404.
     #[must_use]
     pub fn metadata_url(&self) -> String {
         match self.persona {
             None => format!("{}/.well-known/openid-configuration", self.issuer_str()),
-            Some(persona) => format!("{}{}", self.origin(), persona.metadata_path()),
+            Some(persona) => format!(
+                "{}{}",
+                self.origin(),
+                persona
+                    .metadata_path()
+                    .unwrap_or("/.well-known/openid-configuration")
+            ),
         }
     }
 

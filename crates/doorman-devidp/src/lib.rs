@@ -14,6 +14,8 @@
 //! A [`Persona`] makes it take on a real provider's shapes (Google, Entra ID, Okta, Auth0,
 //! Keycloak, Cognito, Apple, ZITADEL, GitLab): the metadata, endpoint paths, key set, client
 //! authentication, ID-token and userinfo claims the real one has, on its own loopback origin.
+//! [`Persona::GitHub`] makes it a plain OAuth 2.0 provider instead, answering as GitHub's
+//! OAuth app endpoints and user API do: no discovery, no keys, no ID token.
 //!
 //! [`Misbehavior`] switches make it break one rule at a time (a wrong `iss`, a missing
 //! `sub`, a bad signature, a rotated key, a failing endpoint...), one per conformance case,
@@ -26,6 +28,7 @@
 #![warn(clippy::unwrap_used)]
 
 mod config;
+mod github;
 mod keys;
 mod misbehavior;
 mod page;

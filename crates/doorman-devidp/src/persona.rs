@@ -9,6 +9,9 @@
 //! documents, key sets and decoded ID tokens in `tests/data/providers/`, whose README gives
 //! their sources; every URL is on the development provider's own loopback origin, and the
 //! keys are its test keys.
+//!
+//! [`Persona::GitHub`] is a plain OAuth 2.0 provider: no discovery, no keys, no ID token; its
+//! endpoints are in `github.rs`.
 
 use serde_json::{Map, Value, json};
 
@@ -70,6 +73,18 @@ pub enum Persona {
     /// GitLab.com: endpoints under `/oauth/`; no `end_session_endpoint`; API scopes listed
     /// among the OpenID ones; `groups`, `groups_direct` and `sub_legacy` claims.
     GitLab,
+    /// GitHub, a plain OAuth 2.0 provider: no discovery document, no key set, no ID token.
+    /// `/login/oauth/authorize` (`state`, S256 PKCE only, any `scope`, `login` as the user
+    /// hint; a denial comes back as `error=access_denied`), `/login/oauth/access_token`
+    /// (the client's id and secret in the form or HTTP Basic; an opaque `gho_` token; the
+    /// answer form-encoded unless the request accepts `application/json`, errors such as
+    /// `bad_verification_code` with status 200), and the API: `/user` and `/user/emails`,
+    /// which need `Authorization: Bearer` (or `token`) and a `User-Agent` (403 without one);
+    /// `/user/emails` needs the `user:email` or `user` scope (404 without). Ada has a public
+    /// email; Alan has no name and a private email (`email: null`), his primary verified
+    /// address only in `/user/emails`. A user's `emails` claim is what `/user/emails` lists
+    /// and is left out of `/user`.
+    GitHub,
 }
 
 /// What a persona's metadata announces and where it serves each endpoint: paths on the
@@ -564,8 +579,52 @@ fn user(sub: &str, claims: &Value) -> TestUser {
     }
 }
 
+/// A GitHub user as `/user` answers it (the fields of GitHub's "authenticated user" object,
+/// the URL templates shortened), with `emails`: what `/user/emails` lists.
+fn github_user(
+    id: u64,
+    login: &str,
+    name: Option<&str>,
+    email: Option<&str>,
+    emails: &Value,
+) -> TestUser {
+    let api = "https://api.github.com/users";
+    user(
+        &id.to_string(),
+        &json!({
+            "login": login,
+            "id": id,
+            "node_id": format!("MDQ6VXNlcj{id}"),
+            "avatar_url": format!("https://avatars.githubusercontent.com/u/{id}?v=4"),
+            "gravatar_id": "",
+            "url": format!("{api}/{login}"),
+            "html_url": format!("https://github.com/{login}"),
+            "repos_url": format!("{api}/{login}/repos"),
+            "type": "User",
+            "user_view_type": "public",
+            "site_admin": false,
+            "name": name,
+            "company": null,
+            "blog": "",
+            "location": null,
+            "email": email,
+            "hireable": null,
+            "bio": null,
+            "twitter_username": null,
+            "public_repos": 12,
+            "public_gists": 1,
+            "followers": 34,
+            "following": 5,
+            "created_at": "2019-11-26T10:12:43Z",
+            "updated_at": "2026-05-02T08:41:07Z",
+            "emails": emails,
+        }),
+    )
+}
+
 impl Persona {
-    /// Every persona, for tests that go through them all.
+    /// Every OpenID Connect persona, for tests that go through them all ([`Persona::GitHub`],
+    /// a plain OAuth 2.0 provider with no discovery, keys or ID tokens, is not among them).
     pub const ALL: [Self; 10] = [
         Self::Google,
         Self::EntraCommon,
@@ -579,8 +638,9 @@ impl Persona {
         Self::GitLab,
     ];
 
-    pub(crate) fn shape(self) -> &'static Shape {
-        match self {
+    /// An OpenID persona's shape; `None` for the plain OAuth 2.0 [`Persona::GitHub`].
+    pub(crate) fn shape(self) -> Option<&'static Shape> {
+        Some(match self {
             Self::Google => &GOOGLE,
             Self::EntraCommon => &ENTRA_COMMON,
             Self::EntraConsumers => &ENTRA_CONSUMERS,
@@ -591,13 +651,21 @@ impl Persona {
             Self::Apple => &APPLE,
             Self::Zitadel => &ZITADEL,
             Self::GitLab => &GITLAB,
-        }
+            Self::GitHub => return None,
+        })
     }
 
-    /// The path of the persona's metadata document on the provider's origin.
+    /// The path of the persona's metadata document on the provider's origin; `None` for
+    /// [`Persona::GitHub`], which has none.
     #[must_use]
-    pub fn metadata_path(self) -> &'static str {
-        self.shape().metadata
+    pub fn metadata_path(self) -> Option<&'static str> {
+        self.shape().map(|shape| shape.metadata)
+    }
+
+    /// Whether the persona is a plain OAuth 2.0 provider (no discovery, no ID token).
+    #[must_use]
+    pub fn is_plain_oauth2(self) -> bool {
+        self.shape().is_none()
     }
 
     /// The persona's two test users, Ada and Alan, with the claims the real provider sends
@@ -855,12 +923,37 @@ impl Persona {
                     }),
                 ),
             ],
+            Self::GitHub => vec![
+                github_user(
+                    58_312_810,
+                    "adalovelace",
+                    Some("Ada Lovelace"),
+                    Some("ada@example.com"),
+                    &json!([
+                        {"email": "ada@example.com", "primary": true, "verified": true, "visibility": "public"},
+                        {"email": "58312810+adalovelace@users.noreply.github.com", "primary": false, "verified": true, "visibility": null},
+                    ]),
+                ),
+                github_user(
+                    91_219_120,
+                    "alan-turing",
+                    None,
+                    None,
+                    &json!([
+                        {"email": "alan.turing@bletchley.example", "primary": false, "verified": false, "visibility": null},
+                        {"email": "alan@example.com", "primary": true, "verified": true, "visibility": "private"},
+                        {"email": "91219120+alan-turing@users.noreply.github.com", "primary": false, "verified": true, "visibility": null},
+                    ]),
+                ),
+            ],
         }
     }
 
     /// The persona's metadata document, every URL on `origin`.
     pub(crate) fn discovery(self, origin: &str) -> Value {
-        let shape = self.shape();
+        let Some(shape) = self.shape() else {
+            return Value::Null;
+        };
         let url = |path: &str| Value::String(format!("{origin}{path}"));
         let mut doc = Map::new();
         doc.insert("issuer".into(), url(shape.issuer));

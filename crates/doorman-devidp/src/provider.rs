@@ -15,10 +15,11 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::config::{DevIdpConfig, RegisteredClient, TestUser};
+use crate::github::{self, GitHub};
 use crate::keys::{SigningKey, short_rsa_test_key, test_keys};
 use crate::misbehavior::{Endpoint, Misbehavior};
 use crate::page;
-use crate::persona::{Shape, Stamp, TENANT_PLACEHOLDER};
+use crate::persona::{Persona, Shape, Stamp, TENANT_PLACEHOLDER};
 
 /// How long a code may wait to be redeemed.
 const CODE_LIFETIME: Duration = Duration::from_secs(60);
@@ -68,6 +69,8 @@ enum Route {
     Token,
     Userinfo,
     EndSession,
+    /// A route of [`Persona::GitHub`].
+    GitHub(github::Route),
 }
 
 impl Route {
@@ -79,6 +82,7 @@ impl Route {
             Self::Token => Some(Endpoint::Token),
             Self::Userinfo => Some(Endpoint::Userinfo),
             Self::Authorize | Self::Decide | Self::EndSession => None,
+            Self::GitHub(route) => route.endpoint(),
         }
     }
 }
@@ -146,6 +150,7 @@ struct State {
 pub struct DevIdp {
     config: DevIdpConfig,
     state: Mutex<State>,
+    github: GitHub,
 }
 
 type Reply = Response<Vec<u8>>;
@@ -242,6 +247,7 @@ impl DevIdp {
                 requests: Vec::new(),
                 assertion_ids: std::collections::HashSet::new(),
             }),
+            github: GitHub::default(),
         }
     }
 
@@ -312,13 +318,19 @@ impl DevIdp {
     }
 
     fn shape(&self) -> Option<&'static Shape> {
-        self.config.persona.map(|persona| persona.shape())
+        self.config.persona.and_then(Persona::shape)
     }
 
     /// The path a request to `full_path` is recorded under, and its route. Without a persona
     /// the endpoints are below the issuer's path; a persona's are where the real provider has
     /// them.
     fn route(&self, full_path: &str) -> (String, Option<Route>) {
+        if self.config.persona == Some(Persona::GitHub) {
+            return (
+                full_path.to_owned(),
+                github::Route::of(full_path).map(Route::GitHub),
+            );
+        }
         let Some(shape) = self.shape() else {
             let issuer_path = self.config.issuer.path().trim_end_matches('/');
             let path = full_path.strip_prefix(issuer_path).unwrap_or(full_path);
@@ -393,6 +405,10 @@ impl DevIdp {
             return reply(StatusCode::NOT_FOUND, "text/plain", "not found");
         };
         match (request.method().clone(), route) {
+            (_, Route::GitHub(route)) => {
+                self.github
+                    .handle(&self.config, route, request, &params, now)
+            }
             (Method::GET, Route::Discovery) => self.discovery(),
             (Method::GET, Route::Jwks) => self.jwks(),
             (Method::GET, Route::Authorize) => self.authorize(&params, now),
