@@ -566,9 +566,8 @@ impl EmailLookup {
         let found = listed
             .into_iter()
             .filter_map(|entry| serde_json::from_value::<Address>(entry).ok())
-            .find(|a| a.primary == Some(true) && a.verified == Some(true))
-            .and_then(|a| a.email)
-            .filter(|email| !email.trim().is_empty());
+            .filter(|a| a.primary == Some(true) && a.verified == Some(true))
+            .find_map(|a| a.email.filter(|email| !email.trim().is_empty()));
         let claims = match found {
             Some(email) => {
                 let mut claims = self.claims;
