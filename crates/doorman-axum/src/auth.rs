@@ -4,9 +4,11 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use doorman_oidc::{ClientConfig, ClientKey, TokenAuthMethod};
+use doorman_oidc::{ClientConfig, ClientKey, OAuth2Endpoints, TokenAuthMethod, UserApi};
 use doorman_seal::{Purpose, Sealer, TagPurpose, Tagger};
-use doorman_secrets::{AuthConfig, ExposeTokens, Provider, Secret, TokenEndpointAuthMethod};
+use doorman_secrets::{
+    AuthConfig, Endpoints, ExposeTokens, Preset, Provider, Secret, TokenEndpointAuthMethod,
+};
 use doorman_user::User;
 use http::HeaderMap;
 use url::Url;
@@ -16,7 +18,7 @@ use crate::cookies::{self, CookieScope, Names, TRANSACTION_LIFETIME};
 use crate::error::{AuthError, LoginFailure};
 use crate::http_client::HttpClient;
 use crate::options::AuthOptions;
-use crate::provider::ProviderRuntime;
+use crate::provider::{self, ProviderRuntime};
 use crate::session_cache::SessionCache;
 
 /// Login, the current user and logout for an axum app, from Streamlit's `[auth]` section.
@@ -71,7 +73,8 @@ impl std::fmt::Debug for Auth {
 
 /// The OpenID client of `provider`: its id and secret (none for a `private_key_jwt` client),
 /// its private key, its client authentication (none configured: what the provider's metadata
-/// lists), scope, prompt, extra parameters, trusted audiences and allowed tenants.
+/// lists), scope, prompt, extra parameters, trusted audiences and allowed tenants. A plain
+/// OAuth 2.0 provider's scope is taken as configured, without `openid`.
 fn client_config(provider: &Provider, redirect_uri: &Url) -> Result<ClientConfig, AuthError> {
     let refuse = |reason: String| AuthError::Provider {
         provider: provider.name().to_owned(),
@@ -98,18 +101,56 @@ fn client_config(provider: &Provider, redirect_uri: &Url) -> Result<ClientConfig
         provider.client_secret().map_or("", Secret::expose),
         redirect_uri.clone(),
     )
-    .with_scope(kwargs.scope())
     .with_prompt(kwargs.prompt().map(str::to_owned))
     .with_extra_params(kwargs.extra_params().to_vec())
     .with_auth_method(method)
     .with_trusted_audiences(provider.trusted_audiences().to_vec())
     .with_allowed_tenants(provider.allowed_tenants().to_vec());
+    client = match provider.server_metadata_url() {
+        Some(_) => client.with_scope(kwargs.scope()),
+        None => client.with_oauth2_scope(kwargs.scope()),
+    };
     if let Some(pem) = provider.private_key() {
         let key = ClientKey::from_pem(pem.expose(), provider.private_key_id().map(str::to_owned))
             .map_err(|e| refuse(e.to_string()))?;
         client = client.with_private_key(key);
     }
     Ok(client)
+}
+
+/// Where `provider`'s endpoints come from: its discovery document, or the plain OAuth 2.0
+/// URLs (GitHub's user API with `provider_preset = "github"`). `None` for a kind this
+/// version does not know.
+fn endpoints(provider: &Provider) -> Option<provider::Endpoints> {
+    match provider.endpoints() {
+        Endpoints::Discovery {
+            server_metadata_url,
+            ..
+        } => Some(provider::Endpoints::Discovery(server_metadata_url.clone())),
+        Endpoints::OAuth2 {
+            authorize_url,
+            access_token_url,
+            userinfo_url,
+            emails_url,
+            preset,
+            ..
+        } => {
+            let api = match preset {
+                Some(Preset::GitHub) => UserApi::GitHub,
+                _ => UserApi::Generic,
+            };
+            Some(provider::Endpoints::OAuth2(Box::new(
+                OAuth2Endpoints::new(
+                    authorize_url.clone(),
+                    access_token_url.clone(),
+                    userinfo_url.clone(),
+                )
+                .with_emails_url(emails_url.clone())
+                .with_user_api(api),
+            )))
+        }
+        _ => None,
+    }
 }
 
 /// The longest common `/`-separated prefix of two paths, for cookies both routes must see.
@@ -179,20 +220,23 @@ impl Auth {
             .map_err(|_| AuthError::CookieSecret)?;
         let mut providers = Vec::with_capacity(config.providers().len());
         for provider in config.providers() {
-            // Plain OAuth 2.0 providers have no metadata to discover: their login comes with
-            // the development provider's OAuth 2.0 mode. Left out with a warning; a login with
-            // one is refused as an unknown provider.
-            let Some(metadata_url) = provider.server_metadata_url() else {
+            let Some(endpoints) = endpoints(provider) else {
                 tracing::warn!(
                     provider = provider.name(),
-                    "provider left out: plain OAuth 2.0 providers cannot log in yet"
+                    "provider left out: its kind of endpoints is not supported"
                 );
                 continue;
             };
+            if let provider::Endpoints::OAuth2(_) = &endpoints {
+                tracing::info!(
+                    provider = provider.name(),
+                    "plain OAuth 2.0 provider: no signed ID token, the user is what its API answers (lower assurance than OpenID Connect)"
+                );
+            }
             providers.push(Arc::new(ProviderRuntime::new(
                 provider.name().to_owned(),
                 client_config(provider, &redirect_uri)?,
-                metadata_url.clone(),
+                endpoints,
             )));
         }
         let secure = redirect_uri.scheme() == "https";
@@ -233,7 +277,7 @@ impl Auth {
     /// Starts fetching every provider's metadata and keys in the background. A provider that
     /// is down is logged and retried at its first login; the others are unaffected.
     pub fn warm_up(&self) {
-        for provider in &self.inner.providers {
+        for provider in self.inner.providers.iter().filter(|p| p.oauth2().is_none()) {
             let provider = Arc::clone(provider);
             let http = self.inner.http.clone();
             tokio::spawn(async move {
@@ -248,6 +292,19 @@ impl Auth {
     pub async fn discover(&self) -> Vec<(String, Result<String, String>)> {
         let mut results = Vec::with_capacity(self.inner.providers.len());
         for provider in &self.inner.providers {
+            if let Some(endpoints) = provider.oauth2() {
+                let emails = endpoints
+                    .emails_url()
+                    .map_or(String::new(), |url| format!(", emails {url}"));
+                results.push((
+                    provider.name.clone(),
+                    Ok(format!(
+                        "plain OAuth 2.0, nothing to discover: no signed ID token, lower assurance than OpenID Connect; user {}{emails}, logout local",
+                        endpoints.userinfo_url()
+                    )),
+                ));
+                continue;
+            }
             let result = provider.ready(&self.inner.http).await.map(|ready| {
                 format!(
                     "issuer {}, {} signing key(s), PKCE {}, logout at the provider {}",

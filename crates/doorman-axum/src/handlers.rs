@@ -104,16 +104,6 @@ pub(crate) async fn login(
         };
         let home = auth.home();
         let return_to = safe_return_to(params.get("return_to").map(String::as_str), &home);
-        let ready = match provider.ready(&auth.inner.http).await {
-            Ok(ready) => ready,
-            Err(why) => {
-                tracing::warn!(outcome = "provider unavailable", why = %escaped(&why));
-                let failure = LoginFailure::ProviderUnavailable {
-                    provider: name.clone(),
-                };
-                return auth.fail(&failure, &return_to, HeaderMap::new());
-            }
-        };
         let (Some(state), Some(nonce), Some(pkce_verifier), Some(client_assertion)) =
             (random(), random(), random(), random())
         else {
@@ -126,7 +116,16 @@ pub(crate) async fn login(
             pkce_verifier,
             client_assertion,
         };
-        let (url, pending) = doorman_oidc::begin(&provider.client, &ready.metadata, &entropy, now);
+        let (url, pending) = match provider.begin(&auth.inner.http, &entropy, now).await {
+            Ok(begun) => begun,
+            Err(why) => {
+                tracing::warn!(outcome = "provider unavailable", why = %escaped(&why));
+                let failure = LoginFailure::ProviderUnavailable {
+                    provider: name.clone(),
+                };
+                return auth.fail(&failure, &return_to, HeaderMap::new());
+            }
+        };
         let transaction = Transaction { pending, return_to };
         let mut headers = HeaderMap::new();
         if auth
@@ -148,7 +147,7 @@ pub(crate) async fn login(
     .await
 }
 
-fn failure_of(error: &OidcError, provider: &str) -> LoginFailure {
+pub(crate) fn failure_of(error: &OidcError, provider: &str) -> LoginFailure {
     match error {
         OidcError::AuthorizationDenied { error, description } => {
             LoginFailure::denied(error, description.as_deref())
@@ -239,6 +238,11 @@ impl Auth {
         let provider = self
             .provider(name)
             .ok_or(LoginFailure::UnknownOrExpiredLogin)?;
+        if let Some(endpoints) = provider.oauth2() {
+            return self
+                .complete_oauth2(provider, endpoints, pending, query, now)
+                .await;
+        }
         let ready = provider.ready(&self.inner.http).await.map_err(|why| {
             tracing::warn!(outcome = "provider unavailable", why = %escaped(&why));
             unavailable()
@@ -404,6 +408,8 @@ pub(crate) async fn logout(
         };
         tracing::Span::current().record("provider", session.provider());
         let target = match auth.provider(session.provider()) {
+            // A plain OAuth 2.0 provider has no logout endpoint: logout is local.
+            Some(provider) if provider.oauth2().is_some() => None,
             Some(provider) => match (
                 provider.ready(&auth.inner.http).await,
                 url::Url::parse(&auth.post_logout_redirect_uri()),

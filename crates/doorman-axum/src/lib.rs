@@ -25,6 +25,10 @@
 //! - Login failures reach the app as a [`LoginFailure`] without details; details go to the
 //!   log, and no client secret, cookie secret, token, code or PKCE verifier is ever logged.
 //! - Provider calls: rustls, timeouts, redirects not followed, responses capped at 1 MiB.
+//! - A plain OAuth 2.0 provider (GitHub, `provider_preset = "github"`) logs in with the same
+//!   transaction, `state`, PKCE, session and failures, but its user is what its API answers
+//!   for the access token, with no signed ID token: lower assurance than OpenID Connect.
+//!   Logout with it is local.
 
 #![warn(clippy::unwrap_used)]
 
@@ -39,6 +43,7 @@ mod http_client;
 mod identity;
 mod layer;
 mod logging;
+mod oauth2;
 mod options;
 mod provider;
 mod return_to;

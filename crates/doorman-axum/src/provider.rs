@@ -1,5 +1,8 @@
 //! One provider at run time: its client settings and its cached metadata and keys.
 //!
+//! A plain OAuth 2.0 provider (GitHub) has no metadata or keys: its endpoints are
+//! configured, and nothing is fetched or cached for it.
+//!
 //! The cache is filled on first use (and warmed at start, without blocking it). A request
 //! that finds metadata and keys uses them at once, even when they are due for a refresh,
 //! which then runs in the background; only a provider never reached makes a login wait,
@@ -8,7 +11,9 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use doorman_oidc::{ClientConfig, KeySet, ProviderMetadata};
+use doorman_oidc::{
+    ClientConfig, KeySet, LoginEntropy, OAuth2Endpoints, PendingLogin, ProviderMetadata,
+};
 use url::Url;
 
 use crate::http_client::HttpClient;
@@ -33,24 +38,65 @@ struct Cache {
     refreshing: bool,
 }
 
+/// Where a provider's endpoints come from.
+pub(crate) enum Endpoints {
+    /// An OpenID provider: its discovery document (and then its keys), fetched and cached.
+    Discovery(Url),
+    /// A plain OAuth 2.0 provider: configured endpoints, nothing to fetch.
+    OAuth2(Box<OAuth2Endpoints>),
+}
+
 /// A provider and its cache.
 pub(crate) struct ProviderRuntime {
     pub(crate) name: String,
     pub(crate) client: ClientConfig,
-    pub(crate) metadata_url: Url,
+    pub(crate) endpoints: Endpoints,
     cache: RwLock<Cache>,
     fetch: tokio::sync::Mutex<()>,
 }
 
 impl ProviderRuntime {
-    pub(crate) fn new(name: String, client: ClientConfig, metadata_url: Url) -> Self {
+    pub(crate) fn new(name: String, client: ClientConfig, endpoints: Endpoints) -> Self {
         Self {
             name,
             client,
-            metadata_url,
+            endpoints,
             cache: RwLock::new(Cache::default()),
             fetch: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// A plain OAuth 2.0 provider's endpoints; `None` for an OpenID provider.
+    pub(crate) fn oauth2(&self) -> Option<&OAuth2Endpoints> {
+        match &self.endpoints {
+            Endpoints::OAuth2(endpoints) => Some(endpoints.as_ref()),
+            Endpoints::Discovery(_) => None,
+        }
+    }
+
+    /// Starts a login: the authorization URL and the pending login, after fetching the
+    /// metadata of an OpenID provider (from the cache when there).
+    pub(crate) async fn begin(
+        self: &Arc<Self>,
+        http: &HttpClient,
+        entropy: &LoginEntropy,
+        now: SystemTime,
+    ) -> Result<(Url, PendingLogin), String> {
+        if let Endpoints::OAuth2(endpoints) = &self.endpoints {
+            return Ok(doorman_oidc::begin_oauth2(
+                &self.client,
+                endpoints,
+                entropy,
+                now,
+            ));
+        }
+        let ready = self.ready(http).await?;
+        Ok(doorman_oidc::begin(
+            &self.client,
+            &ready.metadata,
+            entropy,
+            now,
+        ))
     }
 
     fn cache(&self) -> std::sync::RwLockReadGuard<'_, Cache> {
@@ -65,8 +111,12 @@ impl ProviderRuntime {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Metadata and keys, from the cache when there, fetched otherwise.
+    /// Metadata and keys, from the cache when there, fetched otherwise. A plain OAuth 2.0
+    /// provider has none: an error at once, with no request and nothing logged.
     pub(crate) async fn ready(self: &Arc<Self>, http: &HttpClient) -> Result<Ready, String> {
+        if self.oauth2().is_some() {
+            return Err("a plain OAuth 2.0 provider has no metadata or keys".to_owned());
+        }
         if let Some(ready) = self.cached(http) {
             return Ok(ready);
         }
@@ -108,12 +158,16 @@ impl ProviderRuntime {
     }
 
     async fn fetch_all(&self, http: &HttpClient) -> Result<Ready, String> {
+        let Endpoints::Discovery(metadata_url) = &self.endpoints else {
+            // Never cached as a failure: there is nothing to fetch.
+            return Err("a plain OAuth 2.0 provider has no metadata or keys".to_owned());
+        };
         let result = async {
             let response = http
-                .send(doorman_oidc::discovery_request(&self.metadata_url))
+                .send(doorman_oidc::discovery_request(metadata_url))
                 .await
                 .map_err(|e| format!("discovery: {e}"))?;
-            let metadata = ProviderMetadata::from_response(&self.metadata_url, &response)
+            let metadata = ProviderMetadata::from_response(metadata_url, &response)
                 .map_err(|e| e.to_string())?;
             let keys = self.fetch_keys(http, &metadata).await?;
             Ok::<_, String>(Ready { metadata, keys })

@@ -29,7 +29,8 @@ pub(crate) struct Setup {
     /// How many `groups` the test user has (Entra-style GUIDs).
     pub(crate) groups: usize,
     /// The real provider the development provider takes the shapes of; the app is pointed
-    /// at the persona's metadata URL.
+    /// at the persona's metadata URL, or for the plain OAuth 2.0 [`Persona::GitHub`] given
+    /// `provider_preset = "github"` with the URL keys pointing at the persona.
     pub(crate) persona: Option<Persona>,
     /// The app's public key (SPKI PEM), registered at the provider for `private_key_jwt`.
     pub(crate) client_public_key: Option<String>,
@@ -130,8 +131,17 @@ impl TestApp {
         } else {
             callback
         };
+        let endpoints = match setup.persona {
+            Some(persona) if persona.is_plain_oauth2() => {
+                let origin = format!("http://{idp_addr}");
+                format!(
+                    "provider_preset = \"github\"\nauthorize_url = \"{origin}/login/oauth/authorize\"\naccess_token_url = \"{origin}/login/oauth/access_token\"\nuserinfo_endpoint = \"{origin}/user\""
+                )
+            }
+            _ => format!("server_metadata_url = \"{metadata_url}\""),
+        };
         let secrets = format!(
-            "[auth]\nredirect_uri = \"{redirect_uri}\"\ncookie_secret = \"{}\"\nexpose_tokens = {}\n\n[auth.dev]\nclient_id = \"app\"\nclient_secret = \"{CLIENT_SECRET}\"\nserver_metadata_url = \"{metadata_url}\"\n{}",
+            "[auth]\nredirect_uri = \"{redirect_uri}\"\ncookie_secret = \"{}\"\nexpose_tokens = {}\n\n[auth.dev]\nclient_id = \"app\"\nclient_secret = \"{CLIENT_SECRET}\"\n{endpoints}\n{}",
             setup.cookie_secret, setup.expose, setup.extra_secrets
         );
         let config = AuthConfig::parse(&secrets, Origin::Text("test".into())).expect("secrets");
