@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use doorman::secrets::{AuthConfig, Provider};
+use doorman::secrets::{AuthConfig, Endpoints, Provider};
 
 pub(crate) fn run(files: &[PathBuf], discover: bool) -> ExitCode {
     let loaded = if files.is_empty() {
@@ -114,9 +114,41 @@ fn provider_lines(provider: &Provider) -> String {
         }
     );
     out.push_str(&format!("      client_id: {}\n", provider.client_id()));
-    match provider.server_metadata_url() {
-        Some(url) => out.push_str(&format!("      server_metadata_url: {url}\n")),
-        None => out.push_str("      endpoints: plain OAuth 2.0 (no OpenID Connect)\n"),
+    match provider.endpoints() {
+        Endpoints::Discovery {
+            server_metadata_url,
+            ..
+        } => out.push_str(&format!(
+            "      server_metadata_url: {server_metadata_url}\n"
+        )),
+        Endpoints::OAuth2 {
+            authorize_url,
+            access_token_url,
+            userinfo_url,
+            emails_url,
+            preset,
+            ..
+        } => {
+            out.push_str(&format!(
+                "      endpoints: plain OAuth 2.0{}\n",
+                preset.map_or(String::new(), |p| format!(
+                    " (provider_preset = \"{}\")",
+                    p.as_str()
+                ))
+            ));
+            out.push_str(&format!("      authorize_url: {authorize_url}\n"));
+            out.push_str(&format!("      access_token_url: {access_token_url}\n"));
+            out.push_str(&format!("      userinfo_endpoint: {userinfo_url}\n"));
+            if let Some(emails_url) = emails_url {
+                out.push_str(&format!(
+                    "      emails: {emails_url} (asked when the user's email is private)\n"
+                ));
+            }
+            out.push_str(
+                "      assurance: plain OAuth 2.0 with no signed ID token: lower assurance than OpenID Connect (the user is whatever the provider's API answers for the access token); logout is local\n",
+            );
+        }
+        _ => out.push_str("      endpoints: of a kind this version cannot use\n"),
     }
     out.push_str(&format!("      scope: {}\n", kwargs.scope()));
     out.push_str(&format!(

@@ -248,3 +248,49 @@ async fn check_discover_fetches_each_provider_and_fails_on_a_broken_one() {
     assert!(stdout.contains("  - dev: ok:"), "{stdout}");
     assert!(stdout.contains("  - down: FAILED: discovery:"), "{stdout}");
 }
+
+#[test]
+fn check_says_a_plain_oauth2_provider_is_lower_assurance_and_discover_fetches_nothing() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-github");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("secrets.toml");
+    std::fs::write(
+        &path,
+        "[auth]\nredirect_uri = \"http://localhost:8501/oauth2callback\"\ncookie_secret = \"0123456789abcdef0123456789abcdef\"\n\n[auth.google]\nclient_id = \"g\"\nclient_secret = \"g-secret-31\"\nserver_metadata_url = \"https://accounts.google.com/.well-known/openid-configuration\"\n\n[auth.github]\nclient_id = \"Iv1.8a61f9b3a7aba766\"\nclient_secret = \"gh-secret-5c\"\nprovider_preset = \"github\"\n",
+    )
+    .expect("write");
+    let out = doorman(&["check", path.to_str().expect("utf-8")]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}");
+    let github = &stdout[stdout.find("  - github").expect("the github provider")..];
+    for line in [
+        "      endpoints: plain OAuth 2.0 (provider_preset = \"github\")\n",
+        "      authorize_url: https://github.com/login/oauth/authorize\n",
+        "      access_token_url: https://github.com/login/oauth/access_token\n",
+        "      userinfo_endpoint: https://api.github.com/user\n",
+        "      emails: https://api.github.com/user/emails (asked when the user's email is private)\n",
+        "      assurance: plain OAuth 2.0 with no signed ID token: lower assurance than OpenID Connect",
+        "      scope: read:user user:email\n",
+    ] {
+        assert!(github.contains(line), "{line:?} in:\n{stdout}");
+    }
+    let google = &stdout
+        [stdout.find("  - google").expect("google")..stdout.find("  - github").expect("github")];
+    assert!(!google.contains("assurance"), "{google}");
+    assert!(!stdout.contains("gh-secret-5c"), "{stdout}");
+
+    // Only the plain OAuth 2.0 provider, so that `--discover` needs no network.
+    let only = dir.join("only-github.toml");
+    std::fs::write(
+        &only,
+        "[auth]\nredirect_uri = \"http://localhost:8501/oauth2callback\"\ncookie_secret = \"0123456789abcdef0123456789abcdef\"\n\n[auth.github]\nclient_id = \"Iv1.8a61f9b3a7aba766\"\nclient_secret = \"gh-secret-5c\"\nprovider_preset = \"github\"\n",
+    )
+    .expect("write");
+    let out = doorman(&["check", "--discover", only.to_str().expect("utf-8")]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("  - github: ok: plain OAuth 2.0, nothing to discover: no signed ID token, lower assurance than OpenID Connect; user https://api.github.com/user, emails https://api.github.com/user/emails, logout local"),
+        "{stdout}"
+    );
+}
