@@ -79,6 +79,7 @@ impl AuthOptions {
     }
 
     /// Whether a login calls the provider's userinfo endpoint (default: yes, when it has one).
+    /// A plain OAuth 2.0 provider's user API is always called: it is where the user comes from.
     #[must_use]
     pub fn call_userinfo(mut self, call: bool) -> Self {
         self.call_userinfo = call;
