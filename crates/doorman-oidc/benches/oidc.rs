@@ -24,7 +24,7 @@ fn oidc(c: &mut Criterion) {
         state: [1; 32],
         nonce: [2; 32],
         pkce_verifier: [3; 32],
-            client_assertion: [4; 32],
+        client_assertion: [4; 32],
     };
     group.bench_function("authorization_url", |b| {
         b.iter(|| doorman_oidc::begin(&pair.config, &metadata, black_box(&entropy), pair.now));
