@@ -38,6 +38,36 @@ impl TokenAuthMethod {
 /// The default leeway for `exp` and `iat`: clocks of the provider and the app may differ.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
+/// Streamlit's default `scope`, which [`ClientConfig::new`] asks for.
+pub const DEFAULT_SCOPE: &str = "openid profile email";
+
+/// Streamlit's default `prompt`, which [`ClientConfig::new`] sends.
+pub const DEFAULT_PROMPT: &str = "select_account";
+
+/// Parameters doorman sets itself on every login, from the login's own state and the client's
+/// identity (in the authorization request, or in the token request): no configuration sets
+/// them, and [`ClientConfig::with_extra_params`] drops them. doorman-secrets refuses each of
+/// them in `client_kwargs`, naming the key (doorman-axum's `tests/agreement.rs` checks that
+/// its list is this one).
+pub const RESERVED_PARAMS: [&str; 8] = [
+    "response_type",
+    "client_id",
+    "client_secret",
+    "redirect_uri",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_verifier",
+];
+
+/// Authorization parameters with a setting of their own, which
+/// [`ClientConfig::with_extra_params`] drops too: `scope` ([`ClientConfig::with_scope`],
+/// [`ClientConfig::with_oauth2_scope`]), `prompt` ([`ClientConfig::with_prompt`]) and
+/// `code_challenge_method` (always `S256`). Unlike [`RESERVED_PARAMS`], Streamlit's files
+/// may name them in `client_kwargs`: doorman-secrets reads `scope` and `prompt` into their
+/// settings and ignores `code_challenge_method` with a warning.
+pub const SETTING_PARAMS: [&str; 3] = ["scope", "prompt", "code_challenge_method"];
+
 /// The client's side of one provider: id, secret, where the browser comes back, what to ask for.
 #[derive(Clone)]
 pub struct ClientConfig {
@@ -60,8 +90,8 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// A client with Streamlit's defaults: `scope = "openid profile email"`,
-    /// `prompt = "select_account"`, the client authentication the provider lists, a leeway of
+    /// A client with Streamlit's defaults: `scope` [`DEFAULT_SCOPE`], `prompt`
+    /// [`DEFAULT_PROMPT`], the client authentication the provider lists, a leeway of
     /// [`DEFAULT_LEEWAY`].
     #[must_use]
     pub fn new(
@@ -76,8 +106,8 @@ impl ClientConfig {
             client_secret: client_secret.into(),
             redirect_uri,
             auth_method: None,
-            scope: "openid profile email".to_owned(),
-            prompt: Some("select_account".to_owned()),
+            scope: DEFAULT_SCOPE.to_owned(),
+            prompt: Some(DEFAULT_PROMPT.to_owned()),
             extra_params: Vec::new(),
             leeway: DEFAULT_LEEWAY,
             trusted_audiences: Vec::new(),
@@ -94,7 +124,14 @@ impl ClientConfig {
         self
     }
 
-    /// Sets `scope`; `openid` is added when missing.
+    /// Sets an OpenID provider's `scope`. OpenID Connect needs `openid` in it (Core §3.1.2.1),
+    /// so when it is missing it is added in front: `email` is sent as `openid email`.
+    ///
+    /// doorman-secrets owns the rule for configured scopes: it refuses an OpenID provider's
+    /// `scope` without `openid`, naming the key, and the adapter passes only validated scopes
+    /// here, so for them nothing is added. The addition serves a [`ClientConfig`] built by hand.
+    /// A plain OAuth 2.0 provider's scope, which has no `openid`, is set with
+    /// [`ClientConfig::with_oauth2_scope`].
     #[must_use]
     pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
         let scope = scope.into();
@@ -122,13 +159,15 @@ impl ClientConfig {
     }
 
     /// Adds authorization parameters (`audience`, `acr_values`, ...). Parameters doorman sets
-    /// itself (`state`, `nonce`, PKCE, `client_id`, `redirect_uri`, `response_type`, `scope`,
-    /// `prompt`) are ignored here.
+    /// itself ([`RESERVED_PARAMS`]) and those with a setting of their own
+    /// ([`SETTING_PARAMS`]) are dropped here.
     #[must_use]
     pub fn with_extra_params(mut self, params: Vec<(String, String)>) -> Self {
         self.extra_params = params
             .into_iter()
-            .filter(|(k, _)| !crate::login::RESERVED_PARAMS.contains(&k.as_str()))
+            .filter(|(k, _)| {
+                !RESERVED_PARAMS.contains(&k.as_str()) && !SETTING_PARAMS.contains(&k.as_str())
+            })
             .collect();
         self
     }

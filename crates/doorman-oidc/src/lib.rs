@@ -66,11 +66,15 @@ mod login;
 mod logout;
 mod oauth2;
 mod refresh;
+mod token;
 mod userinfo;
 mod verify;
 
 pub use client_key::{ASSERTION_LIFETIME, AssertionEntropy, ClientKey};
-pub use config::{ClientConfig, DEFAULT_LEEWAY, TokenAuthMethod};
+pub use config::{
+    ClientConfig, DEFAULT_LEEWAY, DEFAULT_PROMPT, DEFAULT_SCOPE, RESERVED_PARAMS, SETTING_PARAMS,
+    TokenAuthMethod,
+};
 pub use discovery::{ProviderMetadata, discovery_request, implied_issuer};
 pub use error::Error;
 pub use keys::{KEY_REFRESH_INTERVAL, KeySet, jwks_request};

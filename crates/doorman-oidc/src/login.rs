@@ -19,27 +19,13 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::client_key::AssertionEntropy;
-use crate::config::{ClientConfig, TokenAuthMethod};
+use crate::config::ClientConfig;
 use crate::discovery::ProviderMetadata;
 use crate::error::Error;
 use crate::http_util;
 use crate::keys::KeySet;
+use crate::token::{TokenResponse, authenticated_post};
 use crate::verify::{self, VerifiedLogin};
-
-/// Authorization parameters doorman sets itself; `client_kwargs` cannot override them.
-pub(crate) const RESERVED_PARAMS: [&str; 11] = [
-    "response_type",
-    "client_id",
-    "client_secret",
-    "redirect_uri",
-    "scope",
-    "prompt",
-    "state",
-    "nonce",
-    "code_challenge",
-    "code_challenge_method",
-    "code_verifier",
-];
 
 /// The fresh randomness one login needs, drawn by the caller from a cryptographic generator.
 #[derive(Clone)]
@@ -282,69 +268,6 @@ impl fmt::Debug for CodeExchange {
     }
 }
 
-/// Adds client authentication to a token-endpoint form: the configured method, or the one
-/// the provider's metadata lists (`private_key_jwt` first for a client with a private key).
-/// A client assertion is issued at `issued_at` with `entropy`; without entropy (or a key)
-/// none is sent, and the provider refuses the request.
-pub(crate) fn authenticated_post<'a>(
-    config: &'a ClientConfig,
-    metadata: &ProviderMetadata,
-    form: Vec<(&'a str, &'a str)>,
-    issued_at: SystemTime,
-    entropy: Option<&AssertionEntropy>,
-) -> Request<Vec<u8>> {
-    let endpoint = &metadata.token_endpoint;
-    let method = config.auth_method.unwrap_or(
-        if config.private_key.is_some() && metadata.lists_private_key_jwt {
-            TokenAuthMethod::PrivateKeyJwt
-        } else {
-            metadata.auth_method
-        },
-    );
-    let assertion = match (method, &config.private_key, entropy) {
-        (TokenAuthMethod::PrivateKeyJwt, Some(key), Some(entropy)) => {
-            Some(key.assertion(&config.client_id, endpoint.as_str(), issued_at, entropy))
-        }
-        _ => None,
-    };
-    // The same fields, borrowed for as long as the assertion lives.
-    let mut form: Vec<(&str, &str)> = form;
-    if let Some(assertion) = &assertion {
-        form.push(("client_id", &config.client_id));
-        form.push((
-            "client_assertion_type",
-            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        ));
-        form.push(("client_assertion", assertion));
-    }
-    if method == TokenAuthMethod::ClientSecretPost {
-        form.push(("client_id", &config.client_id));
-        form.push(("client_secret", &config.client_secret));
-    }
-    let mut request = http_util::post_form(endpoint, &form);
-    if method == TokenAuthMethod::ClientSecretBasic {
-        // RFC 6749 §2.3.1: form-encode id and secret, then base64 "id:secret".
-        let encode =
-            |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        let credentials = format!(
-            "{}:{}",
-            encode(&config.client_id),
-            encode(&config.client_secret)
-        );
-        let value = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(credentials)
-        );
-        if let Ok(mut value) = http::HeaderValue::from_str(&value) {
-            value.set_sensitive(true);
-            request
-                .headers_mut()
-                .insert(http::header::AUTHORIZATION, value);
-        }
-    }
-    request
-}
-
 impl CodeExchange {
     /// The login this code belongs to.
     #[must_use]
@@ -404,80 +327,6 @@ impl CodeExchange {
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,
             expires_in: tokens.expires_in,
-        })
-    }
-}
-
-/// `expires_in` as a number, or as a string as some providers send it.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Seconds {
-    Number(u64),
-    Text(String),
-}
-
-#[derive(Deserialize)]
-struct RawTokenResponse {
-    access_token: Option<String>,
-    token_type: Option<String>,
-    expires_in: Option<Seconds>,
-    refresh_token: Option<String>,
-    id_token: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct OAuthError {
-    error: String,
-    error_description: Option<String>,
-}
-
-/// A token endpoint's successful answer, checked.
-pub(crate) struct TokenResponse {
-    pub(crate) access_token: String,
-    pub(crate) refresh_token: Option<String>,
-    pub(crate) id_token: Option<String>,
-    pub(crate) expires_in: Option<Duration>,
-}
-
-impl TokenResponse {
-    pub(crate) fn read(
-        endpoint: &'static str,
-        response: &Response<Vec<u8>>,
-    ) -> Result<Self, Error> {
-        if !response.status().is_success() {
-            return Err(
-                match serde_json::from_slice::<OAuthError>(response.body()) {
-                    Ok(e) => Error::TokenEndpoint {
-                        error: e.error,
-                        description: e.error_description,
-                    },
-                    Err(_) => Error::HttpStatus {
-                        endpoint,
-                        status: response.status().as_u16(),
-                    },
-                },
-            );
-        }
-        let raw: RawTokenResponse = http_util::json_body(endpoint, response)?;
-        let token_type = raw.token_type.ok_or(Error::MissingTokenField {
-            field: "token_type",
-        })?;
-        if !token_type.eq_ignore_ascii_case("bearer") {
-            return Err(Error::UnsupportedTokenType { found: token_type });
-        }
-        let access_token = raw.access_token.ok_or(Error::MissingTokenField {
-            field: "access_token",
-        })?;
-        let expires_in = match raw.expires_in {
-            Some(Seconds::Number(n)) => Some(Duration::from_secs(n)),
-            Some(Seconds::Text(text)) => text.trim().parse().ok().map(Duration::from_secs),
-            None => None,
-        };
-        Ok(Self {
-            access_token,
-            refresh_token: raw.refresh_token,
-            id_token: raw.id_token,
-            expires_in,
         })
     }
 }

@@ -70,7 +70,8 @@ use crate::config::{ClientConfig, TokenAuthMethod};
 use crate::discovery::ProviderMetadata;
 use crate::error::Error;
 use crate::http_util;
-use crate::login::{CodeExchange, LoginEntropy, PendingLogin, TokenResponse};
+use crate::login::{CodeExchange, LoginEntropy, PendingLogin};
+use crate::token::TokenResponse;
 #[cfg(doc)]
 use crate::verify::VerifiedLogin;
 
@@ -256,13 +257,6 @@ pub struct OAuth2CodeExchange {
     exchange: CodeExchange,
 }
 
-/// An OAuth error body (RFC 6749 §5.2), which GitHub sends with status 200.
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: String,
-    error_description: Option<String>,
-}
-
 impl OAuth2CodeExchange {
     /// The login this code belongs to.
     #[must_use]
@@ -301,37 +295,7 @@ impl OAuth2CodeExchange {
         response: &Response<Vec<u8>>,
         now: SystemTime,
     ) -> Result<AccessGranted, Error> {
-        let is_form = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.trim_start()
-                    .to_ascii_lowercase()
-                    .starts_with("application/x-www-form-urlencoded")
-            });
-        let body = if is_form {
-            let mut members = Map::new();
-            for (key, value) in url::form_urlencoded::parse(response.body()) {
-                members
-                    .entry(key.into_owned())
-                    .or_insert(Value::String(value.into_owned()));
-            }
-            serde_json::to_vec(&members).unwrap_or_default()
-        } else {
-            response.body().clone()
-        };
-        if response.status().is_success()
-            && let Ok(refusal) = serde_json::from_slice::<ErrorBody>(&body)
-        {
-            return Err(Error::TokenEndpoint {
-                error: refusal.error,
-                description: refusal.error_description,
-            });
-        }
-        let mut normalized = Response::new(body);
-        *normalized.status_mut() = response.status();
-        let tokens = TokenResponse::read("token", &normalized)?;
+        let tokens = TokenResponse::read_plain_oauth2(response)?;
         if tokens.access_token.is_empty() || bearer(&tokens.access_token).is_none() {
             return Err(Error::UnusableAccessToken);
         }

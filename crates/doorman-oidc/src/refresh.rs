@@ -10,7 +10,7 @@ use crate::config::ClientConfig;
 use crate::discovery::ProviderMetadata;
 use crate::error::Error;
 use crate::keys::KeySet;
-use crate::login::{TokenResponse, authenticated_post};
+use crate::token::{TokenResponse, authenticated_post};
 use crate::verify::{self, NonceRule, VerifiedLogin};
 
 /// The refresh request for `refresh_token` at `now`, with the client's authentication
