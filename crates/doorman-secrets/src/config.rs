@@ -9,11 +9,29 @@ use crate::secret::Secret;
 /// The name Streamlit gives the provider configured at the top of `[auth]`.
 pub const DEFAULT_PROVIDER: &str = "default";
 
-/// Streamlit's default `scope`.
+/// Streamlit's default `scope`. doorman-oidc has the same constant for a client it builds
+/// alone; this crate depends on no other doorman crate, so doorman-axum's `tests/agreement.rs`
+/// checks that the two agree.
 pub const DEFAULT_SCOPE: &str = "openid profile email";
 
-/// Streamlit's default `prompt`.
+/// Streamlit's default `prompt`, kept equal to doorman-oidc's as [`DEFAULT_SCOPE`] is.
 pub const DEFAULT_PROMPT: &str = "select_account";
+
+/// Parameters doorman sets itself on every login, which `client_kwargs` cannot give: each is
+/// refused, naming the key ([`Error::ReservedParameter`]). This is doorman-oidc's
+/// `RESERVED_PARAMS`, which drops them; doorman-axum's `tests/agreement.rs` checks that the
+/// lists are the same. `scope` and `prompt` are read into [`ClientKwargs`], and
+/// `code_challenge_method` is ignored with a warning (PKCE is always S256).
+pub const RESERVED_PARAMS: [&str; 8] = [
+    "response_type",
+    "client_id",
+    "client_secret",
+    "redirect_uri",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_verifier",
+];
 
 /// The validated `[auth]` section.
 ///

@@ -88,7 +88,8 @@ pub enum Error {
         /// The offending value.
         at: Location,
     },
-    /// `client_kwargs` sets a parameter that doorman sets itself on every login.
+    /// `client_kwargs` sets a parameter that doorman sets itself on every login
+    /// ([`crate::RESERVED_PARAMS`]).
     ReservedParameter {
         /// The parameter.
         at: Location,

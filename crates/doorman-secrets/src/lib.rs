@@ -16,7 +16,8 @@
 //!
 //! Where Streamlit has an error message, the message is Streamlit's; doorman also refuses
 //! what Streamlit lets through (relative URLs, unknown `expose_tokens` values, empty
-//! secrets, a `scope` without `openid`) and warns about a weak `cookie_secret`.
+//! secrets, a `scope` without `openid`, `client_kwargs` giving a parameter doorman sets
+//! itself, [`RESERVED_PARAMS`]) and warns about a weak `cookie_secret`.
 //! Provider names with underscores are accepted: Streamlit refuses them only because of
 //! how it stores login state.
 //!
@@ -79,10 +80,9 @@ mod secret;
 
 pub use config::{
     AuthConfig, ClientKwargs, DEFAULT_PROMPT, DEFAULT_PROVIDER, DEFAULT_SCOPE, Endpoints,
-    ExposeTokens, Preset, Provider, RedirectUri, TokenEndpointAuthMethod,
+    ExposeTokens, Preset, Provider, RESERVED_PARAMS, RedirectUri, TokenEndpointAuthMethod,
 };
 pub use error::{Error, Warning, WarningKind};
 pub use files::{SECRETS_FILES_ENV, default_search_paths, paths_from_env_value};
 pub use location::{Location, Origin};
 pub use secret::Secret;
-pub use url::Url;

@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::config::{
     AuthConfig, ClientKwargs, DEFAULT_PROVIDER, DEFAULT_SCOPE, Endpoints, ExposeTokens,
-    PORT_PLACEHOLDER, Preset, Provider, RedirectUri, TokenEndpointAuthMethod,
+    PORT_PLACEHOLDER, Preset, Provider, RESERVED_PARAMS, RedirectUri, TokenEndpointAuthMethod,
 };
 use crate::error::{Error, Warning, WarningKind};
 use crate::location::{Location, Origin};
@@ -56,17 +56,6 @@ const AUTHLIB_KEYS: [&str; 6] = [
     "request_token_url",
     "request_token_params",
     "client_auth_method",
-];
-
-/// Authorization parameters doorman sets itself on every login.
-const RESERVED_PARAMS: [&str; 7] = [
-    "response_type",
-    "client_id",
-    "client_secret",
-    "redirect_uri",
-    "state",
-    "nonce",
-    "code_challenge",
 ];
 
 /// Authlib and httpx client settings Streamlit users put in `client_kwargs`.

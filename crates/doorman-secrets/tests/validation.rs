@@ -1,4 +1,6 @@
 //! What doorman refuses or warns about beyond Streamlit: each rule with a test that shows it.
+//! Refusals whose point is the message are data: `tests/refusals/*.toml`, each beside its
+//! whole expected message, checked by `messages.rs`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -44,47 +46,6 @@ fn key_of(e: &Error) -> String {
 }
 
 #[test]
-fn relative_redirect_uri_is_refused() {
-    let e = refused(&format!(
-        "[auth]\nredirect_uri = \"/oauth2callback\"\ncookie_secret = \"x\"\n{GOOGLE}"
-    ));
-    assert!(matches!(e, Error::InvalidUrl { .. }), "{e:?}");
-    assert_eq!(key_of(&e), "auth.redirect_uri");
-    assert!(e.to_string().contains("(t:2:16)"), "{e}");
-}
-
-#[test]
-fn non_http_urls_are_refused() {
-    for url in [
-        "ftp://example.com/x",
-        "file:///etc/passwd",
-        "javascript:alert(1)",
-    ] {
-        let e = refused(&format!(
-            "[auth]\nredirect_uri = \"{url}\"\ncookie_secret = \"x\"\n{GOOGLE}"
-        ));
-        assert!(matches!(e, Error::InvalidUrl { .. }), "{url}: {e:?}");
-    }
-    let e = refused(&format!(
-        "{SHARED}client_id = \"a\"\nclient_secret = \"b\"\nserver_metadata_url = \"accounts.google.com\"\n"
-    ));
-    assert_eq!(key_of(&e), "auth.server_metadata_url");
-}
-
-#[test]
-fn urls_with_credentials_or_fragments_are_refused() {
-    for url in [
-        "https://user:pw@example.com/cb",
-        "https://example.com/cb#frag",
-    ] {
-        let e = refused(&format!(
-            "[auth]\nredirect_uri = \"{url}\"\ncookie_secret = \"x\"\n{GOOGLE}"
-        ));
-        assert!(matches!(e, Error::InvalidUrl { .. }), "{url}: {e:?}");
-    }
-}
-
-#[test]
 fn port_placeholder_is_resolved() {
     let config = parse(&format!(
         "[auth]\nredirect_uri = \"http://localhost:{{port}}/oauth2callback\"\ncookie_secret = \"x\"\n{GOOGLE}"
@@ -95,68 +56,6 @@ fn port_placeholder_is_resolved() {
         config.redirect_uri().resolve(8502).unwrap().as_str(),
         "http://localhost:8502/oauth2callback"
     );
-}
-
-#[test]
-fn expose_tokens_other_values_are_refused() {
-    let e = refused(&with_default("expose_tokens = [\"id\", \"refresh\"]\n"));
-    assert!(matches!(e, Error::InvalidExposeTokens { .. }));
-    assert!(
-        e.to_string().starts_with(
-            "Invalid expose_tokens configuration. Only 'id' and 'access' are allowed. (t:7:"
-        ),
-        "{e}"
-    );
-}
-
-#[test]
-fn expose_tokens_of_the_wrong_type_are_refused() {
-    for value in ["1", "true", "{ id = true }", "[1]"] {
-        let e = refused(&with_default(&format!("expose_tokens = {value}\n")));
-        assert!(matches!(e, Error::WrongType { .. }), "{value}: {e:?}");
-        assert_eq!(key_of(&e), "auth.expose_tokens");
-    }
-}
-
-#[test]
-fn empty_secrets_are_refused() {
-    let e = refused(&format!(
-        "[auth]\nredirect_uri = \"http://localhost:8501/oauth2callback\"\ncookie_secret = \"\"\n{GOOGLE}"
-    ));
-    assert!(matches!(e, Error::Empty { .. }));
-    assert_eq!(key_of(&e), "auth.cookie_secret");
-    let e = refused(&format!(
-        "{SHARED}[auth.google]\nclient_id = \"a\"\nclient_secret = \"\"\nserver_metadata_url = \"https://a.example/\"\n"
-    ));
-    assert_eq!(key_of(&e), "auth.google.client_secret");
-}
-
-#[test]
-fn values_of_the_wrong_type_are_refused() {
-    let e = refused(&format!(
-        "[auth]\nredirect_uri = 8501\ncookie_secret = \"x\"\n{GOOGLE}"
-    ));
-    assert!(matches!(
-        e,
-        Error::WrongType {
-            expected: "a string",
-            ..
-        }
-    ));
-    let e = refused(&format!(
-        "{SHARED}[auth.google]\nclient_id = [\"a\"]\nclient_secret = \"b\"\nserver_metadata_url = \"https://a.example/\"\n"
-    ));
-    assert_eq!(key_of(&e), "auth.google.client_id");
-    let e = refused("auth = 3\n");
-    assert_eq!(key_of(&e), "auth");
-}
-
-#[test]
-fn client_kwargs_must_be_a_table_of_scalars() {
-    let e = refused(&with_default("client_kwargs = \"prompt=login\"\n"));
-    assert_eq!(key_of(&e), "auth.client_kwargs");
-    let e = refused(&with_default("client_kwargs = { acr_values = [\"a\"] }\n"));
-    assert_eq!(key_of(&e), "auth.client_kwargs.acr_values");
 }
 
 #[test]
@@ -192,12 +91,8 @@ fn empty_prompt_sends_none() {
 }
 
 #[test]
-fn scope_without_openid_is_refused() {
-    let e = refused(&with_default(
-        "client_kwargs = { scope = \"profile email\" }\n",
-    ));
-    assert!(matches!(e, Error::ScopeWithoutOpenid { .. }));
-    assert_eq!(key_of(&e), "auth.client_kwargs.scope");
+fn a_scope_with_openid_is_kept() {
+    // Without `openid`, it is refused: refusals/scope-without-openid.toml.
     let config = parse(&with_default(
         "client_kwargs = { scope = \"openid groups\" }\n",
     ))
@@ -211,23 +106,31 @@ fn scope_without_openid_is_refused() {
 #[test]
 fn reserved_parameters_are_refused() {
     for key in [
+        "response_type",
+        "client_id",
+        "client_secret",
+        "redirect_uri",
         "state",
         "nonce",
-        "redirect_uri",
-        "response_type",
         "code_challenge",
-        "client_id",
+        "code_verifier",
     ] {
         let e = refused(&with_default(&format!(
             "client_kwargs = {{ {key} = \"x\" }}\n"
         )));
         assert!(matches!(e, Error::ReservedParameter { .. }), "{key}: {e:?}");
         assert_eq!(key_of(&e), format!("auth.client_kwargs.{key}"));
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "`auth.client_kwargs.{key}` is set by doorman on every login and cannot be configured (t:7:19)"
+            )
+        );
     }
 }
 
 #[test]
-fn token_endpoint_auth_method_is_honoured_and_checked() {
+fn token_endpoint_auth_method_is_honoured() {
     let config = parse(&with_default(
         "client_kwargs = { token_endpoint_auth_method = \"client_secret_post\" }\n",
     ))
@@ -238,22 +141,7 @@ fn token_endpoint_auth_method_is_honoured_and_checked() {
         Some(TokenEndpointAuthMethod::ClientSecretPost)
     );
     assert!(kwargs.extra_params().is_empty());
-    for value in ["\"client_secret_jwt\"", "\"none\"", "\"\""] {
-        let e = refused(&with_default(&format!(
-            "client_kwargs = {{ token_endpoint_auth_method = {value} }}\n"
-        )));
-        assert!(
-            matches!(e, Error::UnsupportedValue { .. }),
-            "{value}: {e:?}"
-        );
-        assert_eq!(key_of(&e), "auth.client_kwargs.token_endpoint_auth_method");
-        assert!(
-            e.to_string().starts_with(
-                "`auth.client_kwargs.token_endpoint_auth_method` must be one of \"client_secret_basic\", \"client_secret_post\", \"private_key_jwt\" (t:"
-            ),
-            "{e}"
-        );
-    }
+    // Other values are refused: refusals/auth-method-*.toml.
 }
 
 #[test]
@@ -289,45 +177,6 @@ fn token_endpoint_auth_method_in_a_section_is_shared_and_overridden() {
         Some(TokenEndpointAuthMethod::ClientSecretBasic)
     );
     assert!(config.warnings().is_empty(), "{:?}", config.warnings());
-}
-
-#[test]
-fn token_endpoint_auth_method_in_a_section_is_checked() {
-    let e = refused(&format!(
-        "{SHARED}[auth.okta]\n{GOOGLE}token_endpoint_auth_method = \"basic\"\n"
-    ));
-    assert!(matches!(e, Error::UnsupportedValue { .. }), "{e:?}");
-    assert_eq!(key_of(&e), "auth.okta.token_endpoint_auth_method");
-    let e = refused(&with_default("token_endpoint_auth_method = 1\n"));
-    assert!(matches!(e, Error::WrongType { .. }), "{e:?}");
-    assert_eq!(key_of(&e), "auth.token_endpoint_auth_method");
-}
-
-#[test]
-fn token_endpoint_auth_method_in_the_section_and_client_kwargs_is_refused() {
-    let e = refused(&format!(
-        "{SHARED}[auth.okta]\n{GOOGLE}token_endpoint_auth_method = \"client_secret_post\"\nclient_kwargs = {{ token_endpoint_auth_method = \"client_secret_post\" }}\n"
-    ));
-    let Error::ConflictingKeys { at, other } = &e else {
-        panic!("{e:?}")
-    };
-    assert_eq!(
-        at.key_path,
-        "auth.okta.client_kwargs.token_endpoint_auth_method"
-    );
-    assert_eq!(other, "auth.okta.token_endpoint_auth_method");
-    assert!(
-        e.to_string().starts_with(
-            "`auth.okta.client_kwargs.token_endpoint_auth_method` and `auth.okta.token_endpoint_auth_method` cannot both be given; keep one (t:9:"
-        ),
-        "{e}"
-    );
-    // The default provider's client_kwargs and the shared key are both in `[auth]`.
-    let e = refused(&with_default(
-        "token_endpoint_auth_method = \"client_secret_post\"\nclient_kwargs = { token_endpoint_auth_method = \"client_secret_basic\" }\n",
-    ));
-    assert!(matches!(e, Error::ConflictingKeys { .. }), "{e:?}");
-    assert_eq!(key_of(&e), "auth.client_kwargs.token_endpoint_auth_method");
 }
 
 const PEM: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBB9ZJBRv5c+example+only+not+a+key+0000\n-----END PRIVATE KEY-----\n";
@@ -423,16 +272,16 @@ fn an_unreadable_private_key_file_names_the_key_and_the_path() {
     };
     assert_eq!(at.key_path, "auth.logingov.private_key_file");
     assert_eq!(path, &dir.join("missing.pem"));
-    let message = e.to_string();
-    assert!(
-        message.starts_with(&format!(
-            "cannot read `auth.logingov.private_key_file` {}: ",
-            dir.join("missing.pem").display()
-        )),
-        "{message}"
+    // The operating system's words differ between systems: they are the source's.
+    let source = std::error::Error::source(&e).expect("the IO error");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "cannot read `auth.logingov.private_key_file` {}: {source} ({}:8:20)",
+            dir.join("missing.pem").display(),
+            secrets.display()
+        )
     );
-    assert!(message.ends_with("secrets.toml:8:20)"), "{message}");
-    assert!(std::error::Error::source(&e).is_some());
     // A folder is not a key file either.
     fs::create_dir_all(dir.join("keys")).unwrap();
     fs::write(
@@ -447,16 +296,29 @@ fn an_unreadable_private_key_file_names_the_key_and_the_path() {
 #[test]
 fn a_private_key_file_must_hold_a_pem_private_key() {
     let dir = scratch("not-pem");
-    let cases: [(&str, &[u8]); 4] = [
-        ("der.key", &[0x30, 0x82, 0x04, 0xa4, 0xff, 0xfe]),
+    let cases: [(&str, &[u8], &str); 4] = [
+        (
+            "der.key",
+            &[0x30, 0x82, 0x04, 0xa4, 0xff, 0xfe],
+            "it is not text; convert a DER key to PEM",
+        ),
         (
             "cert.pem",
             b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+            "it holds a PEM block, but no complete private key",
         ),
-        ("empty.pem", b""),
-        ("big.pem", &[b'A'; 70 * 1024]),
+        (
+            "empty.pem",
+            b"",
+            "it holds no -----BEGIN ... PRIVATE KEY----- block",
+        ),
+        (
+            "big.pem",
+            &[b'A'; 70 * 1024],
+            "the file is larger than 64 KiB",
+        ),
     ];
-    for (name, bytes) in cases {
+    for (name, bytes, reason) in cases {
         fs::write(dir.join(name), bytes).unwrap();
         let e = parse(&private_key_jwt_provider(&format!(
             "private_key_file = {:?}\n",
@@ -468,45 +330,19 @@ fn a_private_key_file_must_hold_a_pem_private_key() {
         };
         assert_eq!(at.key_path, "auth.logingov.private_key_file");
         assert_eq!(path.as_deref(), Some(dir.join(name).as_path()));
-        assert!(e.to_string().contains(name), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "`auth.logingov.private_key_file` ({}) must hold a PEM private key (-----BEGIN PRIVATE KEY-----): {reason} (t:8:20)",
+                dir.join(name).display()
+            )
+        );
     }
 }
 
 #[test]
-fn private_key_text_must_hold_a_pem_private_key() {
-    for (text, reason) in [
-        (
-            "not a key",
-            "it holds no -----BEGIN ... PRIVATE KEY----- block",
-        ),
-        (
-            "-----BEGIN PUBLIC KEY-----\nMCow\n-----END PUBLIC KEY-----",
-            "it holds a PEM block, but no complete private key",
-        ),
-        (
-            "-----BEGIN PRIVATE KEY-----\nMC4C\n",
-            "it holds a PEM block, but no complete private key",
-        ),
-        (
-            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIF\n-----END ENCRYPTED PRIVATE KEY-----",
-            "the key is encrypted; doorman needs it unencrypted (openssl pkcs8 -nocrypt)",
-        ),
-    ] {
-        let e = refused(&private_key_jwt_provider(&format!(
-            "private_key = {text:?}\n"
-        )));
-        let Error::InvalidPrivateKey {
-            at,
-            path: None,
-            reason: given,
-        } = &e
-        else {
-            panic!("{text}: {e:?}")
-        };
-        assert_eq!(at.key_path, "auth.logingov.private_key");
-        assert_eq!(*given, reason);
-    }
-    // RSA and EC keys in their traditional PEM labels are accepted.
+fn private_key_text_in_a_traditional_pem_label_is_accepted() {
+    // Text that holds no PEM private key is refused: refusals/private-key-*.toml.
     for label in ["RSA PRIVATE KEY", "EC PRIVATE KEY"] {
         let text = format!("-----BEGIN {label}-----\nMIIE\n-----END {label}-----\n");
         assert!(
@@ -516,56 +352,6 @@ fn private_key_text_must_hold_a_pem_private_key() {
             .is_ok()
         );
     }
-    let e = refused(&private_key_jwt_provider("private_key = \"\"\n"));
-    assert!(matches!(e, Error::Empty { .. }), "{e:?}");
-    let e = refused(&private_key_jwt_provider("private_key = [\"a\"]\n"));
-    assert!(matches!(e, Error::WrongType { .. }), "{e:?}");
-}
-
-#[test]
-fn pem_text_in_private_key_file_is_refused_without_reading_it() {
-    let e = refused(&private_key_jwt_provider(&format!(
-        "private_key_file = {PEM:?}\n"
-    )));
-    assert!(
-        matches!(e, Error::InvalidPrivateKey { path: None, .. }),
-        "{e:?}"
-    );
-    assert_eq!(key_of(&e), "auth.logingov.private_key_file");
-}
-
-#[test]
-fn private_key_and_private_key_file_together_are_refused() {
-    let e = refused(&private_key_jwt_provider(&format!(
-        "private_key = {PEM:?}\nprivate_key_file = \"client.pem\"\n"
-    )));
-    let Error::ConflictingKeys { at, other } = &e else {
-        panic!("{e:?}")
-    };
-    assert_eq!(at.key_path, "auth.logingov.private_key_file");
-    assert_eq!(other, "auth.logingov.private_key");
-}
-
-#[test]
-fn private_key_jwt_without_a_key_is_refused() {
-    let e = refused(&private_key_jwt_provider(""));
-    let Error::MissingPrivateKey { at, provider } = &e else {
-        panic!("{e:?}")
-    };
-    assert_eq!(at.key_path, "auth.logingov.token_endpoint_auth_method");
-    assert_eq!(provider, "logingov");
-    assert!(
-        e.to_string().starts_with(
-            "`auth.logingov.token_endpoint_auth_method` is `private_key_jwt`, which needs `private_key` or `private_key_file` for the authentication provider \"logingov\" (t:7:"
-        ),
-        "{e}"
-    );
-    // Shared in `[auth]`, it needs a key for every provider that takes it.
-    let e = refused(&format!(
-        "{SHARED}token_endpoint_auth_method = \"private_key_jwt\"\n[auth.okta]\n{GOOGLE}"
-    ));
-    assert!(matches!(e, Error::MissingPrivateKey { .. }), "{e:?}");
-    assert_eq!(key_of(&e), "auth.token_endpoint_auth_method");
 }
 
 #[test]
@@ -583,14 +369,8 @@ fn a_private_key_without_private_key_jwt_loads_with_a_warning() {
         warnings,
         [("auth.private_key", &WarningKind::PrivateKeyUnused)]
     );
-    // Without private_key_jwt, client_secret is required as in Streamlit.
-    let e = refused(&format!(
-        "{SHARED}[auth.okta]\nclient_id = \"a\"\nserver_metadata_url = \"https://a.example/\"\nprivate_key = {PEM:?}\n"
-    ));
-    let Error::ProviderMissingKeys { keys, .. } = &e else {
-        panic!("{e:?}")
-    };
-    assert_eq!(keys, &["client_secret"]);
+    // Without private_key_jwt, client_secret is required as in Streamlit:
+    // refusals/private-key-without-client-secret.toml.
 }
 
 #[test]
@@ -614,15 +394,6 @@ fn a_shared_private_key_serves_every_provider_that_signs() {
     assert_eq!(other.private_key_id(), None);
     // The shared key is used by logingov: no warning.
     assert!(config.warnings().is_empty(), "{:?}", config.warnings());
-}
-
-#[test]
-fn private_key_id_must_be_a_non_empty_string() {
-    let e = refused(&private_key_jwt_provider(&format!(
-        "private_key = {PEM:?}\nprivate_key_id = \"\"\n"
-    )));
-    assert!(matches!(e, Error::Empty { .. }), "{e:?}");
-    assert_eq!(key_of(&e), "auth.logingov.private_key_id");
 }
 
 #[test]
@@ -657,35 +428,6 @@ fn trusted_audiences_are_shared_and_overridden() {
             .unwrap()
             .trusted_audiences()
             .is_empty()
-    );
-}
-
-#[test]
-fn trusted_audiences_must_be_a_list_of_non_empty_strings() {
-    let e = refused(&with_default("trusted_audiences = \"project-1\"\n"));
-    assert!(
-        matches!(
-            e,
-            Error::WrongType {
-                expected: "a list of strings",
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    assert_eq!(key_of(&e), "auth.trusted_audiences");
-    let e = refused(&with_default("trusted_audiences = [\"a\", 1]\n"));
-    assert!(matches!(e, Error::WrongType { .. }), "{e:?}");
-    assert_eq!(key_of(&e), "auth.trusted_audiences[1]");
-    let e = refused(&format!(
-        "{SHARED}[auth.zitadel]\n{GOOGLE}trusted_audiences = [\"\"]\n"
-    ));
-    assert!(matches!(e, Error::Empty { .. }), "{e:?}");
-    assert_eq!(key_of(&e), "auth.zitadel.trusted_audiences[0]");
-    assert!(
-        e.to_string()
-            .starts_with("`auth.zitadel.trusted_audiences[0]` must not be empty (t:8:22)"),
-        "{e}"
     );
 }
 
@@ -744,16 +486,14 @@ fn allowed_tenants_other_than_guids_are_refused() {
         assert_eq!(at.key_path, "auth.entra.allowed_tenants[1]");
         assert_eq!(given, value);
         assert_eq!((at.line, at.column), (8, 60), "{value}");
-        assert!(
-            e.to_string().starts_with(
-                "`auth.entra.allowed_tenants[1]` must be an Entra tenant id, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47 (not a domain name, `common` or `organizations`), but is \""
-            ),
-            "{e}"
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "`auth.entra.allowed_tenants[1]` must be an Entra tenant id, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47 (not a domain name, `common` or `organizations`), but is {value:?} (t:8:60)"
+            )
         );
     }
-    let e = refused(&with_default("allowed_tenants = { id = \"x\" }\n"));
-    assert!(matches!(e, Error::WrongType { .. }), "{e:?}");
-    assert_eq!(key_of(&e), "auth.allowed_tenants");
+    // Not a list: refusals/allowed-tenants-table.toml.
 }
 
 #[test]
@@ -808,11 +548,7 @@ fn a_plain_oauth2_scope_need_not_contain_openid() {
             .scope(),
         "read:user"
     );
-    // An OpenID provider still needs it.
-    let e = refused(&format!(
-        "{SHARED}[auth.okta]\n{GOOGLE}client_kwargs = {{ scope = \"read:user\" }}\n"
-    ));
-    assert!(matches!(e, Error::ScopeWithoutOpenid { .. }), "{e:?}");
+    // An OpenID provider still needs it: refusals/scope-without-openid-named-provider.toml.
 }
 
 #[test]
@@ -888,80 +624,6 @@ fn authlib_endpoint_keys_make_a_plain_oauth2_provider() {
 }
 
 #[test]
-fn some_but_not_all_endpoint_keys_are_refused() {
-    let e = refused(&format!(
-        "{SHARED}[auth.forge]\nclient_id = \"a\"\nclient_secret = \"s\"\nauthorize_url = \"https://forge.example/oauth/authorize\"\n"
-    ));
-    let Error::IncompleteOAuth2Endpoints { at, missing } = &e else {
-        panic!("{e:?}")
-    };
-    assert_eq!(at.key_path, "auth.forge");
-    assert_eq!(missing, &["access_token_url", "userinfo_endpoint"]);
-    assert_eq!(
-        e.to_string(),
-        "The authentication provider \"forge\" lacks `access_token_url`, `userinfo_endpoint`: a plain OAuth2 provider needs `authorize_url`, `access_token_url` and `userinfo_endpoint` together, or a `provider_preset`; an OpenID provider needs `server_metadata_url` (t:4:1, key `auth.forge`)"
-    );
-    // The same for the default provider, with the two other keys.
-    let e = refused(&format!(
-        "{SHARED}client_id = \"a\"\nclient_secret = \"s\"\nclient_kwargs = {{ prompt = \"login\" }}\nuserinfo_endpoint = \"https://forge.example/api/user\"\n"
-    ));
-    let Error::IncompleteOAuth2Endpoints { missing, .. } = &e else {
-        panic!("{e:?}")
-    };
-    assert_eq!(missing, &["authorize_url", "access_token_url"]);
-    assert!(
-        e.to_string().starts_with(
-            "The default authentication provider lacks `authorize_url`, `access_token_url`: "
-        ),
-        "{e}"
-    );
-}
-
-#[test]
-fn endpoint_urls_follow_the_url_rules() {
-    for (key, url) in [
-        ("authorize_url", "/login/oauth/authorize"),
-        ("access_token_url", "ftp://forge.example/token"),
-        (
-            "userinfo_endpoint",
-            "https://user:pw@forge.example/api/user",
-        ),
-    ] {
-        let e = refused(&format!(
-            "{SHARED}[auth.github]\nclient_id = \"a\"\nclient_secret = \"s\"\nprovider_preset = \"github\"\n{key} = {url:?}\n"
-        ));
-        assert!(matches!(e, Error::InvalidUrl { .. }), "{key}: {e:?}");
-        assert_eq!(key_of(&e), format!("auth.github.{key}"));
-    }
-}
-
-#[test]
-fn provider_preset_is_checked() {
-    let e = refused(&format!(
-        "{SHARED}[auth.gitlab]\nclient_id = \"a\"\nclient_secret = \"s\"\nprovider_preset = \"gitlab\"\n"
-    ));
-    assert!(
-        matches!(
-            e,
-            Error::UnsupportedValue {
-                accepted: "\"github\"",
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    assert_eq!(key_of(&e), "auth.gitlab.provider_preset");
-    let e = refused(&format!(
-        "{SHARED}[auth.github]\n{GOOGLE}provider_preset = \"github\"\n"
-    ));
-    let Error::ConflictingKeys { at, other } = &e else {
-        panic!("{e:?}")
-    };
-    assert_eq!(at.key_path, "auth.github.provider_preset");
-    assert_eq!(other, "auth.github.server_metadata_url");
-}
-
-#[test]
 fn endpoint_keys_next_to_server_metadata_url_are_ignored_with_a_warning() {
     let config = parse(&format!(
         "{SHARED}[auth.okta]\n{GOOGLE}authorize_url = \"https://a.example/authorize\"\nuserinfo_endpoint = \"https://a.example/userinfo\"\n"
@@ -987,17 +649,6 @@ fn endpoint_keys_next_to_server_metadata_url_are_ignored_with_a_warning() {
             )
         ]
     );
-}
-
-#[test]
-fn no_endpoint_keys_at_all_keeps_streamlits_message() {
-    let e = refused(&format!(
-        "{SHARED}[auth.github]\nclient_id = \"a\"\nclient_secret = \"s\"\n"
-    ));
-    let Error::ProviderMissingKeys { keys, .. } = &e else {
-        panic!("{e:?}")
-    };
-    assert_eq!(keys, &["server_metadata_url"]);
 }
 
 #[test]
@@ -1036,12 +687,6 @@ fn provider_names_with_underscores_are_accepted_with_a_warning() {
             .iter()
             .any(|w| w.kind == WarningKind::UnderscoreInProviderName)
     );
-}
-
-#[test]
-fn provider_names_outside_the_url_safe_set_are_refused() {
-    let e = refused(&format!("{SHARED}[auth.\"my idp\"]\n{GOOGLE}"));
-    assert!(matches!(e, Error::InvalidProviderName { .. }), "{e:?}");
 }
 
 #[test]
@@ -1100,14 +745,4 @@ fn unknown_and_authlib_keys_warn() {
 #[test]
 fn a_strong_secret_draws_no_warning() {
     assert!(parse(&with_default("")).unwrap().warnings().is_empty());
-}
-
-#[test]
-fn syntax_errors_name_line_and_column() {
-    let e = refused("[auth]\nredirect_uri = \"http://x/cb\"\ncookie_secret = \n");
-    let Error::Syntax { at, .. } = &e else {
-        panic!("{e:?}")
-    };
-    assert_eq!(at.line, 3);
-    assert!(e.to_string().starts_with("invalid TOML (t:3:"), "{e}");
 }
