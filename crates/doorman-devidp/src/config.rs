@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 use url::Url;
 
-use crate::persona::Persona;
+use crate::persona::{Persona, TENANT_PLACEHOLDER};
 
 /// A client registered at the provider.
 #[derive(Clone, Debug)]
@@ -153,6 +153,18 @@ impl DevIdpConfig {
                     .metadata_path()
                     .unwrap_or("/.well-known/openid-configuration")
             ),
+        }
+    }
+
+    /// The `iss` of `user`'s tokens: the issuer, with the user's `tid` put into Entra's
+    /// tenant template.
+    pub(crate) fn token_issuer(&self, user: &TestUser) -> String {
+        let issuer = self.issuer_str();
+        match user.claims.get("tid").and_then(Value::as_str) {
+            Some(tid) if issuer.contains(TENANT_PLACEHOLDER) => {
+                issuer.replace(TENANT_PLACEHOLDER, tid)
+            }
+            _ => issuer,
         }
     }
 

@@ -28,16 +28,16 @@
 #![warn(clippy::unwrap_used)]
 
 mod config;
-mod github;
 mod keys;
 mod misbehavior;
 mod page;
 mod persona;
 mod provider;
 mod serve;
+mod signing;
 
 pub use config::{DevIdpConfig, RegisteredClient, TestUser};
-pub use keys::{KeyError, SigningKey, test_keys};
+pub use keys::{Algorithm, KeyError, SigningKey, test_keys};
 pub use misbehavior::{Endpoint, Misbehavior};
 pub use persona::Persona;
 pub use provider::{DevIdp, RecordedRequest};

@@ -1,4 +1,5 @@
-//! [`Misbehavior`]: switches that make the provider break one rule, one per conformance case.
+//! [`Misbehavior`]: switches that make the provider break one rule, one per conformance case;
+//! [`Switches`], the snapshot of them one request sees.
 
 use std::time::Duration;
 
@@ -94,4 +95,22 @@ pub enum Misbehavior {
     Failing(Endpoint),
     /// An endpoint answers after a delay (the loopback server waits; `handle` does not).
     Slow(Endpoint, Duration),
+}
+
+/// The switches that were on when a request arrived: [`crate::DevIdp::handle`] takes this one
+/// snapshot at its start and passes it down, so a request sees one set of switches and locks
+/// the provider's state for it once.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Switches(Vec<Misbehavior>);
+
+impl Switches {
+    /// A snapshot of `on`.
+    pub(crate) fn new(on: Vec<Misbehavior>) -> Self {
+        Self(on)
+    }
+
+    /// Whether `misbehavior` is on.
+    pub(crate) fn on(&self, misbehavior: &Misbehavior) -> bool {
+        self.0.contains(misbehavior)
+    }
 }

@@ -39,6 +39,7 @@ impl std::fmt::Display for ServeError {
 impl std::error::Error for ServeError {}
 
 /// A running provider: its address, and a handle to stop it.
+#[derive(Debug)]
 pub struct Running {
     /// Where it listens.
     pub addr: SocketAddr,

@@ -20,13 +20,13 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use http::{Method, Request, Response, StatusCode, header};
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 use url::Url;
 
+use super::client_auth::{credentials, secret_matches};
+use super::param;
+use super::token::s256_verifies;
 use crate::config::{DevIdpConfig, RegisteredClient, TestUser};
 use crate::misbehavior::Endpoint;
 use crate::page;
@@ -99,6 +99,8 @@ pub(crate) struct GitHub {
 
 type Reply = Response<Vec<u8>>;
 
+/// A response as GitHub sends it: unlike the provider's own (`super::reply`), without
+/// `Cache-Control: no-store`.
 fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Vec<u8>>) -> Reply {
     let mut response = Response::new(body.into());
     *response.status_mut() = status;
@@ -140,7 +142,7 @@ fn redirect(location: &Url) -> Reply {
 /// `bytes` random bytes, as lowercase hexadecimal.
 fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
-    // The development provider's codes protect nothing (see `random_token` in provider.rs).
+    // The development provider's codes protect nothing (see `super::random_token`).
     let _ = getrandom::fill(&mut buffer);
     buffer.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -155,13 +157,6 @@ fn access_token() -> String {
         .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
         .collect();
     format!("gho_{body}")
-}
-
-fn param<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
-    params
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
 }
 
 fn header_str(request: &Request<Vec<u8>>, name: header::HeaderName) -> Option<&str> {
@@ -375,28 +370,9 @@ impl GitHub {
         request: &Request<Vec<u8>>,
         params: &[(String, String)],
     ) -> Option<&'c RegisteredClient> {
-        let (id, secret) = match header_str(request, header::AUTHORIZATION)
-            .and_then(|a| a.strip_prefix("Basic "))
-        {
-            Some(encoded) => {
-                let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
-                let (id, secret) = decoded.split_once(':')?;
-                let decode = |s: &str| {
-                    url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                        .next()
-                        .map(|(_, v)| v.into_owned())
-                };
-                (decode(id)?, decode(secret)?)
-            }
-            None => (
-                param(params, "client_id")?.to_owned(),
-                param(params, "client_secret")?.to_owned(),
-            ),
-        };
+        let (id, secret) = credentials(header_str(request, header::AUTHORIZATION), params)?;
         let client = config.clients.iter().find(|c| c.client_id == id)?;
-        let same =
-            Sha256::digest(client.client_secret.as_bytes()) == Sha256::digest(secret.as_bytes());
-        same.then_some(client)
+        secret_matches(client, &secret).then_some(client)
     }
 
     fn access_token(
@@ -464,17 +440,14 @@ impl GitHub {
                 "The redirect_uri MUST match the registered callback URL for this application.",
             );
         }
-        if let Some(challenge) = &grant.challenge {
-            let verified = param(params, "code_verifier").is_some_and(|v| {
-                URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes())) == *challenge
-            });
-            if !verified {
-                // GitHub's exact wording for a failed PKCE check is not documented.
-                return refuse(
-                    "bad_verification_code",
-                    "The code_verifier does not match the code_challenge.",
-                );
-            }
+        if let Some(challenge) = &grant.challenge
+            && !s256_verifies(challenge, param(params, "code_verifier"))
+        {
+            // GitHub's exact wording for a failed PKCE check is not documented.
+            return refuse(
+                "bad_verification_code",
+                "The code_verifier does not match the code_challenge.",
+            );
         }
         let token = access_token();
         let scope = grant.scopes.join(",");

@@ -1,0 +1,38 @@
+//! The userinfo endpoint: the claims of the access token's user, less those a persona's
+//! userinfo leaves out, with `sub` as [`crate::Misbehavior::UserinfoOtherSubject`] leaves it.
+
+use http::StatusCode;
+use serde_json::{Value, json};
+
+use super::DevIdp;
+use super::reply::{Reply, json_reply, oauth_error};
+use crate::misbehavior::{Misbehavior, Switches};
+
+impl DevIdp {
+    pub(super) fn userinfo(&self, authorization: Option<&str>, switches: &Switches) -> Reply {
+        let token = authorization
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let state = self.state();
+        let Some(grant) = state.access_tokens.get(token) else {
+            return oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "unknown access token",
+            );
+        };
+        let mut claims = grant.user.claims.clone();
+        let sub = if switches.on(&Misbehavior::UserinfoOtherSubject) {
+            "someone-else".to_owned()
+        } else {
+            grant.user.sub.clone()
+        };
+        drop(state);
+        for omitted in self.shape().map_or(&[][..], |shape| shape.userinfo_omits) {
+            claims.remove(*omitted);
+        }
+        claims.insert("sub".into(), json!(sub));
+        tracing::info!("devidp served userinfo");
+        json_reply(StatusCode::OK, &Value::Object(claims))
+    }
+}
