@@ -1,9 +1,13 @@
-//! [`Auth`]: the one value built from the secrets; it owns the keys, the providers and the
-//! HTTP client, and hands out the routes and the layer.
+//! [`Auth`]: the one value built from the secrets; it owns the keys, the providers, the
+//! clock and the transport of provider calls, and hands out the routes and the layer.
+//! Every public method of `Auth` is here.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use axum::Router;
+use axum::routing::get;
+use base64::Engine as _;
 use doorman_oidc::{ClientConfig, ClientKey, OAuth2Endpoints, TokenAuthMethod, UserApi};
 use doorman_seal::{Purpose, Sealer, TagPurpose, Tagger};
 use doorman_secrets::{
@@ -13,10 +17,13 @@ use doorman_user::User;
 use http::HeaderMap;
 use url::Url;
 
+use crate::clock::Clock;
 use crate::consumed_states::{self, ConsumedStates};
-use crate::cookies::{self, CookieScope, Names, TRANSACTION_LIFETIME};
+use crate::cookies::{CookieScope, Names, TRANSACTION_LIFETIME, page_cookies};
 use crate::error::{AuthError, LoginFailure};
-use crate::http_client::HttpClient;
+use crate::handlers;
+use crate::http_client::{HttpClient, Transport};
+use crate::layer::AuthLayer;
 use crate::options::AuthOptions;
 use crate::provider::{self, ProviderRuntime};
 use crate::session_cache::SessionCache;
@@ -34,7 +41,10 @@ pub(crate) struct Inner {
     pub(crate) identity: Sealer,
     pub(crate) transactions: Sealer,
     pub(crate) expose: ExposeTokens,
-    pub(crate) http: HttpClient,
+    /// Where provider calls go: the network, or in tests a provider in process.
+    pub(crate) http: Transport,
+    /// Read once per request.
+    pub(crate) clock: Clock,
     /// Keyed hashes of `state`s: transaction cookie names, consumed states.
     pub(crate) state_tags: Tagger,
     /// Keyed hashes of sessions: logout form tokens.
@@ -189,6 +199,19 @@ impl Auth {
     /// # Errors
     /// [`AuthError`] when `redirect_uri`, the base path or the HTTP client cannot be used.
     pub fn new(config: &AuthConfig, options: AuthOptions) -> Result<Self, AuthError> {
+        let http = Transport::Network(HttpClient::new()?);
+        Self::build(config, options, Clock::System, http)
+    }
+
+    /// [`Auth::new`] with the clock and the transport given: the system's and the network
+    /// in production, a virtual clock and a provider in process in tests
+    /// ([`crate::testing`]).
+    pub(crate) fn build(
+        config: &AuthConfig,
+        options: AuthOptions,
+        clock: Clock,
+        http: Transport,
+    ) -> Result<Self, AuthError> {
         for warning in config.warnings() {
             tracing::warn!(%warning, "secrets");
         }
@@ -237,6 +260,7 @@ impl Auth {
                 provider.name().to_owned(),
                 client_config(provider, &redirect_uri)?,
                 endpoints,
+                clock.clone(),
             )));
         }
         let secure = redirect_uri.scheme() == "https";
@@ -255,7 +279,8 @@ impl Auth {
                 identity,
                 transactions,
                 expose: config.expose_tokens(),
-                http: HttpClient::new()?,
+                http,
+                clock,
                 state_tags,
                 logout_tags,
                 scope,
@@ -362,29 +387,56 @@ impl Auth {
     /// The user of a request: the identity cookie opened, or anonymous.
     #[must_use]
     pub fn user(&self, headers: &HeaderMap) -> User {
-        self.session(headers)
+        let cookies = page_cookies(headers, &self.inner.names);
+        self.session(&cookies, self.inner.clock.now())
             .map_or_else(User::anonymous, User::logged_in)
     }
 
     /// The login failure waiting to be shown, if any.
     #[must_use]
     pub fn login_failure(&self, headers: &HeaderMap) -> Option<LoginFailure> {
-        self.failure_in(&cookies::request_cookies(headers))
+        let cookies = page_cookies(headers, &self.inner.names);
+        self.failure(&cookies, self.inner.clock.now())
     }
 
-    /// The login failure in a request's parsed cookies: the first cookie of the name that
-    /// opens (a planted one does not).
-    pub(crate) fn failure_in(&self, cookies: &[(&str, &str)]) -> Option<LoginFailure> {
-        let name = self.inner.names.error.as_str();
-        let now = SystemTime::now();
-        cookies
-            .iter()
-            .filter(|(n, _)| *n == name)
-            .take(doorman_seal::MAX_CANDIDATES)
-            .find_map(|(_, value)| {
-                let payload = self.inner.transactions.open(name, value, now).ok()?;
-                serde_json::from_slice(&payload).ok()
-            })
+    /// The URL that starts a login with `provider` and comes back to `return_to`.
+    #[must_use]
+    pub fn login_url(&self, provider: Option<&str>, return_to: Option<&str>) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(provider) = provider {
+            query.append_pair("provider", provider);
+        }
+        if let Some(return_to) = return_to {
+            query.append_pair("return_to", return_to);
+        }
+        let query = query.finish();
+        let path = self.path("/auth/login");
+        if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        }
+    }
+
+    /// The routes to merge into the app: login, the callback at `redirect_uri`'s path,
+    /// logout, and the return from the provider's logout.
+    pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        Router::new()
+            .route(&self.path("/auth/login"), get(handlers::login))
+            .route(&self.inner.callback_path, get(handlers::callback))
+            .route(
+                &self.path("/auth/logout"),
+                get(handlers::logout_page).post(handlers::logout),
+            )
+            .route(&self.path("/auth/logged-out"), get(handlers::logged_out))
+            .with_state(self.clone())
+    }
+
+    /// The layer that lets handlers use [`crate::User`], [`crate::login`] and
+    /// [`crate::logout`].
+    #[must_use]
+    pub fn layer(&self) -> AuthLayer {
+        AuthLayer { auth: self.clone() }
     }
 
     pub(crate) fn cookie_lifetime(&self) -> Duration {
@@ -396,6 +448,11 @@ impl Auth {
 pub(crate) fn unix_seconds(time: SystemTime) -> u64 {
     time.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// `bytes` in base64url without padding, as `state` and other random values travel.
+pub(crate) fn url_safe(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Fresh random bytes from the operating system.

@@ -168,24 +168,55 @@ pub(crate) fn request_cookies(headers: &HeaderMap) -> Vec<(&str, &str)> {
     cookies
 }
 
-/// The value of the identity cookie when no other cookie of doorman's but logins in flight
-/// is there (no chunks, no login failure, no second cookie of the name): the common case, which the [`crate::User`] extractor serves from the cache of opened cookies
-/// without more parsing.
-pub(crate) fn sole_identity<'h>(headers: &'h HeaderMap, names: &Names) -> Option<&'h [u8]> {
-    let mut identity = None;
-    for (name, value) in pairs(headers) {
-        if name == names.identity.as_bytes() {
-            if identity.replace(value).is_some() {
-                return None;
-            }
-        } else if name.starts_with(names.ours.as_bytes())
-            && !name.starts_with(names.transaction_prefix.as_bytes())
-        {
-            // A chunk or a login failure to show; logins in flight do not matter here.
-            return None;
+/// A request's cookies of ours that a page reads (the identity cookie, its chunks, the login
+/// failure; logins in flight do not matter to a page), in the order sent.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum PageCookies<'h> {
+    /// None of them.
+    Nothing,
+    /// The identity cookie alone, once: the common case, found without allocating or
+    /// checking the value's UTF-8 (the memo of opened cookies is keyed by bytes).
+    Identity(&'h [u8]),
+    /// Anything else: every one of them that is UTF-8, as `(name, value)`.
+    Several(Vec<(&'h str, &'h str)>),
+}
+
+/// The cookies of ours a page reads, from one pass over the `Cookie` headers: what
+/// [`request_cookies`] holds of them.
+pub(crate) fn page_cookies<'h>(headers: &'h HeaderMap, names: &'h Names) -> PageCookies<'h> {
+    fn push<'h>(cookies: &mut Vec<(&'h str, &'h str)>, name: &'h [u8], value: &'h [u8]) {
+        if let (Ok(name), Ok(value)) = (std::str::from_utf8(name), std::str::from_utf8(value)) {
+            cookies.push((name, value));
         }
     }
-    identity
+    let identity = names.identity.as_bytes();
+    let mut found = PageCookies::Nothing;
+    for (name, value) in pairs(headers) {
+        if !name.starts_with(names.ours.as_bytes())
+            || name.starts_with(names.transaction_prefix.as_bytes())
+        {
+            continue;
+        }
+        found = match found {
+            PageCookies::Nothing if name == identity => PageCookies::Identity(value),
+            PageCookies::Nothing => {
+                let mut cookies = Vec::new();
+                push(&mut cookies, name, value);
+                PageCookies::Several(cookies)
+            }
+            PageCookies::Identity(first) => {
+                let mut cookies = Vec::new();
+                push(&mut cookies, identity, first);
+                push(&mut cookies, name, value);
+                PageCookies::Several(cookies)
+            }
+            PageCookies::Several(mut cookies) => {
+                push(&mut cookies, name, value);
+                PageCookies::Several(cookies)
+            }
+        };
+    }
+    found
 }
 
 /// Where and how a group of our cookies is set: path and `Secure`.
@@ -327,22 +358,37 @@ mod tests {
     }
 
     #[test]
-    fn the_sole_identity_cookie_is_found_only_when_no_other_of_ours_is_there() {
+    fn the_identity_cookie_alone_is_told_apart_from_several_cookies_of_ours() {
         let names = plain_names();
-        let sole = |value: &[u8]| sole_identity(&headers(&[value]), &names).map(<[u8]>::to_vec);
-        assert_eq!(sole(b"a=1; doorman_user=v; b=2"), Some(b"v".to_vec()));
+        let page = |value: &'static [u8]| {
+            let h = headers(&[value]);
+            match page_cookies(&h, &names) {
+                PageCookies::Nothing => "nothing".to_owned(),
+                PageCookies::Identity(value) => {
+                    format!("identity {}", String::from_utf8_lossy(value))
+                }
+                PageCookies::Several(cookies) => format!("several {cookies:?}"),
+            }
+        };
+        assert_eq!(page(b"a=1; doorman_user=v; b=2"), "identity v");
         assert_eq!(
-            sole(b"doorman_tx_abc=t; doorman_user=v"),
-            Some(b"v".to_vec())
+            page(b"doorman_tx_abc=t; doorman_user=v"),
+            "identity v",
+            "logins in flight do not matter to a page"
         );
-        for other in [
-            &b"doorman_user=v; doorman_user=w"[..],
-            b"doorman_user=2.v; doorman_user_1=w",
-            b"doorman_user=v; doorman_error=e",
-            b"a=1",
-        ] {
-            assert_eq!(sole(other), None, "{}", String::from_utf8_lossy(other));
-        }
+        assert_eq!(page(b"a=1; doorman_tx_abc=t"), "nothing");
+        assert_eq!(
+            page(b"doorman_user=v; doorman_user=w"),
+            r#"several [("doorman_user", "v"), ("doorman_user", "w")]"#
+        );
+        assert_eq!(
+            page(b"doorman_user=2.v; x=1; doorman_user_1=w"),
+            r#"several [("doorman_user", "2.v"), ("doorman_user_1", "w")]"#
+        );
+        assert_eq!(
+            page(b"doorman_error=e; doorman_user=v"),
+            r#"several [("doorman_error", "e"), ("doorman_user", "v")]"#
+        );
     }
 
     proptest! {
@@ -353,17 +399,21 @@ mod tests {
             let Ok(value) = HeaderValue::from_bytes(&bytes) else { return Ok(()) };
             let mut h = HeaderMap::new();
             h.insert(COOKIE, value);
-            // The fast path agrees with the full parse.
+            // The one pass agrees with the full parse: the cookies of ours a page reads,
+            // in order, and the identity cookie alone told apart.
             let all = request_cookies(&h);
-            let ours: Vec<_> = all
+            let ours: Vec<(&str, &str)> = all
                 .iter()
+                .copied()
                 .filter(|(n, _)| n.starts_with("doorman_") && !n.starts_with("doorman_tx_"))
                 .collect();
             let expected = match ours.as_slice() {
-                [(name, value)] if *name == "doorman_user" => Some(value.as_bytes()),
-                _ => None,
+                [] => PageCookies::Nothing,
+                [(name, value)] if *name == "doorman_user" => PageCookies::Identity(value.as_bytes()),
+                _ => PageCookies::Several(ours.clone()),
             };
-            prop_assert_eq!(sole_identity(&h, &plain_names()), expected);
+            let names = plain_names();
+            prop_assert_eq!(page_cookies(&h, &names), expected);
             for (name, value) in request_cookies(&h) {
                 prop_assert!(!name.is_empty());
                 prop_assert!(!name.contains([';', '=']));
@@ -372,6 +422,37 @@ mod tests {
                     prop_assert_eq!(part, part.trim_matches([' ', '\t']));
                 }
             }
+        }
+
+        /// Headers made of our names (and others): the one pass finds exactly the cookies of
+        /// ours a page reads, in order.
+        #[test]
+        fn a_page_finds_its_cookies_among_any_others(
+            cookies in proptest::collection::vec(
+                (
+                    prop_oneof![
+                        Just("doorman_user"), Just("doorman_user_1"), Just("doorman_error"),
+                        Just("doorman_tx_abc"), Just("doorman_userx"), Just("a"), Just(" doorman_user "),
+                    ],
+                    "[a-c.=]{0,3}",
+                ),
+                0..6,
+            ),
+        ) {
+            let header: Vec<String> = cookies.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            let h = headers(&[header.join(";").as_bytes()]);
+            let ours: Vec<(&str, &str)> = cookies
+                .iter()
+                .map(|(n, v)| (n.trim(), v.as_str()))
+                .filter(|(n, _)| n.starts_with("doorman_") && !n.starts_with("doorman_tx_"))
+                .collect();
+            let expected = match ours.as_slice() {
+                [] => PageCookies::Nothing,
+                [(name, value)] if *name == "doorman_user" => PageCookies::Identity(value.as_bytes()),
+                _ => PageCookies::Several(ours.clone()),
+            };
+            let names = plain_names();
+            prop_assert_eq!(page_cookies(&h, &names), expected);
         }
     }
 }

@@ -121,6 +121,23 @@ impl LoginFailure {
         }
     }
 
+    /// What the app is shown when the core refused a login at `provider` with `error`.
+    pub(crate) fn from_oidc(error: &doorman_oidc::Error, provider: &str) -> Self {
+        use doorman_oidc::Error;
+        match error {
+            Error::AuthorizationDenied { error, description } => {
+                Self::denied(error, description.as_deref())
+            }
+            Error::StateMismatch | Error::MissingState => Self::UnknownOrExpiredLogin,
+            Error::HttpStatus { .. } => Self::ProviderUnavailable {
+                provider: provider.to_owned(),
+            },
+            _ => Self::Rejected {
+                provider: provider.to_owned(),
+            },
+        }
+    }
+
     /// A fixed sentence for the user, safe to show as is (no provider or request text).
     #[must_use]
     pub fn message(&self) -> &'static str {

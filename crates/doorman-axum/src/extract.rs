@@ -9,7 +9,7 @@ use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 
-use crate::auth::Auth;
+use crate::cookies::{PageCookies, page_cookies};
 use crate::error::LoginFailure;
 use crate::html;
 use crate::layer::RequestScope;
@@ -95,50 +95,25 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
                 "doorman: add `.layer(auth.layer())` to the router to use the User extractor",
             ))?;
         let auth = &scope.auth;
-        // The common case: only the identity cookie of ours, opened before.
-        if let Some(session) = crate::cookies::sole_identity(&parts.headers, &auth.inner.names)
-            .and_then(|v| auth.cached_session(v))
-        {
-            return Ok(Self {
-                user: doorman_user::User::logged_in(session),
-                failure: None,
-                scope,
-            });
-        }
-        // One parse of the `Cookie` header serves the session and a pending failure.
-        let cookies = crate::cookies::request_cookies(&parts.headers);
-        let failure = auth.failure_in(&cookies);
+        // One pass over the `Cookie` header; the clock is read only when a cookie of ours
+        // is there, and each candidate value is looked up once in the memo of opened cookies.
+        let cookies = page_cookies(&parts.headers, &auth.inner.names);
+        let (session, failure) = match cookies {
+            PageCookies::Nothing => (None, None),
+            cookies => {
+                let now = auth.inner.clock.now();
+                (auth.session(&cookies, now), auth.failure(&cookies, now))
+            }
+        };
         if failure.is_some() {
             scope.failure_shown.store(true, Ordering::Relaxed);
         }
-        let user = auth
-            .session_in(&cookies)
-            .map_or_else(doorman_user::User::anonymous, doorman_user::User::logged_in);
+        let user =
+            session.map_or_else(doorman_user::User::anonymous, doorman_user::User::logged_in);
         Ok(Self {
             user,
             failure,
             scope,
         })
-    }
-}
-
-impl Auth {
-    /// The URL that starts a login with `provider` and comes back to `return_to`.
-    #[must_use]
-    pub fn login_url(&self, provider: Option<&str>, return_to: Option<&str>) -> String {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        if let Some(provider) = provider {
-            query.append_pair("provider", provider);
-        }
-        if let Some(return_to) = return_to {
-            query.append_pair("return_to", return_to);
-        }
-        let query = query.finish();
-        let path = self.path("/auth/login");
-        if query.is_empty() {
-            path
-        } else {
-            format!("{path}?{query}")
-        }
     }
 }

@@ -1,4 +1,5 @@
-//! The routes: login, the callback, logout, and the return from the provider's logout.
+//! The routes: login, the callback, logout and its page, and the return from the
+//! provider's logout. Each reads the clock once; the work is in the module of its concept.
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -7,13 +8,11 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
-use doorman_oidc::{Error as OidcError, LoginEntropy, PendingLogin, Verification};
-use doorman_user::{ExposedTokens, Session};
+use doorman_oidc::LoginEntropy;
 use tracing::Instrument as _;
 
-use crate::auth::{Auth, random};
-use crate::cookies;
+use crate::auth::{Auth, random, url_safe};
+use crate::cookies::page_cookies;
 use crate::error::LoginFailure;
 use crate::html::{self, TOKEN_FIELD};
 use crate::logging::escaped;
@@ -29,37 +28,22 @@ fn redirect(location: &str, headers: HeaderMap) -> Response {
     response
 }
 
+/// Sets the login-failure cookie and redirects to `return_to`.
+fn fail(
+    auth: &Auth,
+    failure: &LoginFailure,
+    return_to: &str,
+    mut headers: HeaderMap,
+    now: SystemTime,
+) -> Response {
+    auth.set_failure(&mut headers, failure, now);
+    redirect(return_to, headers)
+}
+
 fn no_store(response: &mut Response) {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-}
-
-fn url_safe(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-impl Auth {
-    /// Sets the login-failure cookie and redirects to `return_to`.
-    fn fail(&self, failure: &LoginFailure, return_to: &str, mut headers: HeaderMap) -> Response {
-        let now = SystemTime::now();
-        let name = self.inner.names.error.as_str();
-        let payload = serde_json::to_vec(failure).unwrap_or_default();
-        if let Some(nonce) = random()
-            && let Ok(value) = self.inner.transactions.seal(
-                name,
-                &payload,
-                now + cookies::ERROR_LIFETIME,
-                now,
-                nonce,
-            )
-        {
-            self.inner
-                .scope
-                .set(&mut headers, name, &value, cookies::ERROR_LIFETIME);
-        }
-        redirect(return_to, headers)
-    }
 }
 
 fn no_randomness() -> Response {
@@ -109,7 +93,7 @@ pub(crate) async fn login(
         else {
             return no_randomness();
         };
-        let now = SystemTime::now();
+        let now = auth.inner.clock.now();
         let entropy = LoginEntropy {
             state,
             nonce,
@@ -123,7 +107,7 @@ pub(crate) async fn login(
                 let failure = LoginFailure::ProviderUnavailable {
                     provider: name.clone(),
                 };
-                return auth.fail(&failure, &return_to, HeaderMap::new());
+                return fail(&auth, &failure, &return_to, HeaderMap::new(), now);
             }
         };
         let transaction = Transaction { pending, return_to };
@@ -147,21 +131,6 @@ pub(crate) async fn login(
     .await
 }
 
-pub(crate) fn failure_of(error: &OidcError, provider: &str) -> LoginFailure {
-    match error {
-        OidcError::AuthorizationDenied { error, description } => {
-            LoginFailure::denied(error, description.as_deref())
-        }
-        OidcError::StateMismatch | OidcError::MissingState => LoginFailure::UnknownOrExpiredLogin,
-        OidcError::HttpStatus { .. } => LoginFailure::ProviderUnavailable {
-            provider: provider.to_owned(),
-        },
-        _ => LoginFailure::Rejected {
-            provider: provider.to_owned(),
-        },
-    }
-}
-
 /// The callback at `redirect_uri`'s path.
 pub(crate) async fn callback(
     State(auth): State<Auth>,
@@ -173,7 +142,7 @@ pub(crate) async fn callback(
         let query = uri.query().unwrap_or_default();
         let home = auth.home();
         let mut headers = HeaderMap::new();
-        let now = SystemTime::now();
+        let now = auth.inner.clock.now();
         let state = url::form_urlencoded::parse(query.as_bytes())
             .find(|(k, _)| k == "state")
             .map(|(_, v)| v.into_owned());
@@ -185,20 +154,43 @@ pub(crate) async fn callback(
             Ok(transaction) => transaction,
             Err(Untaken::Replayed) => {
                 tracing::warn!(outcome = "replayed callback refused");
-                return auth.fail(&LoginFailure::UnknownOrExpiredLogin, &home, headers);
+                return fail(
+                    &auth,
+                    &LoginFailure::UnknownOrExpiredLogin,
+                    &home,
+                    headers,
+                    now,
+                );
             }
             Err(Untaken::Unknown) => {
                 tracing::warn!(outcome = "unknown or expired login");
-                return auth.fail(&LoginFailure::UnknownOrExpiredLogin, &home, headers);
+                return fail(
+                    &auth,
+                    &LoginFailure::UnknownOrExpiredLogin,
+                    &home,
+                    headers,
+                    now,
+                );
             }
         };
         let name = transaction.pending.provider().to_owned();
         tracing::Span::current().record("provider", name.as_str());
         let return_to = transaction.return_to;
-        let logged_in = match auth.complete(&name, transaction.pending, query, now).await {
-            Ok(session) => auth.set_identity(&request_headers, &mut headers, &session, now),
-            Err(failure) => Err(failure),
+        let completed = match auth.provider(&name) {
+            None => Err(LoginFailure::UnknownOrExpiredLogin),
+            Some(provider) => match provider.oauth2() {
+                Some(endpoints) => {
+                    auth.complete_oauth2(provider, endpoints, transaction.pending, query, now)
+                        .await
+                }
+                None => {
+                    auth.complete_openid(provider, transaction.pending, query, now)
+                        .await
+                }
+            },
         };
+        let logged_in = completed
+            .and_then(|session| auth.set_identity(&request_headers, &mut headers, &session, now));
         match logged_in {
             Ok(()) => {
                 auth.inner
@@ -207,7 +199,7 @@ pub(crate) async fn callback(
                 tracing::info!(outcome = "logged in");
                 redirect(&return_to, headers)
             }
-            Err(failure) => auth.fail(&failure, &return_to, headers),
+            Err(failure) => fail(&auth, &failure, &return_to, headers, now),
         }
     }
     .instrument(span)
@@ -217,156 +209,6 @@ pub(crate) async fn callback(
         HeaderValue::from_static("no-referrer"),
     );
     response
-}
-
-impl Auth {
-    /// Checks the callback, redeems the code, verifies the identity, reads userinfo.
-    async fn complete(
-        &self,
-        name: &str,
-        pending: PendingLogin,
-        query: &str,
-        now: SystemTime,
-    ) -> Result<Session, LoginFailure> {
-        let unavailable = || LoginFailure::ProviderUnavailable {
-            provider: name.to_owned(),
-        };
-        let rejected = |e: &OidcError| {
-            tracing::warn!(outcome = "rejected", rule = %escaped(e));
-            failure_of(e, name)
-        };
-        let provider = self
-            .provider(name)
-            .ok_or(LoginFailure::UnknownOrExpiredLogin)?;
-        if let Some(endpoints) = provider.oauth2() {
-            return self
-                .complete_oauth2(provider, endpoints, pending, query, now)
-                .await;
-        }
-        let ready = provider.ready(&self.inner.http).await.map_err(|why| {
-            tracing::warn!(outcome = "provider unavailable", why = %escaped(&why));
-            unavailable()
-        })?;
-        let exchange = pending
-            .callback(&ready.metadata, query)
-            .map_err(|e| rejected(&e))?;
-        let response = self
-            .inner
-            .http
-            .send(exchange.token_request(&provider.client, &ready.metadata))
-            .await
-            .map_err(|why| {
-                tracing::warn!(outcome = "token endpoint unreachable", why = %escaped(&why));
-                unavailable()
-            })?;
-        let tokens = exchange
-            .token_response(&response)
-            .map_err(|e| rejected(&e))?;
-        let login = match tokens
-            .verify(&provider.client, &ready.metadata, &ready.keys, now)
-            .map_err(|e| rejected(&e))?
-        {
-            Verification::Verified(login) => login,
-            Verification::NeedFreshKeys(tokens) => {
-                let keys = provider
-                    .refresh_keys(&self.inner.http, &ready.keys)
-                    .await
-                    .map_err(|why| {
-                        tracing::warn!(outcome = "jwks unreachable", why = %escaped(&why));
-                        unavailable()
-                    })?;
-                match tokens
-                    .verify(&provider.client, &ready.metadata, &keys, now)
-                    .map_err(|e| rejected(&e))?
-                {
-                    Verification::Verified(login) => login,
-                    Verification::NeedFreshKeys(_) => {
-                        return Err(rejected(&OidcError::NoMatchingKey));
-                    }
-                }
-            }
-        };
-        let login = match doorman_oidc::userinfo_request(&ready.metadata, &login) {
-            Some(request) if self.inner.options.call_userinfo => {
-                let response = self.inner.http.send(request).await.map_err(|why| {
-                    tracing::warn!(outcome = "userinfo unreachable", why = %escaped(&why));
-                    unavailable()
-                })?;
-                login.with_userinfo(&response).map_err(|e| rejected(&e))?
-            }
-            _ => login,
-        };
-        let tokens = ExposedTokens {
-            id: self.inner.expose.id.then(|| login.id_token().to_owned()),
-            access: self
-                .inner
-                .expose
-                .access
-                .then(|| login.access_token().to_owned()),
-        };
-        let id_token_expires_at = login.id_token_expires_at();
-        let mut expires_at = now + self.cookie_lifetime();
-        if self.inner.options.bound_by_id_token
-            && let Some(exp) = id_token_expires_at
-        {
-            expires_at = expires_at.min(exp);
-        }
-        Ok(Session::new(
-            name,
-            login.into_claims(),
-            tokens,
-            now,
-            expires_at,
-            id_token_expires_at,
-        ))
-    }
-
-    /// Whether a request comes from the app's own pages: its `Origin` is the app's, or,
-    /// without an `Origin` or with `Origin: null` (what a browser sends from a page whose
-    /// referrer policy is `no-referrer`), the browser's fetch metadata says `same-origin`.
-    fn is_same_origin(&self, headers: &HeaderMap) -> bool {
-        let header = |name| {
-            headers
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-        };
-        match header(header::ORIGIN.as_str()) {
-            Some(origin) if origin != "null" => origin == self.inner.origin,
-            _ => header("sec-fetch-site") == Some("same-origin"),
-        }
-    }
-
-    /// `Set-Cookie`s that delete every cookie of ours the request carries, at most
-    /// [`cookies::MAX_DELETIONS`], the identity cookie's first.
-    fn delete_all(&self, request: &HeaderMap) -> HeaderMap {
-        let names = &self.inner.names;
-        let mut ours: Vec<(u8, &str)> = cookies::request_cookies(request)
-            .into_iter()
-            .filter_map(|(name, _)| {
-                if names.is_identity(name) {
-                    Some((0, name))
-                } else if name == names.error {
-                    Some((1, name))
-                } else if names.is_transaction(name) {
-                    Some((2, name))
-                } else {
-                    None
-                }
-            })
-            .collect();
-        ours.sort_unstable();
-        ours.dedup();
-        let mut headers = HeaderMap::new();
-        for (kind, name) in ours.into_iter().take(cookies::MAX_DELETIONS) {
-            let scope = if kind == 2 {
-                &self.inner.transaction_scope
-            } else {
-                &self.inner.scope
-            };
-            scope.delete(&mut headers, name);
-        }
-        headers
-    }
 }
 
 /// `POST {base}/auth/logout`: from the app's own pages only, with the session's logout
@@ -386,7 +228,8 @@ pub(crate) async fn logout(
             )
                 .into_response();
         }
-        let session = auth.session(&request_headers);
+        let now = auth.inner.clock.now();
+        let session = auth.session(&page_cookies(&request_headers, &auth.inner.names), now);
         if let Some(session) = &session {
             let token = url::form_urlencoded::parse(&body)
                 .find(|(k, _)| k == TOKEN_FIELD)
@@ -407,25 +250,7 @@ pub(crate) async fn logout(
             return redirect(&home, headers);
         };
         tracing::Span::current().record("provider", session.provider());
-        let target = match auth.provider(session.provider()) {
-            // A plain OAuth 2.0 provider has no logout endpoint: logout is local.
-            Some(provider) if provider.oauth2().is_some() => None,
-            Some(provider) => match (
-                provider.ready(&auth.inner.http).await,
-                url::Url::parse(&auth.post_logout_redirect_uri()),
-                random::<16>(),
-            ) {
-                (Ok(ready), Ok(back), Some(state)) => doorman_oidc::logout_url(
-                    &provider.client,
-                    &ready.metadata,
-                    session.tokens().id.as_deref(),
-                    &back,
-                    &url_safe(&state),
-                ),
-                _ => None,
-            },
-            None => None,
-        };
+        let target = auth.provider_logout(&session).await;
         match target {
             Some(url) => {
                 tracing::info!(outcome = "logged out; to the provider's end_session_endpoint");
@@ -446,8 +271,9 @@ pub(crate) async fn logout(
 /// (`Sec-Fetch-Site: same-origin`); anywhere else a plain button the user must click.
 /// The page may not be framed, so the button cannot be clicked through another site.
 pub(crate) async fn logout_page(State(auth): State<Auth>, request_headers: HeaderMap) -> Response {
+    let cookies = page_cookies(&request_headers, &auth.inner.names);
     let token = auth
-        .session(&request_headers)
+        .session(&cookies, auth.inner.clock.now())
         .map(|session| auth.logout_token(&session))
         .unwrap_or_default();
     let same_origin = request_headers

@@ -1,7 +1,11 @@
-//! The HTTP client for provider calls: rustls, timeouts, no redirects, a cap on body size.
+//! Provider calls: [`Transport`] sends the requests the core builds, in production with
+//! [`HttpClient`] (rustls, timeouts, no redirects, a cap on body size), in tests to a
+//! provider answering in process on the adapter's virtual clock.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
+use crate::clock::Clock;
 use crate::error::AuthError;
 
 /// The largest provider response read.
@@ -21,7 +25,55 @@ impl std::fmt::Display for CallError {
     }
 }
 
-/// Sends the request values the core builds.
+/// A provider answering in process: the response to a request at a time, or `None` when
+/// nothing answers at its address (a test's `DevIdp::handle`).
+pub(crate) type Answer =
+    dyn Fn(&http::Request<Vec<u8>>, SystemTime) -> Option<http::Response<Vec<u8>>> + Send + Sync;
+
+/// Where provider calls go.
+#[derive(Clone)]
+pub(crate) enum Transport {
+    /// Over the network: production.
+    Network(HttpClient),
+    /// To a provider in the same process, at the adapter's (virtual) time: tests only
+    /// ([`crate::testing`]).
+    InProcess {
+        /// The provider.
+        answer: Arc<Answer>,
+        /// The adapter's clock, so that both sides of a test share one time.
+        clock: Clock,
+    },
+}
+
+impl Transport {
+    /// Sends one request; at most [`MAX_RESPONSE_BYTES`] of the answer are read.
+    pub(crate) async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, CallError> {
+        match self {
+            Self::Network(client) => client.send(request).await,
+            Self::InProcess { answer, clock } => {
+                let response = answer(&request, clock.now()).ok_or_else(|| {
+                    CallError(format!(
+                        "{} {}: connection failed",
+                        request.uri().host().unwrap_or("?"),
+                        request.uri().path()
+                    ))
+                })?;
+                if response.body().len() > MAX_RESPONSE_BYTES {
+                    return Err(CallError(format!(
+                        "{} answered more than {MAX_RESPONSE_BYTES} bytes",
+                        request.uri().path()
+                    )));
+                }
+                Ok(response)
+            }
+        }
+    }
+}
+
+/// Sends the request values the core builds over the network.
 #[derive(Clone)]
 pub(crate) struct HttpClient {
     client: reqwest::Client,

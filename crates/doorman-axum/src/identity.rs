@@ -16,44 +16,56 @@ use doorman_user::Session;
 use http::HeaderMap;
 
 use crate::auth::{Auth, random, unix_seconds};
-use crate::cookies;
+use crate::cookies::{self, PageCookies};
 use crate::error::LoginFailure;
 
 impl Auth {
-    pub(crate) fn session(&self, headers: &HeaderMap) -> Option<Arc<Session>> {
-        self.session_in(&cookies::request_cookies(headers))
-    }
-
-    /// The session of the identity cookie `sealed`, if this process opened it before and it
-    /// has not expired: no parsing, no decryption.
-    pub(crate) fn cached_session(&self, sealed: &[u8]) -> Option<Arc<Session>> {
-        self.inner.sessions.get(sealed, SystemTime::now())
-    }
-
-    /// The session in a request's parsed cookies: from the cache of opened cookies, or
-    /// opened and then remembered. The first candidate value that opens wins.
-    pub(crate) fn session_in(&self, cookies: &[(&str, &str)]) -> Option<Arc<Session>> {
-        let now = SystemTime::now();
+    /// The session of a request's cookies of ours, if the identity cookie opens: from the
+    /// memo of opened cookies, or opened and remembered. One memo probe per candidate value;
+    /// several cookies of the name are tried in order, the first that opens winning.
+    pub(crate) fn session(
+        &self,
+        cookies: &PageCookies<'_>,
+        now: SystemTime,
+    ) -> Option<Arc<Session>> {
         let name = self.inner.names.identity.as_str();
-        doorman_seal::candidates(name, cookies)
-            .into_iter()
-            .find_map(|sealed| {
-                if let Some(session) = self.inner.sessions.get(sealed.as_bytes(), now) {
+        match cookies {
+            PageCookies::Nothing => None,
+            PageCookies::Identity(value) => {
+                if let Some(session) = self.inner.sessions.get(value, now) {
                     return Some(session);
                 }
-                let opened = self
-                    .inner
-                    .identity
-                    .open_with_expiry(name, &sealed, now)
-                    .ok()?;
-                let session = Arc::new(Session::from_bytes(&opened.payload).ok()?);
-                self.inner.sessions.insert(
-                    sealed.as_bytes(),
-                    Arc::clone(&session),
-                    opened.expires_at,
-                );
-                Some(session)
-            })
+                // A miss: opened as `candidates` takes a lone cookie (the value itself,
+                // unless it claims to be the first of several chunks), with no second probe.
+                let value = std::str::from_utf8(value).ok()?;
+                let sealed = doorman_seal::join(name, [(name, value)]).ok()??;
+                self.open_and_remember(&sealed, now)
+            }
+            PageCookies::Several(cookies) => doorman_seal::candidates(name, cookies)
+                .into_iter()
+                .find_map(|sealed| {
+                    self.inner
+                        .sessions
+                        .get(sealed.as_bytes(), now)
+                        .or_else(|| self.open_and_remember(&sealed, now))
+                }),
+        }
+    }
+
+    /// Opens the sealed value of the identity cookie into its session, and remembers it in
+    /// the memo of opened cookies.
+    fn open_and_remember(&self, sealed: &str, now: SystemTime) -> Option<Arc<Session>> {
+        let name = self.inner.names.identity.as_str();
+        let opened = self
+            .inner
+            .identity
+            .open_with_expiry(name, sealed, now)
+            .ok()?;
+        let session = Arc::new(Session::from_bytes(&opened.payload).ok()?);
+        self.inner
+            .sessions
+            .insert(sealed.as_bytes(), Arc::clone(&session), opened.expires_at);
+        Some(session)
     }
 
     /// Seals the session into the identity cookie (chunked when large), deleting chunks of

@@ -13,38 +13,37 @@ use tower::{Layer, Service};
 
 use crate::auth::Auth;
 
-/// What a handler asked for by returning [`Login`] or [`Logout`].
-#[derive(Clone, Debug)]
-enum Intent {
-    Login { provider: Option<String> },
-    Logout,
-}
-
 /// `st.login()`: a response that starts a login with the provider (`None`: the default
 /// one), coming back to the page that returned it.
 #[derive(Clone, Debug)]
-pub struct Login(Intent);
+pub struct Login {
+    provider: Option<String>,
+}
 
 /// `st.logout()`: a response that leads to the logout page, which logs out at once when
 /// the request came from the app's own pages and asks for a click otherwise.
 #[derive(Clone, Debug)]
-pub struct Logout(Intent);
+pub struct Logout {
+    _private: (),
+}
 
 /// Starts a login, like `st.login(provider)`. Return it from a handler.
 #[must_use]
 pub fn login(provider: Option<&str>) -> Login {
-    Login(Intent::Login {
+    Login {
         provider: provider.map(str::to_owned),
-    })
+    }
 }
 
 /// Logs out, like `st.logout()`. Return it from a handler.
 #[must_use]
 pub fn logout() -> Logout {
-    Logout(Intent::Logout)
+    Logout { _private: () }
 }
 
-fn intent_response(intent: Intent) -> Response {
+/// A response the layer rewrites: what a handler asked for rides in its extensions, and
+/// without the layer it stays a loud 500.
+fn rewritten_by_the_layer<T: Clone + Send + Sync + 'static>(intent: T) -> Response {
     let mut response = (
         StatusCode::INTERNAL_SERVER_ERROR,
         "doorman: add `.layer(auth.layer())` to the router to use login() and logout()",
@@ -56,13 +55,13 @@ fn intent_response(intent: Intent) -> Response {
 
 impl IntoResponse for Login {
     fn into_response(self) -> Response {
-        intent_response(self.0)
+        rewritten_by_the_layer(self)
     }
 }
 
 impl IntoResponse for Logout {
     fn into_response(self) -> Response {
-        intent_response(self.0)
+        rewritten_by_the_layer(self)
     }
 }
 
@@ -155,14 +154,16 @@ where
             Poll::Ready(Ok(response)) => response,
             other => return other,
         };
-        if let Some(intent) = response.extensions_mut().remove::<Intent>() {
-            let location = match intent {
-                Intent::Login { provider } => {
-                    let here = this.here.path_and_query().map_or("/", |p| p.as_str());
-                    this.scope.auth.login_url(provider.as_deref(), Some(here))
-                }
-                Intent::Logout => this.scope.auth.path("/auth/logout"),
-            };
+        let extensions = response.extensions_mut();
+        let location = if let Some(Login { provider }) = extensions.remove::<Login>() {
+            let here = this.here.path_and_query().map_or("/", |p| p.as_str());
+            Some(this.scope.auth.login_url(provider.as_deref(), Some(here)))
+        } else if extensions.remove::<Logout>().is_some() {
+            Some(this.scope.auth.path("/auth/logout"))
+        } else {
+            None
+        };
+        if let Some(location) = location {
             response = StatusCode::SEE_OTHER.into_response();
             if let Ok(value) = HeaderValue::from_str(&location) {
                 response.headers_mut().insert(header::LOCATION, value);

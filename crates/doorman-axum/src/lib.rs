@@ -33,25 +33,28 @@
 #![warn(clippy::unwrap_used)]
 
 mod auth;
+mod clock;
 mod consumed_states;
 mod cookies;
 mod error;
 mod extract;
+mod failure;
 mod handlers;
 mod html;
 mod http_client;
 mod identity;
 mod layer;
 mod logging;
+mod logout;
 mod oauth2;
+mod openid;
 mod options;
 mod provider;
 mod return_to;
 mod session_cache;
+#[doc(hidden)]
+pub mod testing;
 mod transaction;
-
-use axum::Router;
-use axum::routing::get;
 
 pub use auth::Auth;
 pub use error::{AuthError, LoginFailure};
@@ -59,25 +62,3 @@ pub use extract::User;
 pub use html::escape_html;
 pub use layer::{AuthLayer, AuthService, Login, Logout, ResponseFuture, login, logout};
 pub use options::{AuthOptions, DEFAULT_COOKIE_LIFETIME, DEFAULT_SESSION_CACHE_SIZE};
-
-impl Auth {
-    /// The routes to merge into the app: login, the callback at `redirect_uri`'s path,
-    /// logout, and the return from the provider's logout.
-    pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
-        Router::new()
-            .route(&self.path("/auth/login"), get(handlers::login))
-            .route(&self.inner.callback_path, get(handlers::callback))
-            .route(
-                &self.path("/auth/logout"),
-                get(handlers::logout_page).post(handlers::logout),
-            )
-            .route(&self.path("/auth/logged-out"), get(handlers::logged_out))
-            .with_state(self.clone())
-    }
-
-    /// The layer that lets handlers use [`User`], [`login`] and [`logout`].
-    #[must_use]
-    pub fn layer(&self) -> AuthLayer {
-        AuthLayer { auth: self.clone() }
-    }
-}

@@ -13,7 +13,6 @@ use doorman_user::{ExposedTokens, Session};
 
 use crate::auth::Auth;
 use crate::error::LoginFailure;
-use crate::handlers::failure_of;
 use crate::http_client::CallError;
 use crate::logging::escaped;
 use crate::provider::ProviderRuntime;
@@ -37,7 +36,7 @@ impl Auth {
         };
         let rejected = |e: &OidcError| {
             tracing::warn!(outcome = "rejected", rule = %escaped(e));
-            failure_of(e, name)
+            LoginFailure::from_oidc(e, name)
         };
         let http = &self.inner.http;
         let exchange = pending.oauth2_callback(query).map_err(|e| rejected(&e))?;

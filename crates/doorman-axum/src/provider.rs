@@ -16,7 +16,8 @@ use doorman_oidc::{
 };
 use url::Url;
 
-use crate::http_client::HttpClient;
+use crate::clock::Clock;
+use crate::http_client::Transport;
 use crate::logging::escaped;
 
 /// How long metadata and keys are used before a background refresh.
@@ -53,16 +54,24 @@ pub(crate) struct ProviderRuntime {
     pub(crate) endpoints: Endpoints,
     cache: RwLock<Cache>,
     fetch: tokio::sync::Mutex<()>,
+    /// The adapter's clock: when keys were fetched, how old the cache and a failure are.
+    clock: Clock,
 }
 
 impl ProviderRuntime {
-    pub(crate) fn new(name: String, client: ClientConfig, endpoints: Endpoints) -> Self {
+    pub(crate) fn new(
+        name: String,
+        client: ClientConfig,
+        endpoints: Endpoints,
+        clock: Clock,
+    ) -> Self {
         Self {
             name,
             client,
             endpoints,
             cache: RwLock::new(Cache::default()),
             fetch: tokio::sync::Mutex::new(()),
+            clock,
         }
     }
 
@@ -78,7 +87,7 @@ impl ProviderRuntime {
     /// metadata of an OpenID provider (from the cache when there).
     pub(crate) async fn begin(
         self: &Arc<Self>,
-        http: &HttpClient,
+        http: &Transport,
         entropy: &LoginEntropy,
         now: SystemTime,
     ) -> Result<(Url, PendingLogin), String> {
@@ -113,7 +122,7 @@ impl ProviderRuntime {
 
     /// Metadata and keys, from the cache when there, fetched otherwise. A plain OAuth 2.0
     /// provider has none: an error at once, with no request and nothing logged.
-    pub(crate) async fn ready(self: &Arc<Self>, http: &HttpClient) -> Result<Ready, String> {
+    pub(crate) async fn ready(self: &Arc<Self>, http: &Transport) -> Result<Ready, String> {
         if self.oauth2().is_some() {
             return Err("a plain OAuth 2.0 provider has no metadata or keys".to_owned());
         }
@@ -125,7 +134,7 @@ impl ProviderRuntime {
             return Ok(ready);
         }
         if let Some((why, at)) = &self.cache().failure
-            && at.elapsed() < RETRY_AFTER
+            && self.clock.since(*at) < RETRY_AFTER
         {
             return Err(why.clone());
         }
@@ -133,13 +142,13 @@ impl ProviderRuntime {
     }
 
     /// The cached value; when it is old, a background refresh is started.
-    fn cached(self: &Arc<Self>, http: &HttpClient) -> Option<Ready> {
+    fn cached(self: &Arc<Self>, http: &Transport) -> Option<Ready> {
         let (ready, stale) = {
             let cache = self.cache();
             let (ready, at) = cache.ready.as_ref()?;
             (
                 ready.clone(),
-                at.elapsed() >= CACHE_LIFETIME && !cache.refreshing,
+                self.clock.since(*at) >= CACHE_LIFETIME && !cache.refreshing,
             )
         };
         if stale {
@@ -157,7 +166,7 @@ impl ProviderRuntime {
         Some(ready)
     }
 
-    async fn fetch_all(&self, http: &HttpClient) -> Result<Ready, String> {
+    async fn fetch_all(&self, http: &Transport) -> Result<Ready, String> {
         let Endpoints::Discovery(metadata_url) = &self.endpoints else {
             // Never cached as a failure: there is nothing to fetch.
             return Err("a plain OAuth 2.0 provider has no metadata or keys".to_owned());
@@ -176,12 +185,12 @@ impl ProviderRuntime {
         let mut cache = self.cache_mut();
         match &result {
             Ok(ready) => {
-                cache.ready = Some((ready.clone(), Instant::now()));
+                cache.ready = Some((ready.clone(), self.clock.instant()));
                 cache.failure = None;
                 tracing::info!(provider = %self.name, "provider metadata and keys loaded");
             }
             Err(why) => {
-                cache.failure = Some((why.clone(), Instant::now()));
+                cache.failure = Some((why.clone(), self.clock.instant()));
                 tracing::warn!(provider = %self.name, why = %escaped(&why), "provider unavailable");
             }
         }
@@ -190,20 +199,20 @@ impl ProviderRuntime {
 
     async fn fetch_keys(
         &self,
-        http: &HttpClient,
+        http: &Transport,
         metadata: &ProviderMetadata,
     ) -> Result<KeySet, String> {
         let response = http
             .send(doorman_oidc::jwks_request(metadata))
             .await
             .map_err(|e| format!("jwks: {e}"))?;
-        KeySet::from_response(&response, SystemTime::now()).map_err(|e| e.to_string())
+        KeySet::from_response(&response, self.clock.now()).map_err(|e| e.to_string())
     }
 
     /// Fetches the keys again after an unknown `kid`, unless another request just did.
     pub(crate) async fn refresh_keys(
         &self,
-        http: &HttpClient,
+        http: &Transport,
         seen: &KeySet,
     ) -> Result<KeySet, String> {
         let _guard = self.fetch.lock().await;

@@ -4,19 +4,63 @@
 //! # Invariants
 //! - Only a value that opened is inserted, under the whole sealed value (every chunk
 //!   joined): a value that differs in any character misses and is opened (and refused) as
-//!   usual. The hash is randomly keyed per process.
+//!   usual. The hash is randomly keyed per process; it covers the value's length and its
+//!   first and last [`HASHED`] bytes, where the seal's random nonce and its tag are, since
+//!   hashing a whole value (often kilobytes) would cost more than the rest of a lookup.
+//!   Equality still compares every byte, and only values that opened are inserted, so a
+//!   request cannot choose what collides with what.
 //! - An entry is served only before the expiry sealed in its value, exactly as
 //!   [`doorman_seal::Sealer::open`] would refuse it from that second on.
 //! - Memory is bounded by [`crate::AuthOptions::session_cache_size`], in bytes; a size of
 //!   zero turns the cache off. It is a memo of a pure function of the cookie, not a session
 //!   store: any instance opens any cookie, and losing the cache loses nothing.
 
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use doorman_user::Session;
-use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+use quick_cache::{Equivalent, Weighter};
+
+/// How many bytes at each end of a sealed value its hash covers.
+const HASHED: usize = 32;
+
+/// A key of the memo: a whole sealed value.
+#[derive(Clone, PartialEq, Eq)]
+struct Sealed(Box<[u8]>);
+
+/// A sealed value looked up, borrowed from the request.
+struct Probe<'a>(&'a [u8]);
+
+/// Hashes `value`'s length and its first and last [`HASHED`] bytes (all of a short value).
+fn hash_ends<H: Hasher>(value: &[u8], state: &mut H) {
+    state.write_usize(value.len());
+    if value.len() <= 2 * HASHED {
+        state.write(value);
+    } else {
+        state.write(&value[..HASHED]);
+        state.write(&value[value.len() - HASHED..]);
+    }
+}
+
+impl Hash for Sealed {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_ends(&self.0, state);
+    }
+}
+
+impl Hash for Probe<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_ends(self.0, state);
+    }
+}
+
+impl Equivalent<Sealed> for Probe<'_> {
+    fn equivalent(&self, key: &Sealed) -> bool {
+        *self.0 == *key.0
+    }
+}
 
 /// A session opened from a sealed value, and until when that value opens.
 #[derive(Clone)]
@@ -32,8 +76,8 @@ struct Entry {
 #[derive(Clone)]
 struct ByWeight;
 
-impl Weighter<Box<[u8]>, Entry> for ByWeight {
-    fn weight(&self, _key: &Box<[u8]>, entry: &Entry) -> u64 {
+impl Weighter<Sealed, Entry> for ByWeight {
+    fn weight(&self, _key: &Sealed, entry: &Entry) -> u64 {
         entry.weight
     }
 }
@@ -43,7 +87,7 @@ const ENTRY_OVERHEAD: u64 = 256;
 
 /// Opened identity cookies, bounded in bytes.
 pub(crate) struct SessionCache {
-    entries: Option<Cache<Box<[u8]>, Entry, ByWeight>>,
+    entries: Option<Cache<Sealed, Entry, ByWeight>>,
 }
 
 impl SessionCache {
@@ -60,7 +104,7 @@ impl SessionCache {
 
     /// The session of `sealed`, if it was opened before and its sealed expiry is after `now`.
     pub(crate) fn get(&self, sealed: &[u8], now: SystemTime) -> Option<Arc<Session>> {
-        let entry = self.entries.as_ref()?.get(sealed)?;
+        let entry = self.entries.as_ref()?.get(&Probe(sealed))?;
         (now < entry.expires_at).then_some(entry.session)
     }
 
@@ -74,7 +118,7 @@ impl SessionCache {
             .unwrap_or(u64::MAX)
             .saturating_add(ENTRY_OVERHEAD);
         entries.insert(
-            sealed.into(),
+            Sealed(sealed.into()),
             Entry {
                 session,
                 expires_at,
@@ -133,6 +177,22 @@ mod tests {
         for other in ["valuE", "value ", "valu", "", "value\0"] {
             assert_eq!(cache.get(other.as_bytes(), at(1_500)), None, "{other:?}");
         }
+    }
+
+    /// Values alike at both ends and as long collide in the hash but not in equality.
+    #[test]
+    fn a_long_value_differing_only_between_its_hashed_ends_misses() {
+        let cache = SessionCache::new(1 << 20);
+        let value = format!(
+            "{}{}{}",
+            "a".repeat(HASHED),
+            "b".repeat(100),
+            "c".repeat(HASHED)
+        );
+        cache.insert(value.as_bytes(), session("ada"), at(2_000));
+        let other = value.replacen('b', "x", 1);
+        assert_eq!(cache.get(other.as_bytes(), at(1_500)), None);
+        assert_eq!(cache.get(value.as_bytes(), at(1_500)), Some(session("ada")));
     }
 
     /// A small, compressed cookie that opens to a large session is counted for the session.

@@ -5,35 +5,21 @@
 
 mod app;
 
-use app::{Setup, TestApp, set_cookies};
+use app::{Response, Setup, TestApp, location, set_cookies};
 use doorman_axum::{AuthOptions, LoginFailure};
 use http::HeaderMap;
 use serde_json::json;
-
-/// A client without a cookie jar that follows nothing: every cookie is sent by hand.
-fn bare() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
 
 /// `name=value` of a `Set-Cookie` line.
 fn pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().expect("pair").to_owned()
 }
 
-fn location(response: &reqwest::Response) -> String {
-    response.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned()
-}
-
 /// A login started without a jar: its transaction cookie (`name=value`) and the URL of the
 /// provider's authorization endpoint.
 async fn start(app: &TestApp, query: &str) -> (String, String) {
-    let response = bare()
+    let response = app
+        .bare()
         .get(app.url(&format!("/auth/login?{query}")))
         .send()
         .await
@@ -48,12 +34,12 @@ async fn start(app: &TestApp, query: &str) -> (String, String) {
 }
 
 /// The callback URL the provider sends the browser back to.
-async fn approve(authorize: &str) -> String {
-    location(&bare().get(authorize).send().await.expect("authorize"))
+async fn approve(app: &TestApp, authorize: &str) -> String {
+    location(&app.bare().get(authorize).send().await.expect("authorize"))
 }
 
-async fn callback(url: &str, cookie: &str) -> reqwest::Response {
-    bare()
+async fn callback(app: &TestApp, url: &str, cookie: &str) -> Response {
+    app.bare()
         .get(url)
         .header("cookie", cookie)
         .send()
@@ -62,7 +48,7 @@ async fn callback(url: &str, cookie: &str) -> reqwest::Response {
 }
 
 /// The login failure a browser holding these `Set-Cookie`s would be shown.
-fn failure_after(app: &TestApp, response: &reqwest::Response) -> Option<LoginFailure> {
+fn failure_after(app: &TestApp, response: &Response) -> Option<LoginFailure> {
     let cookie = set_cookies(response)
         .iter()
         .filter(|c| c.starts_with("doorman_error=") && !c.contains("Max-Age=0"))
@@ -74,7 +60,7 @@ fn failure_after(app: &TestApp, response: &reqwest::Response) -> Option<LoginFai
     app.auth.login_failure(&headers)
 }
 
-fn sets_identity(response: &reqwest::Response) -> bool {
+fn sets_identity(response: &Response) -> bool {
     set_cookies(response)
         .iter()
         .any(|c| c.starts_with("doorman_user=") && !c.contains("Max-Age=0"))
@@ -102,7 +88,7 @@ async fn the_logout_page_submits_itself_only_for_the_apps_own_pages() {
             "frame-ancestors 'none'"
         );
         assert_eq!(response.headers()["cache-control"], "no-store");
-        let page = response.text().await.expect("text");
+        let page = response.text().expect("text");
         assert_eq!(page.contains("<script"), submits, "{fetch_site:?}: {page}");
         assert!(page.contains(r#"name="doorman_logout" value=""#), "{page}");
         assert_eq!(
@@ -165,20 +151,19 @@ async fn a_logout_post_without_the_sessions_token_does_not_log_out() {
 async fn planted_cookies_of_our_names_neither_lock_out_nor_show() {
     let app = TestApp::start().await;
     let (tx, authorize) = start(&app, "provider=dev").await;
-    let done = callback(&approve(&authorize).await, &tx).await;
+    let done = callback(&app, &approve(&app, &authorize).await, &tx).await;
     let identity = set_cookies(&done)
         .iter()
         .find(|c| c.starts_with("doorman_user="))
         .map(|c| pair(c))
         .expect("identity");
-    let user_json = app.url("/user.json");
     for planted in [
         format!("doorman_user=garbage; {identity}"),
         format!("{identity}; doorman_user=garbage"),
         format!("doorman_user=2.garbage; doorman_user_1=x; {identity}"),
         format!("{identity}; doorman_error=planted-text; doorman_error="),
     ] {
-        let seen = app::seen_with_cookie(&user_json, &planted).await;
+        let seen = app.seen_with_cookie(&planted).await;
         assert_eq!(seen["is_logged_in"], true, "{planted}");
         let mut headers = HeaderMap::new();
         headers.insert("cookie", planted.parse().expect("header"));
@@ -188,7 +173,8 @@ async fn planted_cookies_of_our_names_neither_lock_out_nor_show() {
     // fresh login: the new cookie is the one that opens.
     let (tx, authorize) = start(&app, "provider=dev").await;
     let done = callback(
-        &approve(&authorize).await,
+        &app,
+        &approve(&app, &authorize).await,
         &format!("doorman_user=junk; {tx}"),
     )
     .await;
@@ -197,7 +183,9 @@ async fn planted_cookies_of_our_names_neither_lock_out_nor_show() {
         .find(|c| c.starts_with("doorman_user="))
         .map(|c| pair(c))
         .expect("identity");
-    let seen = app::seen_with_cookie(&user_json, &format!("doorman_user=junk; {fresh}")).await;
+    let seen = app
+        .seen_with_cookie(&format!("doorman_user=junk; {fresh}"))
+        .await;
     assert_eq!(seen["is_logged_in"], true);
 }
 
@@ -205,13 +193,13 @@ async fn planted_cookies_of_our_names_neither_lock_out_nor_show() {
 async fn provider_text_reaches_the_app_sanitised_and_never_in_the_message() {
     let app = TestApp::start().await;
     let (tx, authorize) = start(&app, "provider=dev").await;
-    let state = reqwest::Url::parse(&authorize)
+    let state = url::Url::parse(&authorize)
         .expect("url")
         .query_pairs()
         .find(|(k, _)| k == "state")
         .map(|(_, v)| v.into_owned())
         .expect("state");
-    let mut url = reqwest::Url::parse(&app.url("/oauth2callback")).expect("url");
+    let mut url = url::Url::parse(&app.url("/oauth2callback")).expect("url");
     let issuer = app
         .idp()
         .config()
@@ -227,7 +215,7 @@ async fn provider_text_reaches_the_app_sanitised_and_never_in_the_message() {
             "error_description",
             "<script>alert(1)</script>\r\nlogged in user=admin\u{1b}[2J\u{202e}",
         );
-    let response = callback(url.as_str(), &tx).await;
+    let response = callback(&app, url.as_str(), &tx).await;
     let failure = failure_after(&app, &response).expect("a failure");
     assert_eq!(failure.to_string(), "the login was cancelled or refused");
     let (error, description) = failure.untrusted_provider_text().expect("provider text");
@@ -243,10 +231,10 @@ async fn provider_text_reaches_the_app_sanitised_and_never_in_the_message() {
 async fn a_replayed_callback_is_refused_before_any_provider_call() {
     let app = TestApp::start().await;
     let (tx, authorize) = start(&app, "provider=dev").await;
-    let url = approve(&authorize).await;
-    assert!(sets_identity(&callback(&url, &tx).await));
+    let url = approve(&app, &authorize).await;
+    assert!(sets_identity(&callback(&app, &url, &tx).await));
     for _ in 0..5 {
-        let replay = callback(&url, &tx).await;
+        let replay = callback(&app, &url, &tx).await;
         assert!(!sets_identity(&replay));
         assert_eq!(
             failure_after(&app, &replay),
@@ -260,8 +248,8 @@ async fn a_replayed_callback_is_refused_before_any_provider_call() {
 async fn a_partial_state_neither_finds_nor_cancels_the_login() {
     let app = TestApp::start().await;
     let (tx, authorize) = start(&app, "provider=dev").await;
-    let url = approve(&authorize).await;
-    let mut parsed = reqwest::Url::parse(&url).expect("url");
+    let url = approve(&app, &authorize).await;
+    let mut parsed = url::Url::parse(&url).expect("url");
     let pairs: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
     for cut in [12, 1, 0] {
         parsed
@@ -274,7 +262,7 @@ async fn a_partial_state_neither_finds_nor_cancels_the_login() {
                     (k.as_str(), v.as_str())
                 }
             }));
-        let response = callback(parsed.as_str(), &tx).await;
+        let response = callback(&app, parsed.as_str(), &tx).await;
         assert!(
             !set_cookies(&response)
                 .iter()
@@ -286,7 +274,7 @@ async fn a_partial_state_neither_finds_nor_cancels_the_login() {
     }
     assert_eq!(app.idp().requests_to("/token").len(), 0);
     assert!(
-        sets_identity(&callback(&url, &tx).await),
+        sets_identity(&callback(&app, &url, &tx).await),
         "the real callback still works"
     );
 }
@@ -313,7 +301,8 @@ async fn a_request_stuffed_with_our_cookies_gets_a_bounded_response() {
     cookie.extend((1..1_000).map(|i| format!("doorman_user_{i}=x")));
     cookie.push("doorman_user=x; doorman_error=x".to_owned());
     let cookie = cookie.join("; ");
-    let login = bare()
+    let login = app
+        .bare()
         .get(app.url("/auth/login?provider=dev"))
         .header("cookie", &cookie)
         .send()
@@ -325,7 +314,8 @@ async fn a_request_stuffed_with_our_cookies_gets_a_bounded_response() {
         "{}",
         set_cookies(&login).len()
     );
-    let logout = bare()
+    let logout = app
+        .bare()
         .post(app.url("/auth/logout"))
         .header("origin", format!("http://{}", app.addr))
         .header("cookie", &cookie)
@@ -355,11 +345,12 @@ async fn return_to_tricks_land_on_the_app_and_long_ones_fall_back() {
             ),
         )
         .await;
-        let done = callback(&approve(&authorize).await, &tx).await;
+        let done = callback(&app, &approve(&app, &authorize).await, &tx).await;
         assert_eq!(location(&done), lands_on, "{return_to}");
     }
     let long = format!("/{}", "a".repeat(2_000));
-    let login = bare()
+    let login = app
+        .bare()
         .get(app.url(&format!("/auth/login?provider=dev&return_to={long}")))
         .send()
         .await
@@ -368,7 +359,7 @@ async fn return_to_tricks_land_on_the_app_and_long_ones_fall_back() {
         assert!(line.len() < 4_096, "{} bytes", line.len());
     }
     let (tx, authorize) = start(&app, &format!("provider=dev&return_to={long}")).await;
-    let done = callback(&approve(&authorize).await, &tx).await;
+    let done = callback(&app, &approve(&app, &authorize).await, &tx).await;
     assert_eq!(location(&done), "/");
     assert!(sets_identity(&done));
 }

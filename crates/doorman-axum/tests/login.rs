@@ -1,9 +1,10 @@
 //! Login, the identity cookie, other tabs, logout, return paths, failures: through the real
-//! router and a real cookie jar, against the development provider on loopback.
+//! router and a browser's cookie jar, against the development provider, in process and on
+//! virtual time.
 
 mod app;
 
-use app::{Setup, TestApp, follow, set_cookies, through_provider};
+use app::{Setup, TestApp, set_cookies, through_provider};
 use doorman_devidp::{Endpoint, Misbehavior};
 use serde_json::json;
 
@@ -12,8 +13,8 @@ async fn a_full_login_logs_in_and_the_app_sees_streamlits_keys() {
     let app = TestApp::start().await;
     assert_eq!(app.user_json().await, json!({"is_logged_in": false}));
     let (visited, last) = app.login("provider=dev&return_to=/reports").await;
-    assert_eq!(last.text().await.expect("text"), "reports");
-    let authorize = reqwest::Url::parse(&visited[1]).expect("url");
+    assert_eq!(last.text().expect("text"), "reports");
+    let authorize = url::Url::parse(&visited[1]).expect("url");
     let params: std::collections::HashMap<String, String> =
         authorize.query_pairs().into_owned().collect();
     assert_eq!(params["response_type"], "code");
@@ -42,7 +43,7 @@ async fn another_tab_with_the_same_jar_is_logged_in() {
     app.login("provider=dev").await;
     let other_tab = app.client.clone();
     assert_eq!(app.user_json_of(&other_tab).await["is_logged_in"], true);
-    let stranger = app::client();
+    let stranger = app.browser();
     assert_eq!(app.user_json_of(&stranger).await["is_logged_in"], false);
 }
 
@@ -96,15 +97,14 @@ async fn replaying_the_callback_is_refused_and_the_app_sees_why() {
         .find(|u| u.contains("/oauth2callback"))
         .expect("callback")
         .clone();
-    let fresh = app::client();
-    let (_, _) = follow(&fresh, &callback).await;
+    let fresh = app.browser();
+    let (_, _) = fresh.follow(&callback).await;
     let failure = fresh
         .get(app.url("/failure"))
         .send()
         .await
         .expect("get")
         .text()
-        .await
         .expect("text");
     assert_eq!(failure, "UnknownOrExpiredLogin");
     let (_, _) = app.follow(&callback).await;
@@ -130,7 +130,7 @@ async fn access_denied_reaches_the_app_and_sets_no_identity() {
     let app = TestApp::start().await;
     let login = app.get("/auth/login?provider=dev&return_to=/reports").await;
     let authorize =
-        reqwest::Url::parse(login.headers()["location"].to_str().expect("ascii")).expect("url");
+        url::Url::parse(login.headers()["location"].to_str().expect("ascii")).expect("url");
     let state = authorize
         .query_pairs()
         .find(|(k, _)| k == "state")
@@ -138,7 +138,7 @@ async fn access_denied_reaches_the_app_and_sets_no_identity() {
         .1
         .into_owned();
     let iss = format!("http://{}", app.idp.addr);
-    let callback = reqwest::Url::parse_with_params(
+    let callback = url::Url::parse_with_params(
         &app.url("/oauth2callback"),
         &[
             ("error", "access_denied"),
@@ -194,12 +194,12 @@ async fn return_to_keeps_same_origin_paths_and_refuses_the_rest() {
         let (visited, _) = app
             .login(&format!("provider=dev&return_to={return_to}"))
             .await;
-        let last = reqwest::Url::parse(visited.last().expect("visited")).expect("url");
+        let last = url::Url::parse(visited.last().expect("visited")).expect("url");
         let path = match last.query() {
             Some(q) => format!("{}?{q}", last.path()),
             None => last.path().to_owned(),
         };
-        assert_eq!(last.host_str(), Some("127.0.0.1"), "{return_to}");
+        assert_eq!(last.host_str(), Some(app::APP), "{return_to}");
         assert_eq!(path, expected, "{return_to}");
     }
 }
@@ -210,7 +210,7 @@ async fn an_unknown_provider_is_a_clear_400() {
     let response = app.get("/auth/login?provider=nope").await;
     assert_eq!(response.status(), 400);
     assert!(response.headers().get("location").is_none());
-    let text = response.text().await.expect("text");
+    let text = response.text().expect("text");
     assert!(text.contains("\"nope\""), "{text}");
 }
 
@@ -227,7 +227,6 @@ async fn no_provider_means_the_default_provider() {
     assert!(
         response
             .text()
-            .await
             .expect("text")
             .contains("default authentication provider")
     );
@@ -263,7 +262,7 @@ async fn logout_clears_every_cookie_and_goes_to_the_providers_end_session() {
         "{cleared:?}"
     );
     let location =
-        reqwest::Url::parse(response.headers()["location"].to_str().expect("ascii")).expect("url");
+        url::Url::parse(response.headers()["location"].to_str().expect("ascii")).expect("url");
     assert_eq!(location.path(), "/end_session");
     let params: std::collections::HashMap<String, String> =
         location.query_pairs().into_owned().collect();
@@ -279,7 +278,7 @@ async fn logout_clears_every_cookie_and_goes_to_the_providers_end_session() {
         visited.iter().any(|u| u.contains("/auth/logged-out")),
         "{visited:?}"
     );
-    assert_eq!(last.text().await.expect("text"), "home");
+    assert_eq!(last.text().expect("text"), "home");
     assert_eq!(app.user_json().await, json!({"is_logged_in": false}));
     assert_eq!(app.idp().requests_to("/end_session").len(), 1);
 }
@@ -340,7 +339,7 @@ async fn logins_in_flight_are_bounded_oldest_first() {
         if i == 0 {
             first_name = cookies[0].split('=').next().expect("name").to_owned();
         }
-        tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+        app.clock.advance(std::time::Duration::from_millis(1_100));
     }
     let sixth = app.get("/auth/login?provider=dev").await;
     let cookies = set_cookies(&sixth);
@@ -365,7 +364,7 @@ async fn host_and_forwarded_headers_never_change_the_redirect_uri_or_origin() {
         .await
         .expect("login");
     let authorize =
-        reqwest::Url::parse(response.headers()["location"].to_str().expect("ascii")).expect("url");
+        url::Url::parse(response.headers()["location"].to_str().expect("ascii")).expect("url");
     let redirect_uri = authorize
         .query_pairs()
         .find(|(k, _)| k == "redirect_uri")

@@ -8,7 +8,7 @@
 
 mod app;
 
-use app::{Setup, TestApp, set_cookies};
+use app::{Response, Setup, TestApp, location, set_cookies};
 use doorman_axum::LoginFailure;
 use doorman_devidp::{Persona, RecordedRequest};
 use http::HeaderMap;
@@ -26,7 +26,7 @@ fn github(extra_secrets: &str) -> Setup {
 async fn logged_in(extra_secrets: &str) -> (TestApp, Value) {
     let app = TestApp::with(github(extra_secrets)).await;
     let (visited, last) = app.login("provider=dev&return_to=/reports").await;
-    let page = last.text().await.expect("text");
+    let page = last.text().expect("text");
     let user = app.user_json().await;
     if user["is_logged_in"] != true {
         panic!(
@@ -160,21 +160,6 @@ async fn no_token_is_exposed_unless_asked_and_logout_is_local() {
     assert_eq!(app.user_json().await["is_logged_in"], false);
 }
 
-/// A client without a cookie jar that follows nothing: every cookie is sent by hand.
-fn bare() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned()
-}
-
 /// `name=value` of a `Set-Cookie` line.
 fn pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().expect("pair").to_owned()
@@ -182,7 +167,8 @@ fn pair(set_cookie: &str) -> String {
 
 /// A login started without a jar: its transaction cookie and the authorization URL.
 async fn start(app: &TestApp) -> (String, String) {
-    let response = bare()
+    let response = app
+        .bare()
         .get(app.url("/auth/login?provider=dev&return_to=/reports"))
         .send()
         .await
@@ -196,8 +182,8 @@ async fn start(app: &TestApp) -> (String, String) {
     (tx, location(&response))
 }
 
-async fn callback(url: &str, cookie: &str) -> reqwest::Response {
-    bare()
+async fn callback(app: &TestApp, url: &str, cookie: &str) -> Response {
+    app.bare()
         .get(url)
         .header("cookie", cookie)
         .send()
@@ -206,7 +192,7 @@ async fn callback(url: &str, cookie: &str) -> reqwest::Response {
 }
 
 /// The login failure a browser holding these `Set-Cookie`s would be shown.
-fn failure_after(app: &TestApp, response: &reqwest::Response) -> Option<LoginFailure> {
+fn failure_after(app: &TestApp, response: &Response) -> Option<LoginFailure> {
     let cookie = set_cookies(response)
         .iter()
         .filter(|c| c.starts_with("doorman_error=") && !c.contains("Max-Age=0"))
@@ -218,7 +204,7 @@ fn failure_after(app: &TestApp, response: &reqwest::Response) -> Option<LoginFai
     app.auth.login_failure(&headers)
 }
 
-fn sets_identity(response: &reqwest::Response) -> bool {
+fn sets_identity(response: &Response) -> bool {
     set_cookies(response)
         .iter()
         .any(|c| c.starts_with("doorman_user=") && !c.contains("Max-Age=0"))
@@ -229,12 +215,12 @@ async fn a_denial_at_github_reaches_the_app_as_a_login_failure() {
     let app = TestApp::with(github("")).await;
     let (tx, authorize) = start(&app).await;
     // The user clicks "Deny" on the provider's page: its decide route with no user.
-    let mut deny = reqwest::Url::parse(&authorize).expect("url");
+    let mut deny = url::Url::parse(&authorize).expect("url");
     deny.set_path("/login/oauth/authorize/decide");
     deny.query_pairs_mut().append_pair("user", "");
-    let back = location(&bare().get(deny).send().await.expect("deny"));
+    let back = location(&app.bare().get(deny).send().await.expect("deny"));
     assert!(back.contains("error=access_denied"), "{back}");
-    let response = callback(&back, &tx).await;
+    let response = callback(&app, &back, &tx).await;
     assert_eq!(response.headers()["location"], "/reports");
     assert!(!sets_identity(&response));
     assert_eq!(
@@ -251,10 +237,10 @@ async fn a_denial_at_github_reaches_the_app_as_a_login_failure() {
 async fn a_replayed_callback_is_refused_before_any_provider_call() {
     let app = TestApp::with(github("")).await;
     let (tx, authorize) = start(&app).await;
-    let url = location(&bare().get(&authorize).send().await.expect("authorize"));
-    assert!(sets_identity(&callback(&url, &tx).await));
+    let url = location(&app.bare().get(&authorize).send().await.expect("authorize"));
+    assert!(sets_identity(&callback(&app, &url, &tx).await));
     for _ in 0..3 {
-        let replay = callback(&url, &tx).await;
+        let replay = callback(&app, &url, &tx).await;
         assert!(!sets_identity(&replay));
         assert_eq!(
             failure_after(&app, &replay),
@@ -282,8 +268,8 @@ async fn a_refused_code_and_a_failing_user_api_are_login_failures() {
     // A code GitHub refuses (here: one someone else redeemed first) is Rejected: GitHub
     // answers with status 200 and an `error`.
     let (tx, authorize) = start(&app).await;
-    let url = location(&bare().get(&authorize).send().await.expect("authorize"));
-    let code = reqwest::Url::parse(&url)
+    let url = location(&app.bare().get(&authorize).send().await.expect("authorize"));
+    let code = url::Url::parse(&url)
         .expect("url")
         .query_pairs()
         .find(|(k, _)| k == "code")
@@ -294,13 +280,13 @@ async fn a_refused_code_and_a_failing_user_api_are_login_failures() {
         ("client_secret", app::CLIENT_SECRET),
         ("code", code.as_str()),
     ];
-    bare()
+    app.bare()
         .post(format!("http://{}/login/oauth/access_token", app.idp.addr))
         .form(&form)
         .send()
         .await
         .expect("steal the code");
-    let response = callback(&url, &tx).await;
+    let response = callback(&app, &url, &tx).await;
     assert!(!sets_identity(&response));
     assert_eq!(
         failure_after(&app, &response),

@@ -19,7 +19,7 @@ async fn logged_in(persona: Persona) -> (TestApp, Value, Vec<String>) {
     })
     .await;
     let (visited, last) = app.login("provider=dev&return_to=/reports").await;
-    let page = last.text().await.expect("text");
+    let page = last.text().expect("text");
     let user = app.user_json().await;
     if user["is_logged_in"] != true {
         panic!(
@@ -162,7 +162,7 @@ async fn keycloak_logs_in_with_rfc_9207_iss_and_an_encryption_key_beside() {
         .iter()
         .find(|u| u.contains("/oauth2callback"))
         .expect("callback");
-    let iss = reqwest::Url::parse(callback)
+    let iss = url::Url::parse(callback)
         .expect("url")
         .query_pairs()
         .find(|(k, _)| k == "iss")
@@ -300,7 +300,7 @@ async fn logout_goes_where_each_provider_documents_it() {
         let (app, _, _) = logged_in(persona).await;
         let response = app.logout().await;
         assert_eq!(response.status(), 303, "{persona:?}");
-        let location = reqwest::Url::parse(&app.url("/"))
+        let location = url::Url::parse(&app.url("/"))
             .expect("url")
             .join(response.headers()["location"].to_str().expect("ascii"))
             .expect("location");

@@ -4,7 +4,9 @@
 
 mod app;
 
-use app::{Setup, TestApp, seen_with_cookie, set_cookies, through_provider};
+use std::time::Duration;
+
+use app::{Setup, TestApp, set_cookies, through_provider};
 use doorman_axum::AuthOptions;
 use doorman_devidp::{Endpoint, Misbehavior};
 
@@ -95,8 +97,8 @@ async fn a_rotated_key_is_picked_up_with_one_jwks_fetch() {
     app.login("provider=dev").await;
     app.idp().rotate_keys();
     let jwks = app.idp().requests_to("/jwks").len();
-    let fresh = app::client();
-    let (_, _) = app::follow(&fresh, &app.url("/auth/login?provider=dev")).await;
+    let fresh = app.browser();
+    let (_, _) = fresh.follow(&app.url("/auth/login?provider=dev")).await;
     let user = app.user_json_of(&fresh).await;
     assert_eq!(user["is_logged_in"], true);
     assert_eq!(app.idp().requests_to("/jwks").len(), jwks + 1);
@@ -121,24 +123,17 @@ async fn the_provider_going_down_after_warm_up_still_lets_logins_start() {
 
 #[tokio::test]
 async fn one_broken_provider_does_not_stop_the_others_and_recovers() {
-    // A provider whose port is closed: the app starts, its logins fail clearly, `dev` works.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let dead = closed.local_addr().expect("addr");
-    drop(closed);
+    // A provider where nothing answers: the app starts, its logins fail clearly, `dev` works.
+    // (Over the network, with a closed port: tests/network.rs.)
     let app = TestApp::with(Setup {
-        extra_secrets: format!(
-            "\n[auth.broken]\nclient_id = \"x\"\nclient_secret = \"y\"\nserver_metadata_url = \"http://{dead}/.well-known/openid-configuration\"\n"
-        ),
+        extra_secrets: "\n[auth.broken]\nclient_id = \"x\"\nclient_secret = \"y\"\nserver_metadata_url = \"http://down.test/.well-known/openid-configuration\"\n".to_owned(),
         ..Setup::default()
     })
     .await;
     app.auth.warm_up();
     let started = std::time::Instant::now();
     app.login("provider=broken&return_to=/failure").await;
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(10),
-        "fails fast"
-    );
+    assert!(started.elapsed() < Duration::from_secs(10), "fails fast");
     assert_eq!(app.user_json().await["is_logged_in"], false);
     app.login("provider=dev").await;
     assert_eq!(app.user_json().await["is_logged_in"], true);
@@ -149,7 +144,14 @@ async fn one_broken_provider_does_not_stop_the_others_and_recovers() {
     other.login("provider=dev&return_to=/failure").await;
     assert_eq!(other.user_json().await["is_logged_in"], false);
     other.idp().behave();
-    tokio::time::sleep(std::time::Duration::from_millis(5_100)).await;
+    other.clock.advance(Duration::from_millis(4_900));
+    other.login("provider=dev&return_to=/failure").await;
+    assert_eq!(
+        other.user_json().await["is_logged_in"],
+        false,
+        "the failure is remembered for five seconds"
+    );
+    other.clock.advance(Duration::from_millis(200));
     other.login("provider=dev").await;
     assert_eq!(
         other.user_json().await["is_logged_in"],
@@ -200,7 +202,7 @@ async fn with_a_base_path_routes_and_the_identity_cookie_live_under_it() {
         visited.last().expect("last").ends_with("/dash/"),
         "{visited:?}"
     );
-    assert_eq!(last.text().await.expect("text"), "home");
+    assert_eq!(last.text().expect("text"), "home");
     assert_eq!(app.user_json().await["is_logged_in"], true);
     let logout = app.logout().await;
     let cleared = set_cookies(&logout);
@@ -225,7 +227,7 @@ async fn rotating_the_cookie_secret_keeps_users_logged_in() {
         ..Setup::default()
     })
     .await;
-    let seen = seen_with_cookie(&rotated.url("/user.json"), &jar_header).await;
+    let seen = rotated.seen_with_cookie(&jar_header).await;
     assert_eq!(
         seen["is_logged_in"], true,
         "the previous secret still opens it"
@@ -235,7 +237,7 @@ async fn rotating_the_cookie_secret_keeps_users_logged_in() {
         ..Setup::default()
     })
     .await;
-    let seen = seen_with_cookie(&removed.url("/user.json"), &jar_header).await;
+    let seen = removed.seen_with_cookie(&jar_header).await;
     assert_eq!(
         seen["is_logged_in"], false,
         "a removed secret no longer opens it"
@@ -244,7 +246,7 @@ async fn rotating_the_cookie_secret_keeps_users_logged_in() {
 
 /// The identity cookie as a `Cookie` header, read back from a login's `Set-Cookie`.
 async fn identity_cookie_header(app: &TestApp) -> String {
-    let fresh = app::client();
+    let fresh = app.browser();
     let login = fresh
         .get(app.url("/auth/login?provider=dev"))
         .send()
@@ -272,11 +274,11 @@ async fn tampered_and_foreign_identity_cookies_read_as_logged_out() {
     // The valid cookie, twice: opened, then served from the memo of opened cookies, which
     // must not serve anything but that exact value.
     for _ in 0..2 {
-        let seen = seen_with_cookie(&app.url("/user.json"), &header).await;
+        let seen = app.seen_with_cookie(&header).await;
         assert_eq!(seen["is_logged_in"], true);
     }
     for cookie in [tampered, renamed, "doorman_user=garbage".to_owned()] {
-        let seen = seen_with_cookie(&app.url("/user.json"), &cookie).await;
+        let seen = app.seen_with_cookie(&cookie).await;
         assert_eq!(seen["is_logged_in"], false, "{cookie:.40}");
     }
 }
@@ -284,17 +286,19 @@ async fn tampered_and_foreign_identity_cookies_read_as_logged_out() {
 #[tokio::test]
 async fn an_expired_identity_cookie_reads_as_logged_out() {
     let app = TestApp::with(Setup {
-        // Expiry is kept in whole seconds: 3 s leave at least 2 for the first request.
-        options: AuthOptions::default().cookie_lifetime(std::time::Duration::from_secs(3)),
+        options: AuthOptions::default().cookie_lifetime(Duration::from_secs(3)),
         ..Setup::default()
     })
     .await;
     let header = identity_cookie_header(&app).await;
     // Opened, and so remembered, before it expires: the memo must not outlive the seal.
-    let seen = seen_with_cookie(&app.url("/user.json"), &header).await;
+    let seen = app.seen_with_cookie(&header).await;
     assert_eq!(seen["is_logged_in"], true);
-    tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
-    let seen = seen_with_cookie(&app.url("/user.json"), &header).await;
+    app.clock.advance(Duration::from_millis(2_900));
+    let seen = app.seen_with_cookie(&header).await;
+    assert_eq!(seen["is_logged_in"], true, "served before its expiry");
+    app.clock.advance(Duration::from_millis(200));
+    let seen = app.seen_with_cookie(&header).await;
     assert_eq!(seen["is_logged_in"], false);
 }
 
@@ -306,7 +310,7 @@ async fn a_large_claim_set_is_chunked_under_4096_bytes_per_cookie_and_read_back(
         ..Setup::default()
     })
     .await;
-    let fresh = app::client();
+    let fresh = app.browser();
     let login = fresh
         .get(app.url("/auth/login?provider=dev"))
         .send()

@@ -1,22 +1,39 @@
-//! The test harness: a real app on a loopback port, the development provider on another,
-//! and a client with a real cookie jar that follows redirects one by one.
+//! The test harness, in process and on virtual time: the app's router, the development
+//! provider answering through `DevIdp::handle`, and browsers with cookie jars that send
+//! requests to either (`tower::ServiceExt::oneshot` for the app) and follow redirects one by
+//! one. One [`VirtualClock`] is the time of the app, the provider and the test, which moves
+//! it by hand: no socket, no sleep.
 
 #![allow(dead_code, reason = "each test file uses part of the harness")]
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
 
 use axum::Router;
+use axum::body::Body;
 use axum::response::{IntoResponse, Json};
 use axum::routing::get;
+use doorman_axum::testing::VirtualClock;
 use doorman_axum::{Auth, AuthOptions, User};
 use doorman_devidp::{DevIdp, DevIdpConfig, Persona, RegisteredClient};
 use doorman_secrets::{AuthConfig, Origin};
-use reqwest::StatusCode;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use serde_json::Value;
+use tower::ServiceExt as _;
+use url::Url;
 
 pub(crate) const CLIENT_SECRET: &str = "client-secret-4a7f9e";
 pub(crate) const COOKIE_SECRET: &str = "cookie-secret-0123456789abcdef0123456789";
+
+/// Where the app answers.
+pub(crate) const APP: &str = "app.test";
+/// Where the development provider answers.
+pub(crate) const IDP: &str = "idp.test";
+
+/// When every test starts: 2027-01-15, a fixed time.
+pub(crate) fn start_time() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+}
 
 /// How to set the app up.
 pub(crate) struct Setup {
@@ -52,26 +69,34 @@ impl Default for Setup {
     }
 }
 
+/// The development provider of a test and its address.
+pub(crate) struct Provider {
+    pub(crate) addr: &'static str,
+    pub(crate) idp: Arc<DevIdp>,
+}
+
+/// What a browser can reach: the app and the provider, at one time.
+struct World {
+    router: Router,
+    idp: Arc<DevIdp>,
+    clock: VirtualClock,
+}
+
 pub(crate) struct TestApp {
-    pub(crate) addr: SocketAddr,
-    pub(crate) idp: doorman_devidp::Running,
+    /// The app's host, as in its URLs.
+    pub(crate) addr: &'static str,
+    pub(crate) idp: Provider,
     pub(crate) auth: Auth,
-    pub(crate) client: reqwest::Client,
+    pub(crate) clock: VirtualClock,
+    /// A browser with a cookie jar.
+    pub(crate) client: Browser,
     pub(crate) base: String,
-    _server: tokio::task::JoinHandle<()>,
+    world: Arc<World>,
 }
 
 async fn failure(user: User) -> String {
     user.login_failure()
         .map_or_else(|| "none".to_owned(), |f| format!("{f:?}"))
-}
-
-pub(crate) fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
 }
 
 impl TestApp {
@@ -80,26 +105,20 @@ impl TestApp {
     }
 
     pub(crate) async fn with(setup: Setup) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let origin = format!("http://{addr}");
+        let origin = format!("http://{APP}");
         let callback = format!("{origin}{}/oauth2callback", setup.base_path);
-        let idp_config = DevIdpConfig::new(url::Url::parse("http://127.0.0.1/").expect("url"));
-        let idp_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind idp");
-        let idp_addr = idp_listener.local_addr().expect("idp addr");
-        let idp_config = DevIdpConfig {
-            issuer: url::Url::parse(&format!("http://{idp_addr}")).expect("issuer"),
-            ..idp_config
-        }
-        .with_client(RegisteredClient {
-            client_id: "app".into(),
-            client_secret: CLIENT_SECRET.into(),
-            redirect_uris: vec![callback.clone()],
-            post_logout_redirect_uris: vec![format!("{origin}{}/auth/logged-out", setup.base_path)],
-        })
-        .auto_approving();
+        let idp_origin = format!("http://{IDP}");
+        let idp_config = DevIdpConfig::new(Url::parse(&idp_origin).expect("issuer"))
+            .with_client(RegisteredClient {
+                client_id: "app".into(),
+                client_secret: CLIENT_SECRET.into(),
+                redirect_uris: vec![callback.clone()],
+                post_logout_redirect_uris: vec![format!(
+                    "{origin}{}/auth/logged-out",
+                    setup.base_path
+                )],
+            })
+            .auto_approving();
         let mut idp_config = match setup.persona {
             Some(persona) => idp_config.with_persona(persona),
             None => idp_config,
@@ -124,20 +143,16 @@ impl TestApp {
                 .claims
                 .insert("groups".into(), Value::Array(groups));
         }
-        let idp = doorman_devidp::serve(idp_listener, Arc::new(DevIdp::new(idp_config)))
-            .expect("serve idp");
+        let idp = Arc::new(DevIdp::new(idp_config));
         let redirect_uri = if setup.https_redirect {
             format!("https://app.example{}/oauth2callback", setup.base_path)
         } else {
             callback
         };
         let endpoints = match setup.persona {
-            Some(persona) if persona.is_plain_oauth2() => {
-                let origin = format!("http://{idp_addr}");
-                format!(
-                    "provider_preset = \"github\"\nauthorize_url = \"{origin}/login/oauth/authorize\"\naccess_token_url = \"{origin}/login/oauth/access_token\"\nuserinfo_endpoint = \"{origin}/user\""
-                )
-            }
+            Some(persona) if persona.is_plain_oauth2() => format!(
+                "provider_preset = \"github\"\nauthorize_url = \"{idp_origin}/login/oauth/authorize\"\naccess_token_url = \"{idp_origin}/login/oauth/access_token\"\nuserinfo_endpoint = \"{idp_origin}/user\""
+            ),
             _ => format!("server_metadata_url = \"{metadata_url}\""),
         };
         let secrets = format!(
@@ -145,56 +160,78 @@ impl TestApp {
             setup.cookie_secret, setup.expose, setup.extra_secrets
         );
         let config = AuthConfig::parse(&secrets, Origin::Text("test".into())).expect("secrets");
-        let auth = Auth::new(&config, setup.options.base_path(&setup.base_path)).expect("auth");
-        let app = Router::new()
-            .route(&format!("{}/", setup.base_path), get(|| async { "home" }))
+        let clock = VirtualClock::starting_at(start_time());
+        let provider = Arc::clone(&idp);
+        let auth = doorman_axum::testing::in_process_auth(
+            &config,
+            setup.options.base_path(&setup.base_path),
+            &clock,
+            move |request, now| {
+                (request.uri().authority().map(|a| a.as_str()) == Some(IDP))
+                    .then(|| provider.handle(request, now))
+            },
+        )
+        .expect("auth");
+        let base = setup.base_path;
+        let router = Router::new()
+            .route(&format!("{base}/"), get(|| async { "home" }))
+            .route(&format!("{base}/reports"), get(|| async { "reports" }))
             .route(
-                &format!("{}/reports", setup.base_path),
-                get(|| async { "reports" }),
-            )
-            .route(
-                &format!("{}/user.json", setup.base_path),
+                &format!("{base}/user.json"),
                 get(|user: User| async move { Json(Value::Object(user.to_dict())) }),
             )
-            .route(&format!("{}/failure", setup.base_path), get(failure))
+            .route(&format!("{base}/failure"), get(failure))
             .route(
-                &format!("{}/start", setup.base_path),
+                &format!("{base}/start"),
                 get(|| async { doorman_axum::login(Some("dev")).into_response() }),
             )
             .route(
-                &format!("{}/bye", setup.base_path),
+                &format!("{base}/bye"),
                 get(|| async { doorman_axum::logout().into_response() }),
             )
             .merge(auth.routes())
             .layer(auth.layer());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+        let world = Arc::new(World {
+            router,
+            idp: Arc::clone(&idp),
+            clock: clock.clone(),
         });
         Self {
-            addr,
-            idp,
+            addr: APP,
+            idp: Provider { addr: IDP, idp },
             auth,
-            client: client(),
-            base: format!("{origin}{}", setup.base_path),
-            _server: server,
+            clock,
+            client: Browser::new(&world, true),
+            base: format!("{origin}{base}"),
+            world,
         }
+    }
+
+    /// Another browser, with a cookie jar of its own.
+    pub(crate) fn browser(&self) -> Browser {
+        Browser::new(&self.world, true)
+    }
+
+    /// A browser without a cookie jar: every cookie is sent by hand.
+    pub(crate) fn bare(&self) -> Browser {
+        Browser::new(&self.world, false)
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> Response {
         self.client.get(self.url(path)).send().await.expect("get")
     }
 
     /// Follows redirects from `start`, with this app's jar; the URLs visited and the last response.
-    pub(crate) async fn follow(&self, start: &str) -> (Vec<String>, reqwest::Response) {
-        follow(&self.client, start).await
+    pub(crate) async fn follow(&self, start: &str) -> (Vec<String>, Response) {
+        self.client.follow(start).await
     }
 
     /// A whole login with `provider`, returning where the app sent the browser at the end.
-    pub(crate) async fn login(&self, query: &str) -> (Vec<String>, reqwest::Response) {
+    pub(crate) async fn login(&self, query: &str) -> (Vec<String>, Response) {
         self.follow(&self.url(&format!("/auth/login?{query}")))
             .await
     }
@@ -204,19 +241,30 @@ impl TestApp {
     }
 
     /// What the app sees for a browser with another cookie jar.
-    pub(crate) async fn user_json_of(&self, client: &reqwest::Client) -> Value {
-        client
+    pub(crate) async fn user_json_of(&self, browser: &Browser) -> Value {
+        browser
             .get(self.url("/user.json"))
             .send()
             .await
             .expect("get")
             .json()
+            .expect("json")
+    }
+
+    /// What the app's `/user.json` shows with `cookie` as the whole `Cookie` header.
+    pub(crate) async fn seen_with_cookie(&self, cookie: &str) -> Value {
+        self.bare()
+            .get(self.url("/user.json"))
+            .header("cookie", cookie)
+            .send()
             .await
+            .expect("get")
+            .json()
             .expect("json")
     }
 
     pub(crate) async fn failure(&self) -> String {
-        self.get("/failure").await.text().await.expect("text")
+        self.get("/failure").await.text().expect("text")
     }
 
     pub(crate) fn idp(&self) -> &DevIdp {
@@ -233,7 +281,6 @@ impl TestApp {
             .await
             .expect("logout page")
             .text()
-            .await
             .expect("text");
         let start = page
             .find(r#"name="doorman_logout" value=""#)
@@ -243,7 +290,7 @@ impl TestApp {
     }
 
     /// A click on the logout button: a same-origin `POST` with the session's token.
-    pub(crate) async fn logout(&self) -> reqwest::Response {
+    pub(crate) async fn logout(&self) -> Response {
         let token = self.logout_token().await;
         self.client
             .post(self.url("/auth/logout"))
@@ -255,61 +302,266 @@ impl TestApp {
     }
 }
 
-/// Takes a login response (a redirect to the provider) through the provider and returns
-/// the callback's response, not followed.
-pub(crate) async fn through_provider(
-    client: &reqwest::Client,
-    login: &reqwest::Response,
-) -> reqwest::Response {
-    let authorize = login.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let at_idp = client.get(&authorize).send().await.expect("idp");
-    let callback = at_idp.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    client.get(&callback).send().await.expect("callback")
+/// A cookie a browser keeps.
+struct Kept {
+    host: String,
+    name: String,
+    value: String,
+    path: String,
+    secure: bool,
 }
 
-/// What the app at `url` sees with `cookie` as the whole `Cookie` header.
-pub(crate) async fn seen_with_cookie(url: &str, cookie: &str) -> Value {
-    reqwest::Client::new()
-        .get(url)
-        .header("cookie", cookie)
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json")
+/// A browser: it sends requests to the app or the provider of its world, with the cookies
+/// of its jar (if it has one) that match, and keeps the cookies answers set. Clones share
+/// the jar, as tabs do.
+#[derive(Clone)]
+pub(crate) struct Browser {
+    world: Arc<World>,
+    jar: Option<Arc<Mutex<Vec<Kept>>>>,
 }
 
-/// Follows redirects one at a time with `client`.
-pub(crate) async fn follow(
-    client: &reqwest::Client,
-    start: &str,
-) -> (Vec<String>, reqwest::Response) {
-    let mut url = reqwest::Url::parse(start).expect("url");
-    let mut visited = vec![url.to_string()];
-    loop {
-        let response = client.get(url.clone()).send().await.expect("request");
-        if !response.status().is_redirection() {
-            return (visited, response);
+impl Browser {
+    fn new(world: &Arc<World>, jar: bool) -> Self {
+        Self {
+            world: Arc::clone(world),
+            jar: jar.then(Arc::default),
         }
-        let location = response.headers()["location"]
-            .to_str()
-            .expect("ascii")
-            .to_owned();
-        url = url.join(&location).expect("location");
-        visited.push(url.to_string());
-        assert!(visited.len() < 10, "redirect loop: {visited:?}");
+    }
+
+    pub(crate) fn get(&self, url: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::GET, url.as_ref())
+    }
+
+    pub(crate) fn post(&self, url: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::POST, url.as_ref())
+    }
+
+    fn request(&self, method: Method, url: &str) -> RequestBuilder {
+        RequestBuilder {
+            browser: self.clone(),
+            method,
+            url: Url::parse(url).expect("url"),
+            headers: HeaderMap::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// Follows redirects one at a time from `start`: the URLs visited and the last response.
+    pub(crate) async fn follow(&self, start: &str) -> (Vec<String>, Response) {
+        let mut url = Url::parse(start).expect("url");
+        let mut visited = vec![url.to_string()];
+        loop {
+            let response = self.get(url.as_str()).send().await.expect("request");
+            if !response.status().is_redirection() {
+                return (visited, response);
+            }
+            url = url.join(&location(&response)).expect("location");
+            visited.push(url.to_string());
+            assert!(visited.len() < 10, "redirect loop: {visited:?}");
+        }
+    }
+
+    /// The `Cookie` header this browser sends to `url`.
+    fn cookie_header(&self, url: &Url) -> Option<String> {
+        let jar = self
+            .jar
+            .as_ref()?
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let host = url.host_str().unwrap_or_default();
+        let path = url.path();
+        let mut matching: Vec<&Kept> = jar
+            .iter()
+            .filter(|c| c.host == host && (!c.secure || url.scheme() == "https"))
+            .filter(|c| {
+                path == c.path
+                    || path.starts_with(&c.path)
+                        && (c.path.ends_with('/') || path[c.path.len()..].starts_with('/'))
+            })
+            .collect();
+        // Longer paths first, then the earlier set (RFC 6265 §5.4).
+        matching.sort_by_key(|c| std::cmp::Reverse(c.path.len()));
+        let pairs: Vec<String> = matching
+            .iter()
+            .map(|c| format!("{}={}", c.name, c.value))
+            .collect();
+        (!pairs.is_empty()).then(|| pairs.join("; "))
+    }
+
+    /// Keeps the cookies `response` sets for `url`, and forgets those it deletes.
+    fn keep(&self, url: &Url, response: &Response) {
+        let Some(jar) = &self.jar else {
+            return;
+        };
+        let mut jar = jar.lock().unwrap_or_else(PoisonError::into_inner);
+        let host = url.host_str().unwrap_or_default().to_owned();
+        for line in set_cookies(response) {
+            let cookie = cookie::Cookie::parse(line).expect("a Set-Cookie line");
+            let path = cookie.path().map_or_else(
+                || match url.path().rfind('/') {
+                    Some(0) | None => "/".to_owned(),
+                    Some(at) => url.path()[..at].to_owned(),
+                },
+                str::to_owned,
+            );
+            jar.retain(|c| !(c.host == host && c.name == cookie.name() && c.path == path));
+            if cookie
+                .max_age()
+                .is_none_or(|age| age > cookie::time::Duration::ZERO)
+            {
+                jar.push(Kept {
+                    host: host.clone(),
+                    name: cookie.name().to_owned(),
+                    value: cookie.value().to_owned(),
+                    path,
+                    secure: cookie.secure().unwrap_or(false),
+                });
+            }
+        }
     }
 }
 
+/// A request a [`Browser`] is about to send.
+pub(crate) struct RequestBuilder {
+    browser: Browser,
+    method: Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl RequestBuilder {
+    pub(crate) fn header(mut self, name: &str, value: impl AsRef<str>) -> Self {
+        self.headers.append(
+            HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+            HeaderValue::from_str(value.as_ref()).expect("header value"),
+        );
+        self
+    }
+
+    /// A form body, URL-encoded.
+    pub(crate) fn form<K: AsRef<str>, V: AsRef<str>>(mut self, pairs: &[(K, V)]) -> Self {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in pairs {
+            form.append_pair(name.as_ref(), value.as_ref());
+        }
+        self.body = form.finish().into_bytes();
+        self.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        self
+    }
+
+    /// Sends it to the app or the provider, at the world's time. An error when nothing
+    /// answers at the URL's host.
+    pub(crate) async fn send(self) -> Result<Response, String> {
+        let Self {
+            browser,
+            method,
+            url,
+            mut headers,
+            body,
+        } = self;
+        let host = url.host_str().unwrap_or_default();
+        if !headers.contains_key(header::HOST) {
+            headers.insert(header::HOST, HeaderValue::from_str(host).expect("host"));
+        }
+        if !headers.contains_key(header::COOKIE)
+            && let Some(cookie) = browser.cookie_header(&url)
+        {
+            headers.insert(
+                header::COOKIE,
+                HeaderValue::from_str(&cookie).expect("cookie"),
+            );
+        }
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(url.as_str())
+            .body(body)
+            .expect("request");
+        *request.headers_mut() = headers;
+        let world = &browser.world;
+        let response = match host {
+            APP => {
+                let response = world
+                    .router
+                    .clone()
+                    .oneshot(request.map(Body::from))
+                    .await
+                    .unwrap_or_else(|e| match e {});
+                let (parts, body) = response.into_parts();
+                let body = axum::body::to_bytes(body, usize::MAX)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Response {
+                    status: parts.status,
+                    headers: parts.headers,
+                    body: body.to_vec(),
+                }
+            }
+            IDP => {
+                let (parts, body) = world.idp.handle(&request, world.clock.now()).into_parts();
+                Response {
+                    status: parts.status,
+                    headers: parts.headers,
+                    body,
+                }
+            }
+            other => return Err(format!("nothing answers at {other}")),
+        };
+        browser.keep(&url, &response);
+        Ok(response)
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub(crate) struct Response {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Response {
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub(crate) fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    pub(crate) fn text(self) -> Result<String, std::string::FromUtf8Error> {
+        String::from_utf8(self.body)
+    }
+
+    pub(crate) fn json(self) -> Result<Value, serde_json::Error> {
+        serde_json::from_slice(&self.body)
+    }
+}
+
+/// Takes a login response (a redirect to the provider) through the provider and returns
+/// the callback's response, not followed.
+pub(crate) async fn through_provider(browser: &Browser, login: &Response) -> Response {
+    let at_idp = browser.get(location(login)).send().await.expect("idp");
+    browser
+        .get(location(&at_idp))
+        .send()
+        .await
+        .expect("callback")
+}
+
+/// A response's `Location`.
+pub(crate) fn location(response: &Response) -> String {
+    response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned()
+}
+
 /// The `Set-Cookie` lines of a response.
-pub(crate) fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+pub(crate) fn set_cookies(response: &Response) -> Vec<String> {
     response
         .headers()
         .get_all("set-cookie")
@@ -318,6 +570,6 @@ pub(crate) fn set_cookies(response: &reqwest::Response) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn is_ok(response: &reqwest::Response) -> bool {
+pub(crate) fn is_ok(response: &Response) -> bool {
     response.status() == StatusCode::OK
 }

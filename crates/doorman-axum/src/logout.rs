@@ -1,0 +1,83 @@
+//! Logout: who may ask for it (the app's own pages), what it clears (every cookie of ours
+//! the request carries), and where the browser goes next (the provider's logout endpoint,
+//! or home).
+//!
+//! The logout form's token, which proves the request came from a page showing the session,
+//! is the identity cookie's ([`crate::identity`]).
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use doorman_user::Session;
+use url::Url;
+
+use crate::auth::{Auth, random, url_safe};
+use crate::cookies;
+
+impl Auth {
+    /// Whether a request comes from the app's own pages: its `Origin` is the app's, or,
+    /// without an `Origin` or with `Origin: null` (what a browser sends from a page whose
+    /// referrer policy is `no-referrer`), the browser's fetch metadata says `same-origin`.
+    pub(crate) fn is_same_origin(&self, headers: &HeaderMap) -> bool {
+        let header = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+        };
+        match header(header::ORIGIN.as_str()) {
+            Some(origin) if origin != "null" => origin == self.inner.origin,
+            _ => header("sec-fetch-site") == Some("same-origin"),
+        }
+    }
+
+    /// `Set-Cookie`s that delete every cookie of ours the request carries, at most
+    /// [`cookies::MAX_DELETIONS`], the identity cookie's first.
+    pub(crate) fn delete_all(&self, request: &HeaderMap) -> HeaderMap {
+        let names = &self.inner.names;
+        let mut ours: Vec<(u8, &str)> = cookies::request_cookies(request)
+            .into_iter()
+            .filter_map(|(name, _)| {
+                if names.is_identity(name) {
+                    Some((0, name))
+                } else if name == names.error {
+                    Some((1, name))
+                } else if names.is_transaction(name) {
+                    Some((2, name))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        ours.sort_unstable();
+        ours.dedup();
+        let mut headers = HeaderMap::new();
+        for (kind, name) in ours.into_iter().take(cookies::MAX_DELETIONS) {
+            let scope = if kind == 2 {
+                &self.inner.transaction_scope
+            } else {
+                &self.inner.scope
+            };
+            scope.delete(&mut headers, name);
+        }
+        headers
+    }
+
+    /// Where the browser goes after `session` was cleared: the provider's logout endpoint,
+    /// coming back to [`Auth::post_logout_redirect_uri`]; `None` to stay local (a plain
+    /// OAuth 2.0 provider, a provider without one, or one that cannot be reached).
+    pub(crate) async fn provider_logout(&self, session: &Session) -> Option<Url> {
+        let provider = self.provider(session.provider())?;
+        if provider.oauth2().is_some() {
+            // A plain OAuth 2.0 provider has no logout endpoint.
+            return None;
+        }
+        let ready = provider.ready(&self.inner.http).await.ok()?;
+        let back = Url::parse(&self.post_logout_redirect_uri()).ok()?;
+        let state = random::<16>()?;
+        doorman_oidc::logout_url(
+            &provider.client,
+            &ready.metadata,
+            session.tokens().id.as_deref(),
+            &back,
+            &url_safe(&state),
+        )
+    }
+}
