@@ -3,10 +3,8 @@
 //! development provider, which checks every assertion (signature, `iss`, `sub`, `aud`,
 //! `exp`, a `jti` used once).
 
-mod pair;
-
 use doorman_oidc::{ClientKey, Error, TokenAuthMethod};
-use pair::{CLIENT_ID, Pair};
+use doorman_testkit::pair::{CLIENT_ID, CLIENT_SECRET, Pair};
 use rsa::RsaPrivateKey;
 use rsa::pkcs8::{DecodePrivateKey as _, EncodePublicKey as _};
 
@@ -25,7 +23,7 @@ fn public_pem(private_pem: &str) -> String {
 /// A pair whose client holds `CLIENT_KEY`, registered at the provider, with `method`.
 fn pair_with_key(method: Option<TokenAuthMethod>) -> Pair {
     let key = ClientKey::from_pem(CLIENT_KEY, Some("app-key-1".to_owned())).expect("client key");
-    Pair::with_client_key(key, &public_pem(CLIENT_KEY), method, pair::CLIENT_SECRET)
+    Pair::with_client_key(key, &public_pem(CLIENT_KEY), method, CLIENT_SECRET)
 }
 
 #[test]
@@ -47,13 +45,13 @@ fn private_key_jwt_logs_in_without_sending_the_secret() {
             Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
         );
         let assertion = token.param("client_assertion").expect("assertion");
-        let header = jsonwebtoken_header(assertion);
+        let header = jws_header(assertion);
         assert_eq!(header["alg"], "RS256");
         assert_eq!(header["kid"], "app-key-1");
     }
 }
 
-fn jsonwebtoken_header(jwt: &str) -> serde_json::Value {
+fn jws_header(jwt: &str) -> serde_json::Value {
     use base64::Engine as _;
     let header = jwt.split('.').next().expect("header");
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -79,7 +77,7 @@ fn a_provider_that_does_not_know_the_key_refuses_the_login() {
         key,
         &public_pem(other),
         Some(TokenAuthMethod::PrivateKeyJwt),
-        pair::CLIENT_SECRET,
+        CLIENT_SECRET,
     );
     assert!(
         matches!(pair.login().result, Err(Error::TokenEndpoint { .. })),
