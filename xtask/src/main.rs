@@ -4,8 +4,6 @@
 //! printing one summary line per step. `cargo xtask tidy` runs the tidy check alone;
 //! `cargo xtask bench` runs the benchmarks and writes `docs/benchmarks.md`.
 
-#![warn(clippy::unwrap_used)]
-
 mod bench;
 mod callgrind;
 mod e2e;

@@ -7,12 +7,6 @@
 //! JSON value serialized in place; and Streamlit's `to_dict()` (a copy of the claims)
 //! against a copy of the prebuilt value.
 
-#[path = "../../doorman-seal/benches/measurement/mod.rs"]
-mod measurement;
-
-#[path = "../../doorman-user/tests/common/mod.rs"]
-mod claim_sets;
-
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -25,6 +19,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use doorman_axum::{Auth, AuthOptions, User};
 use doorman_seal::{Purpose, Sealer};
 use doorman_secrets::{AuthConfig, Origin};
+use doorman_testkit::claims;
 use doorman_user::{ExposedTokens, Session};
 use http::{Request, header};
 use serde_json::{Map, Value};
@@ -110,8 +105,8 @@ fn logged_in_request(c: &mut Criterion) {
     let auth = auth();
     let mut group = c.benchmark_group("request");
     for (name, claims) in [
-        ("google", claim_sets::google_claims()),
-        ("groups_100", claim_sets::claims_with_groups(100)),
+        ("google", claims::google_claims()),
+        ("groups_100", claims::claims_with_groups(100)),
     ] {
         let (cookie, json) = cookie(claims);
         let mut with_layer = Router::new()
@@ -166,5 +161,5 @@ fn logged_in_request(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group! { name = benches; config = measurement::config(); targets = logged_in_request }
+criterion_group! { name = benches; config = doorman_testkit::bench::config(); targets = logged_in_request }
 criterion_main!(benches);

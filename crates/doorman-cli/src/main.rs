@@ -6,8 +6,6 @@
 //!   what it found; `--discover` also fetches every provider's metadata and keys.
 //! - `doorman secret`: print a fresh random `cookie_secret`.
 
-#![warn(clippy::unwrap_used)]
-
 mod check;
 mod demo;
 mod secret;

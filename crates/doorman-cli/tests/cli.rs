@@ -202,19 +202,8 @@ fn unknown_commands_are_refused_with_usage() {
 
 #[tokio::test]
 async fn check_discover_fetches_each_provider_and_fails_on_a_broken_one() {
-    let idp_config =
-        doorman_devidp::DevIdpConfig::new(url::Url::parse("http://127.0.0.1/").expect("url"));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let idp_addr = listener.local_addr().expect("addr");
-    let idp_config = doorman_devidp::DevIdpConfig {
-        issuer: url::Url::parse(&format!("http://{idp_addr}")).expect("issuer"),
-        ..idp_config
-    };
-    let _idp = doorman_devidp::serve(
-        listener,
-        std::sync::Arc::new(doorman_devidp::DevIdp::new(idp_config)),
-    )
-    .expect("serve");
+    let idp = doorman_testkit::devidp::serve_on_loopback(doorman_devidp::DevIdpConfig::new);
+    let idp_addr = idp.addr;
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let dead = closed.local_addr().expect("addr");
     drop(closed);

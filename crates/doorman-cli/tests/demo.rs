@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use doorman_testkit::browser::{self, location};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -77,11 +78,7 @@ async fn read_until_closed_by_the_server(connection: &mut TcpStream) -> String {
 async fn the_demo_serves_a_working_login_with_the_built_in_provider() {
     let (demo, addr) = start_demo().await;
     let base = format!("http://{addr}");
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = browser::client();
     let home = client
         .get(format!("{base}/"))
         .send()
@@ -98,10 +95,7 @@ async fn the_demo_serves_a_working_login_with_the_built_in_provider() {
         .send()
         .await
         .expect("login");
-    let authorize = login.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    let authorize = location(&login);
     let page = client
         .get(&authorize)
         .send()
@@ -116,12 +110,9 @@ async fn the_demo_serves_a_working_login_with_the_built_in_provider() {
     );
     let decide = authorize.replacen("/authorize?", "/authorize/decide?user=ada&", 1);
     let at_idp = client.get(&decide).send().await.expect("decide");
-    let callback = at_idp.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    let callback = location(&at_idp);
     let back = client.get(&callback).send().await.expect("callback");
-    assert_eq!(back.headers()["location"], "/");
+    assert_eq!(location(&back), "/");
 
     let user_json = client
         .get(format!("{base}/user.json"))

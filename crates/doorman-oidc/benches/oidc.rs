@@ -2,18 +2,12 @@
 //! authorization URL, verifying an ID token (RS256, ES256), and processing a whole callback
 //! with warm caches (state check, token-response parsing, ID-token verification).
 
-#[path = "../../doorman-seal/benches/measurement/mod.rs"]
-mod measurement;
-
-#[path = "../tests/pair/mod.rs"]
-mod pair;
-
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use doorman_devidp::Misbehavior;
 use doorman_oidc::{LoginEntropy, Verification};
-use pair::Pair;
+use doorman_testkit::pair::Pair;
 
 fn oidc(c: &mut Criterion) {
     let mut group = c.benchmark_group("oidc");
@@ -76,5 +70,5 @@ fn oidc(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group! { name = benches; config = measurement::config(); targets = oidc }
+criterion_group! { name = benches; config = doorman_testkit::bench::config(); targets = oidc }
 criterion_main!(benches);

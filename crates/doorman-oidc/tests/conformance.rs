@@ -2,11 +2,9 @@
 //! named test against the development provider, asserting accept or the specific rejection.
 //! A rejected login never reaches the userinfo endpoint.
 
-mod pair;
-
 use doorman_devidp::{Endpoint, Misbehavior};
 use doorman_oidc::{Error, TokenAuthMethod};
-use pair::{CLIENT_ID, CLIENT_SECRET, Pair, REDIRECT_URI};
+use doorman_testkit::pair::{CLIENT_ID, CLIENT_SECRET, Pair, REDIRECT_URI};
 
 fn accepted(misbehaviors: &[Misbehavior]) -> Pair {
     let mut pair = Pair::new();

@@ -8,11 +8,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use doorman_devidp::{DevIdp, DevIdpConfig, Endpoint, Misbehavior, Persona, RegisteredClient};
+use doorman_devidp::{DevIdp, DevIdpConfig, Endpoint, Misbehavior, Persona};
 use doorman_oidc::{
     AccessGranted, ClientConfig, Error, LoginEntropy, OAuth2CodeExchange, OAuth2Endpoints,
     OAuth2Identity, PendingLogin, TokenAuthMethod, UserApi, UserLookup,
 };
+use doorman_testkit::devidp::ForClient as _;
+use doorman_testkit::pair::{entropy, get, redirect_query};
 use http::{Request, Response, StatusCode, header};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -57,14 +59,7 @@ impl GitHubPair {
 
     /// A pair whose provider starts from `idp` (its users may be changed before).
     fn with_idp(idp: DevIdpConfig) -> Self {
-        let idp = idp
-            .with_client(RegisteredClient {
-                client_id: CLIENT_ID.to_owned(),
-                client_secret: CLIENT_SECRET.to_owned(),
-                redirect_uris: vec![REDIRECT_URI.to_owned()],
-                post_logout_redirect_uris: Vec::new(),
-            })
-            .auto_approving();
+        let idp = idp.for_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI);
         let idp = match idp.persona {
             Some(_) => idp,
             None => idp.with_persona(Persona::GitHub),
@@ -90,12 +85,7 @@ impl GitHubPair {
 
     fn entropy(&mut self) -> LoginEntropy {
         self.counter = self.counter.wrapping_add(1);
-        LoginEntropy {
-            state: [self.counter; 32],
-            nonce: [self.counter ^ 0x55; 32],
-            pkce_verifier: [self.counter ^ 0xAA; 32],
-            client_assertion: [self.counter ^ 0x33; 32],
-        }
+        entropy(self.counter)
     }
 
     /// Starts a login (for the GitHub user `login`) and follows the provider's redirect: the
@@ -105,14 +95,8 @@ impl GitHubPair {
         let (mut url, pending) =
             doorman_oidc::begin_oauth2(&self.config, &self.endpoints, &entropy, self.now);
         url.query_pairs_mut().append_pair("login", login);
-        let response = self.send(&get(&url));
-        let location = response
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .expect("the provider redirects back");
-        let back = Url::parse(location).expect("a URL");
-        (pending, url, back.query().unwrap_or_default().to_owned())
+        let query = redirect_query(&self.send(&get(&url)));
+        (pending, url, query)
     }
 
     /// Authorizes and checks the callback.
@@ -140,12 +124,6 @@ impl GitHubPair {
             }
         }
     }
-}
-
-fn get(url: &Url) -> Request<Vec<u8>> {
-    Request::get(url.as_str())
-        .body(Vec::new())
-        .expect("request")
 }
 
 fn params(url: &Url) -> Vec<(String, String)> {

@@ -5,15 +5,13 @@
 //! encoding of the same signature, which verified, and `RS256` turned into `HS256` by one
 //! character, which panicked on the signature's length.
 
-mod pair;
-
 use base64::Engine as _;
 use base64::alphabet::URL_SAFE;
 use base64::engine::GeneralPurpose;
 use base64::engine::general_purpose::{NO_PAD, URL_SAFE_NO_PAD};
 use doorman_devidp::Misbehavior;
 use doorman_oidc::{Error, Verification};
-use pair::Pair;
+use doorman_testkit::pair::Pair;
 use proptest::prelude::*;
 
 fn setup() -> (Pair, doorman_oidc::ProviderMetadata, doorman_oidc::KeySet) {

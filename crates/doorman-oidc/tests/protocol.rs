@@ -1,10 +1,8 @@
 //! The shape of what the relying party sends, refresh (Core §12.2), logout, and redaction.
 
-mod pair;
-
 use doorman_devidp::Misbehavior;
 use doorman_oidc::{ClientConfig, Error, Verification};
-use pair::{CLIENT_ID, CLIENT_SECRET, Pair, REDIRECT_URI};
+use doorman_testkit::pair::{CLIENT_ID, CLIENT_SECRET, Pair, REDIRECT_URI, get};
 use url::Url;
 
 fn params(url: &Url) -> Vec<(String, String)> {
@@ -217,7 +215,7 @@ fn logout_url_has_hint_client_return_and_state() {
         Some("http://app.test/")
     );
     assert_eq!(value(&p, "state"), Some("xyz"));
-    let response = pair.send(&pair::get(&url));
+    let response = pair.send(&get(&url));
     assert_eq!(response.status(), 302);
     assert_eq!(
         response.headers()[http::header::LOCATION]

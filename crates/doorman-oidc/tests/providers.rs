@@ -8,8 +8,6 @@
 //!   never an error), and each is the key picked for its `kid`;
 //! - every real ID-token claim shape logs in through the pair harness and comes back as sent.
 
-mod pair;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,8 +16,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use doorman_oidc::{
     ClientConfig, Error, KeySet, LoginEntropy, ProviderMetadata, TokenAuthMethod, Verification,
 };
+use doorman_testkit::pair::Pair;
 use http::{Response, header};
-use pair::Pair;
 use serde_json::{Map, Value, json};
 use url::Url;
 

@@ -1,9 +1,6 @@
 //! `seal` and `open` for 200 B, 1 KiB and 4 KiB payloads, next to their floor: the bare
 //! AES-256-GCM-SIV open of the same ciphertext under an already-derived key.
 
-#[path = "measurement/mod.rs"]
-mod measurement;
-
 use std::hint::black_box;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -59,5 +56,5 @@ fn seal_and_open(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group! { name = benches; config = measurement::config(); targets = seal_and_open }
+criterion_group! { name = benches; config = doorman_testkit::bench::config(); targets = seal_and_open }
 criterion_main!(benches);

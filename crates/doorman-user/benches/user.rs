@@ -2,12 +2,6 @@
 //! one with 100 groups, next to the floor: the bare AEAD open of the same ciphertext plus
 //! the bare JSON parse of the same claims.
 
-#[path = "../../doorman-seal/benches/measurement/mod.rs"]
-mod measurement;
-
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::hint::black_box;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -15,6 +9,7 @@ use aes_gcm_siv::aead::{Aead, KeyInit, Payload};
 use aes_gcm_siv::{Aes256GcmSiv, Nonce};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use doorman_seal::{Purpose, Sealer};
+use doorman_testkit::claims;
 use doorman_user::{ExposedTokens, Session, User};
 use serde_json::{Map, Value};
 
@@ -25,8 +20,8 @@ fn cookie_to_user(c: &mut Criterion) {
         Sealer::new(Purpose::Identity, b"0123456789abcdef0123456789abcdef", &[]).expect("secret");
     let floor_cipher = Aes256GcmSiv::new(&[7u8; 32].into());
     let cases: [(&str, Map<String, Value>); 2] = [
-        ("google", common::google_claims()),
-        ("groups_100", common::claims_with_groups(100)),
+        ("google", claims::google_claims()),
+        ("groups_100", claims::claims_with_groups(100)),
     ];
     let mut group = c.benchmark_group("user");
     for (name, claims) in cases {
@@ -89,5 +84,5 @@ fn session_json(session: &Session) -> Value {
     serde_json::json!({"p": session.provider(), "c": session.claims()})
 }
 
-criterion_group! { name = benches; config = measurement::config(); targets = cookie_to_user }
+criterion_group! { name = benches; config = doorman_testkit::bench::config(); targets = cookie_to_user }
 criterion_main!(benches);

@@ -41,8 +41,6 @@
 //! `Serialize` of [`User`] and [`Tokens`], never show token values; only
 //! [`User::to_dict`] and [`Tokens::id`]/[`Tokens::access`] hand them out, on request.
 
-#![warn(clippy::unwrap_used)]
-
 mod error;
 mod session;
 mod user;

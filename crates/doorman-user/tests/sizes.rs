@@ -7,12 +7,10 @@
 //! bytes: `_streamlit_user` 564 B; with tokens exposed, `_streamlit_user_tokens` adds
 //! 1459 B. Sizes are deterministic, so they are asserted; speed is `cargo xtask bench`'s.
 
-mod common;
-
 use std::time::{Duration, UNIX_EPOCH};
 
-use common::{access_token, claims_with_groups, google_claims, id_token};
 use doorman_seal::{Purpose, Sealer, cookie_header_len, split};
+use doorman_testkit::claims::{access_token, claims_with_groups, google_claims, id_token};
 use doorman_user::{ExposedTokens, Session};
 use serde_json::{Map, Value};
 
@@ -28,7 +26,8 @@ fn cookie_bytes(claims: Map<String, Value>, tokens: ExposedTokens) -> (usize, us
         now + Duration::from_secs(30 * 86_400),
         Some(now + Duration::from_secs(3600)),
     );
-    let sealer = Sealer::new(Purpose::Identity, b"0123456789abcdef0123456789abcdef", &[]).unwrap();
+    let sealer =
+        Sealer::new(Purpose::Identity, b"0123456789abcdef0123456789abcdef", &[]).expect("a secret");
     let value = sealer
         .seal(
             "doorman_user",
@@ -37,8 +36,8 @@ fn cookie_bytes(claims: Map<String, Value>, tokens: ExposedTokens) -> (usize, us
             now,
             [1; 12],
         )
-        .unwrap();
-    let cookies = split("doorman_user", &value, ATTRIBUTES.len()).unwrap();
+        .expect("sealed");
+    let cookies = split("doorman_user", &value, ATTRIBUTES.len()).expect("split");
     (cookie_header_len(&cookies), cookies.len())
 }
 

@@ -1,10 +1,8 @@
 //! The `User` and `Tokens` views: Streamlit's keys, typed getters, no panics, no token leaks.
 
-mod common;
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{claims_with_groups, google_claims};
+use doorman_testkit::claims::{claims_with_groups, google_claims};
 use doorman_user::{ExposedTokens, MAX_SESSION_LEN, Session, User, UserError};
 use serde_json::{Value, json};
 
@@ -293,7 +291,7 @@ fn the_wire_format_is_compact_and_stable() {
 
 /// A session of provider `g` with `claims` and no tokens.
 fn with_claims(claims: Value) -> Session {
-    let claims = claims.as_object().cloned().unwrap();
+    let claims = claims.as_object().cloned().expect("a JSON object");
     Session::new("g", claims, ExposedTokens::default(), at(1), at(2), None)
 }
 

@@ -40,8 +40,6 @@
 //! Secret values are held in [`secrets::Secret`], which never prints and is wiped on drop;
 //! cookies are encrypted and authenticated, not merely signed; see `docs/` for the model.
 
-#![warn(clippy::unwrap_used)]
-
 pub use doorman_axum::{
     Auth, AuthError, AuthLayer, AuthOptions, Login, LoginFailure, Logout, User, escape_html, login,
     logout,

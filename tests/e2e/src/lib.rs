@@ -1,5 +1,6 @@
 //! The end-to-end harness: `oidc-provider` and `doorman demo` as real processes on free
-//! loopback ports, stopped when dropped; HTTP helpers that follow redirects one at a time.
+//! loopback ports, stopped when dropped. The tests' HTTP client, which follows redirects one
+//! at a time, is `doorman_testkit::browser`'s.
 //!
 //! The tests need `node` (with `npm ci` run in `tests/e2e/provider`), Debian's `chromium`
 //! and `chromium-driver`, and the `doorman` binary; `cargo xtask test` provides them all, and
@@ -13,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A child process killed when dropped.
+#[derive(Debug)]
 pub struct Process {
     child: Child,
     what: &'static str,
@@ -76,6 +78,7 @@ pub enum Variant {
 }
 
 /// A running `oidc-provider`.
+#[derive(Debug)]
 pub struct Provider {
     _process: Process,
     /// Its port.
@@ -143,6 +146,7 @@ impl Provider {
 }
 
 /// A running `doorman demo --secrets FILE`.
+#[derive(Debug)]
 pub struct Demo {
     _process: Process,
     /// The app's origin, `http://127.0.0.1:PORT`.
@@ -195,14 +199,4 @@ impl Demo {
             origin,
         }
     }
-}
-
-/// A client with a cookie jar that does not follow redirects.
-#[must_use]
-pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
 }

@@ -2,7 +2,8 @@
 //! configurations (`client_secret_basic`, `client_secret_post`) and both provider
 //! configurations, asserting what the provider received.
 
-use doorman_e2e::{Demo, Provider, Variant, free_port, http_client, secrets};
+use doorman_e2e::{Demo, Provider, Variant, free_port, secrets};
+use doorman_testkit::browser::{self, location};
 use serde_json::Value;
 
 /// The value of attribute `name` of the first tag in `html` that holds `marker`.
@@ -29,11 +30,7 @@ async fn browse(client: &reqwest::Client, start: &str, login: &str) -> (Vec<Stri
         }
         .expect("request");
         if response.status().is_redirection() {
-            let location = response.headers()["location"]
-                .to_str()
-                .expect("ascii")
-                .to_owned();
-            url = url.join(&location).expect("location");
+            url = url.join(&location(&response)).expect("location");
             visited.push(url.to_string());
             continue;
         }
@@ -64,7 +61,7 @@ async fn login_and_check(variant: Variant, client_id: &str, post: bool) {
     let origin = format!("http://127.0.0.1:{app_port}");
     let provider = Provider::start(&origin, variant).await;
     let demo = Demo::start(app_port, &secrets(app_port, provider.port, client_id, post)).await;
-    let client = http_client();
+    let client = browser::client();
     let (visited, page) = browse(
         &client,
         &format!(
@@ -162,8 +159,7 @@ async fn login_and_check(variant: Variant, client_id: &str, post: bool) {
         .await
         .expect("logout");
     assert_eq!(logout.status(), 303);
-    let end_session =
-        reqwest::Url::parse(logout.headers()["location"].to_str().expect("ascii")).expect("url");
+    let end_session = reqwest::Url::parse(&location(&logout)).expect("url");
     let params: std::collections::HashMap<String, String> =
         end_session.query_pairs().into_owned().collect();
     assert_eq!(params["client_id"], client_id);
@@ -197,10 +193,7 @@ async fn login_and_check(variant: Variant, client_id: &str, post: bool) {
         .send()
         .await
         .expect("confirm");
-    let back = confirmed.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    let back = location(&confirmed);
     assert!(
         back.starts_with(&format!("{origin}/auth/logged-out")),
         "{back}"

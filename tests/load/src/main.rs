@@ -24,6 +24,8 @@ use doorman::seal::{Purpose, Sealer};
 use doorman::secrets::{AuthConfig, Origin};
 use doorman::user::{ExposedTokens, Session};
 use doorman::{Auth, AuthOptions, User};
+use doorman_testkit::claims;
+use doorman_testkit::devidp::ForClient as _;
 use serde_json::{Map, Value};
 
 const COOKIE_SECRET: &str = "load-run-cookie-secret-0123456789abcdef";
@@ -38,16 +40,13 @@ fn args() -> (String, HashMap<String, String>) {
     (mode, map)
 }
 
-/// The claim sets of `doorman-user`'s tests and benchmarks: one definition for all figures.
-#[path = "../../../crates/doorman-user/tests/common/mod.rs"]
-mod claim_sets;
-
-/// Google's claims, plus `groups` GUIDs as Entra ID sends them.
+/// Google's claims, plus `groups` GUIDs as Entra ID sends them: the claim sets of the tests
+/// and benchmarks, one definition for all figures.
 fn claims(groups: usize) -> Map<String, Value> {
     if groups == 0 {
-        claim_sets::google_claims()
+        claims::google_claims()
     } else {
-        claim_sets::claims_with_groups(groups)
+        claims::claims_with_groups(groups)
     }
 }
 
@@ -141,14 +140,11 @@ async fn idp(options: &HashMap<String, String>) -> Result<(), String> {
         .ok_or("--port")?;
     let get = |key: &str| options.get(key).cloned().ok_or(format!("--{key}"));
     let issuer = url::Url::parse(&format!("http://127.0.0.1:{port}")).map_err(|e| e.to_string())?;
-    let config = doorman_devidp::DevIdpConfig::new(issuer)
-        .with_client(doorman_devidp::RegisteredClient {
-            client_id: get("client-id")?,
-            client_secret: get("client-secret")?,
-            redirect_uris: vec![get("redirect-uri")?],
-            post_logout_redirect_uris: Vec::new(),
-        })
-        .auto_approving();
+    let config = doorman_devidp::DevIdpConfig::new(issuer).for_client(
+        &get("client-id")?,
+        &get("client-secret")?,
+        &get("redirect-uri")?,
+    );
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).map_err(|e| e.to_string())?;
     let _running = doorman_devidp::serve(listener, Arc::new(doorman_devidp::DevIdp::new(config)))
         .map_err(|e| e.to_string())?;

@@ -1,11 +1,9 @@
 //! The pair harness: the relying party core and the development provider, in one process,
 //! on a virtual clock, exchanging `http` values with no socket.
 
-#![allow(dead_code, reason = "each test file uses part of the harness")]
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use doorman_devidp::{DevIdp, DevIdpConfig, Misbehavior, RegisteredClient};
+use doorman_devidp::{DevIdp, DevIdpConfig, Misbehavior};
 use doorman_oidc::{
     ClientConfig, ClientKey, Error, KeySet, LoginEntropy, PendingLogin, ProviderMetadata,
     TokenAuthMethod, Verification, VerifiedLogin,
@@ -13,49 +11,74 @@ use doorman_oidc::{
 use http::{Request, Response};
 use url::Url;
 
+use crate::devidp::ForClient;
+
 /// The provider's issuer: no socket is behind it.
-pub(crate) const ISSUER: &str = "http://idp.test";
+pub const ISSUER: &str = "http://idp.test";
 /// The client's id, with characters that need form-encoding in HTTP Basic.
-pub(crate) const CLIENT_ID: &str = "doorman app:1";
+pub const CLIENT_ID: &str = "doorman app:1";
 /// The client's secret, with characters that need form-encoding in HTTP Basic.
-pub(crate) const CLIENT_SECRET: &str = "s3cret/+:%&=value";
+pub const CLIENT_SECRET: &str = "s3cret/+:%&=value";
 /// The redirect URI.
-pub(crate) const REDIRECT_URI: &str = "http://app.test/oauth2callback";
+pub const REDIRECT_URI: &str = "http://app.test/oauth2callback";
 
 /// A relying party and a provider, and the time they share.
-pub(crate) struct Pair {
-    pub(crate) idp: DevIdp,
-    pub(crate) config: ClientConfig,
-    pub(crate) now: SystemTime,
+pub struct Pair {
+    /// The provider, to switch misbehaviors and read what it received.
+    pub idp: DevIdp,
+    /// The relying party's client configuration.
+    pub config: ClientConfig,
+    /// The time both sides read: 2026-11-22T00:00:00Z at first, moved on by [`Pair::advance`].
+    pub now: SystemTime,
     counter: u8,
 }
 
 /// What a login that went through the callback produced.
-pub(crate) struct Outcome {
-    pub(crate) result: Result<VerifiedLogin, Error>,
-    pub(crate) jwks_fetches: usize,
+#[derive(Debug)]
+pub struct Outcome {
+    /// The verified login (with userinfo when the provider has an endpoint), or the error.
+    pub result: Result<VerifiedLogin, Error>,
+    /// How many times the keys were fetched again because the ID token named an unknown one.
+    pub jwks_fetches: usize,
+}
+
+impl std::fmt::Debug for Pair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pair")
+            .field("issuer", &ISSUER)
+            .field("config", &self.config)
+            .field("now", &self.now)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Pair {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Pair {
     /// A pair whose client follows the provider's metadata for its authentication.
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         Self::build(None, serde_json::Map::new())
     }
 
-    pub(crate) fn with_method(method: TokenAuthMethod) -> Self {
+    /// A pair whose client authenticates with `method` at the token endpoint.
+    pub fn with_method(method: TokenAuthMethod) -> Self {
         Self::build(Some(method), serde_json::Map::new())
     }
 
     /// A pair whose user has these claims besides the standard ones, in the ID token and
     /// from userinfo alike.
-    pub(crate) fn with_user_claims(claims: serde_json::Map<String, serde_json::Value>) -> Self {
+    pub fn with_user_claims(claims: serde_json::Map<String, serde_json::Value>) -> Self {
         Self::build(None, claims)
     }
 
     /// A pair whose client holds `key` (for `private_key_jwt`), its public half `public_pem`
     /// registered at the provider; `secret` is the client's secret (a `private_key_jwt`
     /// client may have none: `""`).
-    pub(crate) fn with_client_key(
+    pub fn with_client_key(
         key: ClientKey,
         public_pem: &str,
         method: Option<TokenAuthMethod>,
@@ -84,13 +107,8 @@ impl Pair {
         claims: serde_json::Map<String, serde_json::Value>,
     ) -> Self {
         let mut idp_config = DevIdpConfig::new(Url::parse(ISSUER).expect("issuer"))
-            .with_client(RegisteredClient {
-                client_id: CLIENT_ID.to_owned(),
-                client_secret: CLIENT_SECRET.to_owned(),
-                redirect_uris: vec![REDIRECT_URI.to_owned()],
-                post_logout_redirect_uris: vec!["http://app.test/".to_owned()],
-            })
-            .auto_approving();
+            .for_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
+            .with_post_logout_redirect_uri("http://app.test/");
         idp_config.users[0].claims.extend(claims);
         let config = ClientConfig::new(
             "dev",
@@ -107,73 +125,73 @@ impl Pair {
         }
     }
 
-    pub(crate) fn misbehave(&self, misbehavior: Misbehavior) -> &Self {
+    /// Makes the provider break one rule from now on.
+    pub fn misbehave(&self, misbehavior: Misbehavior) -> &Self {
         self.idp.misbehave(misbehavior);
         self
     }
 
-    pub(crate) fn advance(&mut self, seconds: u64) {
+    /// Moves the shared clock on by `seconds`.
+    pub fn advance(&mut self, seconds: u64) {
         self.now += Duration::from_secs(seconds);
     }
 
-    pub(crate) fn send(&self, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+    /// What the provider answers to `request` now.
+    pub fn send(&self, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
         self.idp.handle(request, self.now)
     }
 
-    pub(crate) fn metadata_url() -> Url {
+    /// The provider's discovery URL.
+    pub fn metadata_url() -> Url {
         Url::parse(&format!("{ISSUER}/.well-known/openid-configuration")).expect("url")
     }
 
-    pub(crate) fn discover(&self) -> Result<ProviderMetadata, Error> {
+    /// Discovery: the provider's metadata, as the core reads it.
+    pub fn discover(&self) -> Result<ProviderMetadata, Error> {
         let url = Self::metadata_url();
         ProviderMetadata::from_response(&url, &self.send(&doorman_oidc::discovery_request(&url)))
     }
 
-    pub(crate) fn keys(&self, metadata: &ProviderMetadata) -> KeySet {
+    /// The provider's key set, fetched now.
+    pub fn keys(&self, metadata: &ProviderMetadata) -> KeySet {
         KeySet::from_response(&self.send(&doorman_oidc::jwks_request(metadata)), self.now)
             .expect("JWKS")
     }
 
-    pub(crate) fn entropy(&mut self) -> LoginEntropy {
+    /// Fresh randomness for the next login: different for each login of the pair, the same
+    /// from run to run.
+    pub fn entropy(&mut self) -> LoginEntropy {
         self.counter = self.counter.wrapping_add(1);
-        LoginEntropy {
-            state: [self.counter; 32],
-            nonce: [self.counter ^ 0x55; 32],
-            pkce_verifier: [self.counter ^ 0xAA; 32],
-            client_assertion: [self.counter ^ 0x33; 32],
-        }
+        entropy(self.counter)
     }
 
     /// Starts a login and follows the provider's redirect: the pending login and the
     /// callback's query string.
-    pub(crate) fn authorize(&mut self, metadata: &ProviderMetadata) -> (PendingLogin, Url, String) {
+    pub fn authorize(&mut self, metadata: &ProviderMetadata) -> (PendingLogin, Url, String) {
         let entropy = self.entropy();
         let (url, pending) = doorman_oidc::begin(&self.config, metadata, &entropy, self.now);
-        let response = self.send(&get(&url));
-        let location = response
-            .headers()
-            .get(http::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .expect("the provider redirects back");
-        let back = Url::parse(location).expect("a URL");
-        (pending, url, back.query().unwrap_or_default().to_owned())
+        let query = redirect_query(&self.send(&get(&url)));
+        (pending, url, query)
     }
 
     /// A whole login with fresh discovery and keys: authorize, callback, token, verify
     /// (refreshing keys once when asked), userinfo.
-    pub(crate) fn login(&mut self) -> Outcome {
+    pub fn login(&mut self) -> Outcome {
         let metadata = self.discover().expect("discovery");
         let keys = self.keys(&metadata);
         self.login_with(&metadata, &keys)
     }
 
-    pub(crate) fn login_with(&mut self, metadata: &ProviderMetadata, keys: &KeySet) -> Outcome {
+    /// A whole login with the metadata and keys given (warm caches).
+    pub fn login_with(&mut self, metadata: &ProviderMetadata, keys: &KeySet) -> Outcome {
         let (pending, _, query) = self.authorize(metadata);
         self.advance(3);
         self.finish(metadata, keys, pending, &query)
     }
 
-    pub(crate) fn finish(
+    /// The rest of a login from the callback's `query`: callback checks, token request,
+    /// verification (refreshing keys once when asked), userinfo.
+    pub fn finish(
         &mut self,
         metadata: &ProviderMetadata,
         keys: &KeySet,
@@ -207,14 +225,41 @@ impl Pair {
         }
     }
 
-    pub(crate) fn userinfo_calls(&self) -> usize {
+    /// How many userinfo requests the provider received.
+    pub fn userinfo_calls(&self) -> usize {
         self.idp.requests_to("/userinfo").len()
     }
 }
 
 /// A `GET` request for a URL.
-pub(crate) fn get(url: &Url) -> Request<Vec<u8>> {
+pub fn get(url: &Url) -> Request<Vec<u8>> {
     Request::get(url.as_str())
         .body(Vec::new())
         .expect("request")
+}
+
+/// The query of the URL `response` redirects to: what a provider hands the app's callback.
+///
+/// # Panics
+/// When `response` has no `Location` that is a URL.
+#[must_use]
+pub fn redirect_query(response: &Response<Vec<u8>>) -> String {
+    let location = response
+        .headers()
+        .get(http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .expect("the provider redirects back");
+    let back = Url::parse(location).expect("a URL");
+    back.query().unwrap_or_default().to_owned()
+}
+
+/// Login randomness derived from `seed`: the same for the same seed, different for each.
+#[must_use]
+pub fn entropy(seed: u8) -> LoginEntropy {
+    LoginEntropy {
+        state: [seed; 32],
+        nonce: [seed ^ 0x55; 32],
+        pkce_verifier: [seed ^ 0xAA; 32],
+        client_assertion: [seed ^ 0x33; 32],
+    }
 }

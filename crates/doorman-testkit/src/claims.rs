@@ -1,10 +1,11 @@
-//! Shared claim sets of the user tests and benchmarks: a Google-like login, and one with
-//! many groups, as Entra ID sends them.
+//! The claim sets of the tests, benchmarks and load run: a Google-like login, and one with
+//! many groups, as Entra ID sends them; and filler of the size of real tokens.
 
 use serde_json::{Map, Value, json};
 
 /// The claims of a Google ID token, as Streamlit's `st.user` shows them.
-pub(crate) fn google_claims() -> Map<String, Value> {
+#[must_use]
+pub fn google_claims() -> Map<String, Value> {
     let claims = json!({
         "iss": "https://accounts.google.com",
         "azp": "1234567890-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com",
@@ -26,8 +27,8 @@ pub(crate) fn google_claims() -> Map<String, Value> {
 
 /// The Google claims plus `count` group ids: GUIDs as Entra ID sends them, their hex digits
 /// drawn from a fixed-seed generator so they compress like real ones.
-#[allow(dead_code, reason = "not every test file uses it")]
-pub(crate) fn claims_with_groups(count: usize) -> Map<String, Value> {
+#[must_use]
+pub fn claims_with_groups(count: usize) -> Map<String, Value> {
     let mut claims = google_claims();
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut hex = |digits: usize| -> String {
@@ -71,8 +72,8 @@ fn base64_filler(len: usize, seed: u64) -> String {
 }
 
 /// A compact JWS of the size Google's ID tokens have (about 1 KiB); content is filler.
-#[allow(dead_code, reason = "not every test file uses it")]
-pub(crate) fn id_token() -> String {
+#[must_use]
+pub fn id_token() -> String {
     format!(
         "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyIsInR5cCI6IkpXVCJ9.{}.{}",
         base64_filler(640, 1),
@@ -81,7 +82,7 @@ pub(crate) fn id_token() -> String {
 }
 
 /// An access token of the size Google's have.
-#[allow(dead_code, reason = "not every test file uses it")]
-pub(crate) fn access_token() -> String {
+#[must_use]
+pub fn access_token() -> String {
     format!("ya29.{}", base64_filler(250, 3))
 }
