@@ -172,7 +172,7 @@ pub(crate) fn run(root: &Path) -> ExitCode {
          ## The relying party's own work\n\n\
          With the provider's round trips taken out (the development provider answers in-process beforehand).\n\n{core}\n\
          {load}\
-         ## Reproduce\n\n```sh\ncargo xtask bench   # runs: {COMMAND}, callgrind on the request benchmark, then the load run (installs Debian's wrk if missing)\n```\n",
+         ## Reproduce\n\n```sh\ncargo xtask bench   # runs: {COMMAND}, callgrind on the request benchmark, then the load run (installs Debian's valgrind and wrk if missing)\n```\n",
         machine()
     );
     if let Err(e) = fs::write(root.join("docs/benchmarks.md"), report) {

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::steps::say;
+use crate::tools::{self, Tool};
 
 /// Pairs of benchmarks: with doorman, and the same request without the layer.
 const PAIRS: [(&str, &str, &str); 4] = [
@@ -40,7 +41,13 @@ const SERVE: &str = "request::serve";
 
 /// The Markdown table of instructions per request, or why it could not be made.
 pub(crate) fn run(root: &Path) -> Result<String, String> {
-    ensure_valgrind()?;
+    tools::ensure(
+        "bench (instruction counts)",
+        &[Tool {
+            program: "valgrind",
+            package: "valgrind",
+        }],
+    )?;
     let executable = bench_executable(root)?;
     let out_dir = root.join("target/callgrind");
     fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
@@ -57,29 +64,6 @@ pub(crate) fn run(root: &Path) -> Result<String, String> {
         );
     }
     Ok(table)
-}
-
-/// Installs Debian's valgrind when it is missing.
-fn ensure_valgrind() -> Result<(), String> {
-    fn present() -> bool {
-        Command::new("valgrind")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }
-    if present() {
-        return Ok(());
-    }
-    say("xtask: bench: installing Debian's valgrind");
-    let installed = Command::new("apt-get")
-        .args(["install", "-y", "-qq", "valgrind"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if installed && present() {
-        Ok(())
-    } else {
-        Err("the instruction counts need valgrind: apt-get install valgrind".to_owned())
-    }
 }
 
 /// Builds the `request` benchmark and returns its executable, as cargo names it.

@@ -1,22 +1,31 @@
 //! The end-to-end step: `oidc-provider` from npm and Debian's Chromium, driven by
-//! `tests/e2e`. When a tool is missing it fails and says what to install; it never passes
-//! silently.
+//! `tests/e2e`. A missing tool is installed from Debian first (`tools.rs`); one that cannot
+//! be fails the step with the command that installs it; it never passes silently.
 
 use std::path::Path;
 use std::process::Command;
 
-/// What the end-to-end tests need, and how to get each on Debian.
-const NEEDS: [(&str, &str); 4] = [
-    ("node", "apt-get install nodejs (Node 20 or later)"),
-    ("npm", "apt-get install npm"),
-    ("chromium", "apt-get install chromium"),
-    ("chromedriver", "apt-get install chromium-driver"),
-];
+use crate::tools::{self, Tool};
 
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-}
+/// What the end-to-end tests need (Node 20 or later), and the Debian package of each.
+const NEEDS: [Tool; 4] = [
+    Tool {
+        program: "node",
+        package: "nodejs",
+    },
+    Tool {
+        program: "npm",
+        package: "npm",
+    },
+    Tool {
+        program: "chromium",
+        package: "chromium",
+    },
+    Tool {
+        program: "chromedriver",
+        package: "chromium-driver",
+    },
+];
 
 fn run(
     root: &Path,
@@ -41,19 +50,10 @@ fn run(
     }
 }
 
-/// Installs the provider's pinned packages, builds the `doorman` binary, runs the tests.
+/// Installs what is missing of Node and Chromium, then the provider's pinned packages;
+/// builds the `doorman` binary; runs the tests.
 pub(crate) fn check(root: &Path) -> Result<String, String> {
-    let missing: Vec<String> = NEEDS
-        .iter()
-        .filter(|(program, _)| !on_path(program))
-        .map(|(program, install)| format!("`{program}` is missing: {install}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "the end-to-end tests need node and Chromium (see README, Testing):\n  {}",
-            missing.join("\n  ")
-        ));
-    }
+    tools::ensure("e2e", &NEEDS)?;
     run(
         root,
         "npm",

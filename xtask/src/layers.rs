@@ -1,9 +1,13 @@
-//! The layering check: the core crates depend on no runtime, HTTP client or web framework.
+//! The layering check: the core crates depend on no runtime, HTTP client or web framework,
+//! and no published crate depends on `doorman-testkit` but as a dev-dependency.
 //!
-//! It reads `cargo tree` for each core crate's normal dependencies.
+//! It reads `cargo tree` for each core crate's normal dependencies, and for the crates that
+//! depend on the testkit by a normal edge.
 
 use std::path::Path;
 use std::process::Command;
+
+use crate::package::PUBLISHED;
 
 /// Core crates and the crates each may not pull in: no runtime, socket, HTTP client or web
 /// framework anywhere; no `http` either, except in `doorman-oidc`, whose values are
@@ -21,32 +25,49 @@ const FORBIDDEN_WITH_HTTP: [&str; 9] = [
     "tokio", "hyper", "reqwest", "axum", "tower", "mio", "ureq", "curl", "http",
 ];
 
-/// Checks every core crate's dependency tree.
+/// `cargo tree` with `args` and a `--prefix none` listing of normal dependencies.
+fn tree(root: &Path, args: &[&str]) -> Result<String, String> {
+    let output = Command::new("cargo")
+        .args([
+            "tree", "--quiet", "--locked", "-e", "normal", "--prefix", "none",
+        ])
+        .args(args)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo tree {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Checks every core crate's dependency tree, and who depends on the testkit.
 pub(crate) fn check(root: &Path) -> Result<String, String> {
     let mut findings = Vec::new();
     for (krate, forbidden) in CORE {
-        let output = Command::new("cargo")
-            .args([
-                "tree", "--quiet", "--locked", "-e", "normal", "--prefix", "none", "-p", krate,
-            ])
-            .current_dir(root)
-            .output()
-            .map_err(|e| format!("cannot run cargo tree: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "cargo tree -p {krate} failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        let tree = String::from_utf8_lossy(&output.stdout);
+        let tree = tree(root, &["-p", krate])?;
         findings.extend(
             forbidden_in(&tree, forbidden)
                 .into_iter()
                 .map(|dep| format!("{krate} depends on {dep}")),
         );
     }
+    // Every crate with a normal path to the testkit, the testkit first.
+    let dependents = tree(root, &["--workspace", "--invert", "doorman-testkit"])?;
+    findings.extend(
+        forbidden_in(&dependents, &PUBLISHED)
+            .into_iter()
+            .map(|krate| format!("{krate} depends on doorman-testkit (a dev-dependency only)")),
+    );
     if findings.is_empty() {
-        Ok(format!("{} core crates", CORE.len()))
+        Ok(format!(
+            "{} core crates; the testkit a dev-dependency of the published crates",
+            CORE.len()
+        ))
     } else {
         Err(findings.join("; "))
     }

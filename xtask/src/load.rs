@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use crate::steps::say;
+use crate::tools::{self, Tool};
 
 /// Seconds of each `wrk` round, and of the memory run.
 const ROUND_SECONDS: u32 = 4;
@@ -159,21 +160,6 @@ fn wrk_round(port: u16, cookie: &str, seconds: u32) -> Result<Round, String> {
     parse_wrk(&text).ok_or_else(|| format!("cannot read wrk's output:\n{text}"))
 }
 
-fn ensure_wrk() -> Result<(), String> {
-    if Command::new("wrk").arg("--version").output().is_ok() {
-        return Ok(());
-    }
-    say("xtask: bench: installing Debian's wrk");
-    let status = Command::new("apt-get")
-        .args(["install", "-y", "-qq", "wrk"])
-        .status();
-    if status.is_ok_and(|s| s.success()) {
-        Ok(())
-    } else {
-        Err("the load run needs wrk: apt-get install wrk".to_owned())
-    }
-}
-
 fn build(root: &Path) -> Result<(), String> {
     for args in [
         vec![
@@ -321,7 +307,13 @@ fn row(what: &str, r: Round) -> String {
 
 /// Runs the load run and returns its Markdown section.
 pub(crate) fn run(root: &Path) -> Result<String, String> {
-    ensure_wrk()?;
+    tools::ensure(
+        "bench (load run)",
+        &[Tool {
+            program: "wrk",
+            package: "wrk",
+        }],
+    )?;
     build(root)?;
     let mut out = format!(
         "## Load run\n\n`wrk -t1 -c{CONNECTIONS} -d{ROUND_SECONDS}s --latency` on loopback against release builds, `GET /user.json` with a valid session cookie. The doorman app serves `Json(user)`; the app without the layer serves the same JSON, prebuilt. The rounds alternate; each figure in a table is the median of its rounds, and each ratio the median of the paired rounds' ratios. Server CPU per request is the server process's user and system time over the round (from `/proc`) divided by the requests served: it includes the kernel's loopback TCP work.\n\n"

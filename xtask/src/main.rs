@@ -9,8 +9,10 @@ mod callgrind;
 mod e2e;
 mod layers;
 mod load;
+mod package;
 mod steps;
 mod tidy;
+mod tools;
 
 use std::process::ExitCode;
 
@@ -23,7 +25,7 @@ fn main() -> ExitCode {
         "bench" => return bench::run(&steps::workspace_root()),
         _ => {
             steps::say(
-                "usage: cargo xtask <command>\n\n  test   fmt, clippy, tests, docs, tidy, layers, end-to-end (what CI runs)\n  tidy   the tidy check alone\n  bench  the benchmarks, as ratios to their floor; writes docs/benchmarks.md",
+                "usage: cargo xtask <command>\n\n  test   fmt, clippy, tests, docs, tidy, layers, package, end-to-end (what CI runs)\n  tidy   the tidy check alone\n  bench  the benchmarks, as ratios to their floor; writes docs/benchmarks.md",
             );
             return if command == "help" {
                 ExitCode::SUCCESS

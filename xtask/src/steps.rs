@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use crate::{e2e, layers, tidy};
+use crate::{e2e, layers, package, tidy};
 
 /// What a step does.
 enum Action {
@@ -90,6 +90,10 @@ pub(crate) fn test_plan() -> Vec<Step> {
         Step {
             name: "layers",
             action: Action::Check(layers::check),
+        },
+        Step {
+            name: "package",
+            action: Action::Check(package::check),
         },
         Step {
             name: "e2e",
