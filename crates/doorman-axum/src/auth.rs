@@ -311,6 +311,27 @@ impl Auth {
         }
     }
 
+    /// The routes to merge into the app: login, the callback at `redirect_uri`'s path,
+    /// logout, and the return from the provider's logout.
+    pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        Router::new()
+            .route(&self.path("/auth/login"), get(handlers::login))
+            .route(&self.inner.callback_path, get(handlers::callback))
+            .route(
+                &self.path("/auth/logout"),
+                get(handlers::logout_page).post(handlers::logout),
+            )
+            .route(&self.path("/auth/logged-out"), get(handlers::logged_out))
+            .with_state(self.clone())
+    }
+
+    /// The layer that lets handlers use [`crate::User`], [`crate::login`] and
+    /// [`crate::logout`].
+    #[must_use]
+    pub fn layer(&self) -> AuthLayer {
+        AuthLayer { auth: self.clone() }
+    }
+
     /// Fetches every provider's metadata and keys now (or takes them from the cache) and
     /// says, per provider, what was found or why it was refused: what `doorman check
     /// --discover` prints.
@@ -416,27 +437,6 @@ impl Auth {
         } else {
             format!("{path}?{query}")
         }
-    }
-
-    /// The routes to merge into the app: login, the callback at `redirect_uri`'s path,
-    /// logout, and the return from the provider's logout.
-    pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
-        Router::new()
-            .route(&self.path("/auth/login"), get(handlers::login))
-            .route(&self.inner.callback_path, get(handlers::callback))
-            .route(
-                &self.path("/auth/logout"),
-                get(handlers::logout_page).post(handlers::logout),
-            )
-            .route(&self.path("/auth/logged-out"), get(handlers::logged_out))
-            .with_state(self.clone())
-    }
-
-    /// The layer that lets handlers use [`crate::User`], [`crate::login`] and
-    /// [`crate::logout`].
-    #[must_use]
-    pub fn layer(&self) -> AuthLayer {
-        AuthLayer { auth: self.clone() }
     }
 
     pub(crate) fn cookie_lifetime(&self) -> Duration {

@@ -107,38 +107,42 @@ impl Names {
 /// A `Cookie` header is pairs joined by `; ` (RFC 6265 §4.2.1, §5.4): split at each `;`,
 /// trimmed of spaces and tabs, and cut at the first `=`; a pair without `=` or with an empty
 /// name is skipped. Values are taken as sent (no quotes removed, nothing decoded).
-pub(crate) fn pairs(headers: &HeaderMap) -> impl Iterator<Item = (&[u8], &[u8])> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .flat_map(|header| Split {
-            rest: Some(header.as_bytes()),
-        })
-        .filter_map(|pair| {
-            let at = memchr::memchr(b'=', pair)?;
-            let name = trim(&pair[..at]);
-            (!name.is_empty()).then(|| (name, trim(&pair[at + 1..])))
-        })
+pub(crate) fn pairs(headers: &HeaderMap) -> Pairs<'_> {
+    Pairs {
+        headers: headers.get_all(COOKIE).iter(),
+        rest: &[],
+    }
 }
 
-/// The pieces of a header between `;`s, found with `memchr`.
-struct Split<'a> {
-    rest: Option<&'a [u8]>,
+/// The iterator of [`pairs`]: each header split at its `;`s, found with `memchr`.
+pub(crate) struct Pairs<'h> {
+    headers: http::header::ValueIter<'h, HeaderValue>,
+    /// What is left of the current header.
+    rest: &'h [u8],
 }
 
-impl<'a> Iterator for Split<'a> {
-    type Item = &'a [u8];
+impl<'h> Iterator for Pairs<'h> {
+    type Item = (&'h [u8], &'h [u8]);
 
-    fn next(&mut self) -> Option<&'a [u8]> {
-        let rest = self.rest?;
-        match memchr::memchr(b';', rest) {
-            Some(at) => {
-                self.rest = Some(&rest[at + 1..]);
-                Some(&rest[..at])
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.rest.is_empty() {
+                self.rest = self.headers.next()?.as_bytes();
             }
-            None => {
-                self.rest = None;
-                Some(rest)
+            let piece = match memchr::memchr(b';', self.rest) {
+                Some(at) => {
+                    let piece = &self.rest[..at];
+                    self.rest = &self.rest[at + 1..];
+                    piece
+                }
+                None => std::mem::take(&mut self.rest),
+            };
+            let Some(at) = memchr::memchr(b'=', piece) else {
+                continue;
+            };
+            let name = trim(&piece[..at]);
+            if !name.is_empty() {
+                return Some((name, trim(&piece[at + 1..])));
             }
         }
     }
@@ -197,24 +201,21 @@ pub(crate) fn page_cookies<'h>(headers: &'h HeaderMap, names: &'h Names) -> Page
         {
             continue;
         }
-        found = match found {
-            PageCookies::Nothing if name == identity => PageCookies::Identity(value),
+        match &mut found {
+            PageCookies::Several(cookies) => push(cookies, name, value),
+            PageCookies::Nothing if name == identity => found = PageCookies::Identity(value),
             PageCookies::Nothing => {
                 let mut cookies = Vec::new();
                 push(&mut cookies, name, value);
-                PageCookies::Several(cookies)
+                found = PageCookies::Several(cookies);
             }
             PageCookies::Identity(first) => {
                 let mut cookies = Vec::new();
                 push(&mut cookies, identity, first);
                 push(&mut cookies, name, value);
-                PageCookies::Several(cookies)
+                found = PageCookies::Several(cookies);
             }
-            PageCookies::Several(mut cookies) => {
-                push(&mut cookies, name, value);
-                PageCookies::Several(cookies)
-            }
-        };
+        }
     }
     found
 }

@@ -65,9 +65,10 @@ impl IntoResponse for Logout {
     }
 }
 
-/// What the layer attaches to each request: the [`Auth`], and a flag the [`crate::User`]
-/// extractor sets when it hands out a login failure, so that the layer clears the failure
-/// cookie on that response: a failure is shown once.
+/// What the layer attaches to each request: the [`Auth`], the request's URI (where a
+/// [`Login`] comes back to), and a flag the [`crate::User`] extractor sets when it hands out
+/// a login failure, so that the layer clears the failure cookie on that response: a failure
+/// is shown once.
 ///
 /// One allocation per request, shared by the layer, the extractor and the `User`: the
 /// `Auth`'s reference count, which every worker thread touches, changes once per request.
@@ -75,6 +76,8 @@ impl IntoResponse for Logout {
 pub(crate) struct RequestScope {
     pub(crate) auth: Auth,
     pub(crate) failure_shown: AtomicBool,
+    /// A cheap clone (a server's request bytes are shared), read only for a [`Login`].
+    here: Uri,
 }
 
 /// The layer that serves [`crate::Auth`] to the app's handlers.
@@ -115,19 +118,17 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        // A cheap clone (shared bytes): the path is read only if a handler returns `login()`.
-        let here = request.uri().clone();
         // One small allocation per request, cheaper than looking for the failure cookie in
         // the `Cookie` header here.
         let scope = Arc::new(RequestScope {
             auth: self.auth.clone(),
             failure_shown: AtomicBool::new(false),
+            here: request.uri().clone(),
         });
         request.extensions_mut().insert(Arc::clone(&scope));
         ResponseFuture {
             inner: self.inner.call(request),
             scope,
-            here,
         }
     }
 }
@@ -138,7 +139,6 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         scope: Arc<RequestScope>,
-        here: Uri,
     }
 }
 
@@ -156,7 +156,7 @@ where
         };
         let extensions = response.extensions_mut();
         let location = if let Some(Login { provider }) = extensions.remove::<Login>() {
-            let here = this.here.path_and_query().map_or("/", |p| p.as_str());
+            let here = this.scope.here.path_and_query().map_or("/", |p| p.as_str());
             Some(this.scope.auth.login_url(provider.as_deref(), Some(here)))
         } else if extensions.remove::<Logout>().is_some() {
             Some(this.scope.auth.path("/auth/logout"))
