@@ -25,8 +25,6 @@
 //! It is for development only: it binds to loopback and refuses any other address, its
 //! test keys are public, and it authenticates nobody.
 
-#![warn(clippy::unwrap_used)]
-
 mod config;
 mod keys;
 mod misbehavior;

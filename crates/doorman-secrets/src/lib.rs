@@ -69,8 +69,6 @@
 //! dropped; file text (secrets file and key file) is wiped after parsing too. Error messages
 //! name keys, places and key files, never values of secret keys.
 
-#![warn(clippy::unwrap_used)]
-
 mod config;
 mod error;
 mod files;
