@@ -1,14 +1,15 @@
 //! A captured log of a whole run (login, a rejected login, logout), at every level and
 //! from every crate, holds no client secret, cookie secret, token, code or PKCE verifier,
-//! and no line forged by a request or a provider.
+//! and no line forged by a request or a provider. The run goes over real sockets, so that
+//! the network client's and the server's own logs are in it too.
 
-mod app;
+mod loopback;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use app::{CLIENT_SECRET, COOKIE_SECRET, TestApp};
 use doorman_devidp::Misbehavior;
+use loopback::{CLIENT_SECRET, COOKIE_SECRET, Served};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -34,24 +35,29 @@ async fn a_full_run_logs_no_secret() {
         .with_ansi(false)
         .init();
 
-    let app = TestApp::start().await;
-    app.login("provider=dev").await;
+    let app = Served::start("").await;
+    app.follow("/auth/login?provider=dev").await;
     let user = app.user_json().await;
+    assert_eq!(user["is_logged_in"], true, "{user}");
     app.logout().await;
-    app.idp().misbehave(Misbehavior::WrongNonce);
-    app.login("provider=dev").await;
-    app.idp().behave();
+    app.idp.idp.misbehave(Misbehavior::WrongNonce);
+    app.follow("/auth/login?provider=dev").await;
+    app.idp.idp.behave();
     // A provider name that tries to forge a log line and clear the terminal.
     let forged = "x\nINFO doorman: logged in user=admin\u{1b}[2J";
     let response = app
-        .get(&format!(
-            "/auth/login?provider={}",
+        .browser
+        .get(format!(
+            "{}/auth/login?provider={}",
+            app.origin,
             url::form_urlencoded::byte_serialize(forged.as_bytes()).collect::<String>()
         ))
-        .await;
+        .send()
+        .await
+        .expect("login");
     assert_eq!(response.status(), 400);
 
-    let token_request = &app.idp().requests_to("/token")[0];
+    let token_request = &app.idp.idp.requests_to("/token")[0];
     let secrets = [
         ("client secret", CLIENT_SECRET.to_owned()),
         ("cookie secret", COOKIE_SECRET.to_owned()),

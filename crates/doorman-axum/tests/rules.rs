@@ -91,6 +91,34 @@ async fn after_warm_up_a_login_makes_no_discovery_request() {
     assert_eq!(app.idp().requests_to("/jwks").len(), jwks);
 }
 
+/// Metadata and keys are used for an hour, then still used at once while a background
+/// fetch refreshes them.
+#[tokio::test]
+async fn metadata_an_hour_old_is_used_at_once_and_refreshed_in_the_background() {
+    let app = TestApp::start().await;
+    app.login("provider=dev").await;
+    let fetched = || {
+        app.idp()
+            .requests_to("/.well-known/openid-configuration")
+            .len()
+    };
+    let before = fetched();
+    app.clock.advance(Duration::from_secs(3_599));
+    app.login("provider=dev").await;
+    assert_eq!(app.user_json().await["is_logged_in"], true);
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(fetched(), before, "not due yet");
+    app.clock.advance(Duration::from_secs(1));
+    let response = app.get("/auth/login?provider=dev").await;
+    assert_eq!(response.status(), 303, "the cached copy is used at once");
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(fetched(), before + 1, "refreshed in the background");
+}
+
 #[tokio::test]
 async fn a_rotated_key_is_picked_up_with_one_jwks_fetch() {
     let app = TestApp::start().await;
