@@ -325,8 +325,8 @@ impl Auth {
             .with_state(self.clone())
     }
 
-    /// The layer that lets handlers use [`crate::User`], [`crate::login`] and
-    /// [`crate::logout`].
+    /// The layer that lets handlers use [`crate::User`], [`crate::login()`] and
+    /// [`crate::logout()`].
     #[must_use]
     pub fn layer(&self) -> AuthLayer {
         AuthLayer { auth: self.clone() }

@@ -266,7 +266,7 @@ pub(crate) async fn logout(
     .await
 }
 
-/// `GET {base}/auth/logout` (where [`crate::logout`] leads): the logout form, submitted at
+/// `GET {base}/auth/logout` (where [`crate::logout()`] leads): the logout form, submitted at
 /// once only when the browser says the request came from the app's own pages
 /// (`Sec-Fetch-Site: same-origin`); anywhere else a plain button the user must click.
 /// The page may not be framed, so the button cannot be clicked through another site.

@@ -1,5 +1,5 @@
-//! [`AuthLayer`]: makes the [`crate::Auth`] reachable from extractors, turns [`crate::login`]
-//! and [`crate::logout`] into redirects, and clears a login failure once it was shown.
+//! [`AuthLayer`]: makes the [`crate::Auth`] reachable from extractors, turns [`crate::login()`]
+//! and [`crate::logout()`] into redirects, and clears a login failure once it was shown.
 
 use std::future::Future;
 use std::pin::Pin;
