@@ -30,8 +30,6 @@
 //!   for the access token, with no signed ID token: lower assurance than OpenID Connect.
 //!   Logout with it is local.
 
-#![warn(clippy::unwrap_used)]
-
 mod auth;
 mod clock;
 mod consumed_states;

@@ -41,6 +41,12 @@ pub struct LoginEntropy {
     pub client_assertion: AssertionEntropy,
 }
 
+impl fmt::Debug for LoginEntropy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LoginEntropy(REDACTED)")
+    }
+}
+
 /// A login in flight: what the callback is checked against. The adapter seals it into the
 /// short-lived login-transaction cookie.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

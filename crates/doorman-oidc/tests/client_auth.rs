@@ -128,3 +128,14 @@ fn a_client_without_a_secret_refuses_hmac_id_tokens() {
         "refused"
     );
 }
+
+#[test]
+fn login_entropy_never_shows_its_bytes() {
+    let entropy = doorman_oidc::LoginEntropy {
+        state: [7; 32],
+        nonce: [8; 32],
+        pkce_verifier: [9; 32],
+        client_assertion: [10; 32],
+    };
+    assert_eq!(format!("{entropy:?}"), "LoginEntropy(REDACTED)");
+}
