@@ -59,7 +59,7 @@ fn cookie(claims: Map<String, Value>) -> (String, Value) {
         .expect("seal");
     let chunks = doorman_seal::split("doorman_user", &sealed, 60).expect("split");
     let header: Vec<String> = chunks.iter().map(|(n, v)| format!("{n}={v}")).collect();
-    let json = Value::Object(doorman_user::User::logged_in(session).to_dict());
+    let json = Value::Object(doorman_user::Identity::logged_in(session).to_dict());
     (header.join("; "), json)
 }
 

@@ -13,13 +13,13 @@ use doorman_seal::{Purpose, Sealer, TagPurpose, Tagger};
 use doorman_secrets::{
     AuthConfig, Endpoints, ExposeTokens, Preset, Provider, Secret, TokenEndpointAuthMethod,
 };
-use doorman_user::User;
 use http::HeaderMap;
 use url::Url;
 
 use crate::clock::Clock;
 use crate::consumed_states::{self, ConsumedStates};
 use crate::cookies::{CookieScope, Names, TRANSACTION_LIFETIME, page_cookies};
+use crate::discovery::{Discovered, DiscoveryReport};
 use crate::error::{AuthError, LoginFailure};
 use crate::handlers;
 use crate::http_client::{HttpClient, Transport};
@@ -333,44 +333,34 @@ impl Auth {
     }
 
     /// Fetches every provider's metadata and keys now (or takes them from the cache) and
-    /// says, per provider, what was found or why it was refused: what `doorman check
-    /// --discover` prints.
-    pub async fn discover(&self) -> Vec<(String, Result<String, String>)> {
-        let mut results = Vec::with_capacity(self.inner.providers.len());
+    /// says, per provider in the configuration's order, what was found or why it was
+    /// refused: what `doorman check --discover` prints. A plain OAuth 2.0 provider has
+    /// nothing to fetch.
+    pub async fn discover(&self) -> Vec<DiscoveryReport> {
+        let mut reports = Vec::with_capacity(self.inner.providers.len());
         for provider in &self.inner.providers {
-            if let Some(endpoints) = provider.oauth2() {
-                let emails = endpoints
-                    .emails_url()
-                    .map_or(String::new(), |url| format!(", emails {url}"));
-                results.push((
-                    provider.name.clone(),
-                    Ok(format!(
-                        "plain OAuth 2.0, nothing to discover: no signed ID token, lower assurance than OpenID Connect; user {}{emails}, logout local",
-                        endpoints.userinfo_url()
-                    )),
-                ));
-                continue;
-            }
-            let result = provider.ready(&self.inner.http).await.map(|ready| {
-                format!(
-                    "issuer {}, {} signing key(s), PKCE {}, logout at the provider {}",
-                    ready.metadata.issuer(),
-                    ready.keys.len(),
-                    if ready.metadata.uses_pkce() {
-                        "S256"
-                    } else {
-                        "off"
-                    },
-                    if ready.metadata.logs_out_at_the_provider() {
-                        "yes"
-                    } else {
-                        "no"
-                    },
-                )
+            let outcome = if let Some(endpoints) = provider.oauth2() {
+                Ok(Discovered::PlainOAuth2 {
+                    user_api: endpoints.userinfo_url().clone(),
+                    emails_api: endpoints.emails_url().cloned(),
+                })
+            } else {
+                provider
+                    .ready(&self.inner.http)
+                    .await
+                    .map(|ready| Discovered::OpenId {
+                        issuer: ready.metadata.issuer().to_owned(),
+                        signing_keys: ready.keys.len(),
+                        pkce: ready.metadata.uses_pkce(),
+                        logout_at_provider: ready.metadata.logs_out_at_the_provider(),
+                    })
+            };
+            reports.push(DiscoveryReport {
+                name: provider.name.clone(),
+                outcome,
             });
-            results.push((provider.name.clone(), result));
         }
-        results
+        reports
     }
 
     /// The configured providers' names, default first.
@@ -388,14 +378,12 @@ impl Auth {
     }
 
     /// The app's base path, `/` when none.
-    #[must_use]
-    pub fn home(&self) -> String {
+    pub(crate) fn home(&self) -> String {
         format!("{}/", self.inner.base_path)
     }
 
     /// The path of a route of ours, under the base path.
-    #[must_use]
-    pub fn path(&self, route: &str) -> String {
+    pub(crate) fn path(&self, route: &str) -> String {
         format!("{}{route}", self.inner.base_path)
     }
 
@@ -405,24 +393,15 @@ impl Auth {
         format!("{}{}", self.inner.origin, self.path("/auth/logged-out"))
     }
 
-    /// The user of a request: the identity cookie opened, or anonymous.
-    #[must_use]
-    pub fn user(&self, headers: &HeaderMap) -> User {
-        let cookies = page_cookies(headers, &self.inner.names);
-        self.session(&cookies, self.inner.clock.now())
-            .map_or_else(User::anonymous, User::logged_in)
-    }
-
-    /// The login failure waiting to be shown, if any.
-    #[must_use]
-    pub fn login_failure(&self, headers: &HeaderMap) -> Option<LoginFailure> {
+    /// The login failure waiting to be shown, if any, without marking it shown (the
+    /// [`crate::User`] extractor does that); for [`crate::testing::login_failure`].
+    pub(crate) fn login_failure(&self, headers: &HeaderMap) -> Option<LoginFailure> {
         let cookies = page_cookies(headers, &self.inner.names);
         self.failure(&cookies, self.inner.clock.now())
     }
 
     /// The URL that starts a login with `provider` and comes back to `return_to`.
-    #[must_use]
-    pub fn login_url(&self, provider: Option<&str>, return_to: Option<&str>) -> String {
+    pub(crate) fn login_url(&self, provider: Option<&str>, return_to: Option<&str>) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         if let Some(provider) = provider {
             query.append_pair("provider", provider);

@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use doorman_user::Identity;
 
 use crate::cookies::{PageCookies, page_cookies};
 use crate::error::LoginFailure;
@@ -16,29 +17,31 @@ use crate::layer::RequestScope;
 
 /// The current user (Streamlit's `st.user`): read-only, anonymous when not logged in.
 ///
-/// It dereferences to [`doorman_user::User`] (`is_logged_in()`, `email()`, `claim::<T>()`,
-/// `to_dict()`, ...), and also knows the login failure waiting to be shown and the URLs of
-/// login and logout.
+/// It dereferences to the request's [`Identity`] (`is_logged_in()`, `email()`,
+/// `claim::<T>()`, `to_dict()`, ...), as axum's own extractors (`Json`, `State`,
+/// `Extension`) dereference to what they extracted, so `user.email()` reads like
+/// `st.user.email`; its own methods, whose names `Identity` does not use, are what needs
+/// the request: the login failure waiting to be shown and the URLs of login and logout.
 #[derive(Clone, Debug)]
 pub struct User {
-    user: doorman_user::User,
+    identity: Identity,
     failure: Option<LoginFailure>,
     scope: Arc<RequestScope>,
 }
 
 impl Deref for User {
-    type Target = doorman_user::User;
+    type Target = Identity;
 
-    fn deref(&self) -> &doorman_user::User {
-        &self.user
+    fn deref(&self) -> &Identity {
+        &self.identity
     }
 }
 
 impl User {
-    /// The view, without the login helpers.
+    /// The identity, without the login helpers.
     #[must_use]
-    pub fn into_inner(self) -> doorman_user::User {
-        self.user
+    pub fn into_inner(self) -> Identity {
+        self.identity
     }
 
     /// Why the last login failed, once, on the page the user came back to.
@@ -70,7 +73,7 @@ impl User {
     /// token, so no other site can submit it. Empty when no one is logged in.
     #[must_use]
     pub fn logout_button(&self, label: &str) -> String {
-        let Some(session) = self.user.session() else {
+        let Some(session) = self.identity.session() else {
             return String::new();
         };
         let auth = &self.scope.auth;
@@ -108,10 +111,9 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
         if failure.is_some() {
             scope.failure_shown.store(true, Ordering::Relaxed);
         }
-        let user =
-            session.map_or_else(doorman_user::User::anonymous, doorman_user::User::logged_in);
+        let identity = session.map_or_else(Identity::anonymous, Identity::logged_in);
         Ok(Self {
-            user,
+            identity,
             failure,
             scope,
         })

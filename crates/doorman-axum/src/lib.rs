@@ -34,6 +34,7 @@ mod auth;
 mod clock;
 mod consumed_states;
 mod cookies;
+mod discovery;
 mod error;
 mod extract;
 mod failure;
@@ -55,8 +56,9 @@ pub mod testing;
 mod transaction;
 
 pub use auth::Auth;
+pub use discovery::{Discovered, DiscoveryReport};
 pub use error::{AuthError, LoginFailure};
 pub use extract::User;
 pub use html::escape_html;
 pub use layer::{AuthLayer, AuthService, Login, Logout, ResponseFuture, login, logout};
-pub use options::{AuthOptions, DEFAULT_COOKIE_LIFETIME, DEFAULT_SESSION_CACHE_SIZE};
+pub use options::AuthOptions;

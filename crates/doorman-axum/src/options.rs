@@ -5,11 +5,11 @@ use std::time::Duration;
 use doorman_secrets::Secret;
 
 /// Streamlit's identity cookie lifetime: 30 days.
-pub const DEFAULT_COOKIE_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+const DEFAULT_COOKIE_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The default memory budget of the cache of opened identity cookies: 16 MiB, about 5,000
 /// Google-like logins.
-pub const DEFAULT_SESSION_CACHE_SIZE: usize = 16 * 1024 * 1024;
+const DEFAULT_SESSION_CACHE_SIZE: usize = 16 * 1024 * 1024;
 
 /// Settings beyond the secrets file, with Streamlit's defaults.
 ///
@@ -86,8 +86,8 @@ impl AuthOptions {
         self
     }
 
-    /// The memory budget, in bytes, for identity cookies already opened (default
-    /// [`DEFAULT_SESSION_CACHE_SIZE`]; `0` turns the cache off). A cookie seen before then
+    /// The memory budget, in bytes, for identity cookies already opened (default 16 MiB,
+    /// about 5,000 Google-like logins; `0` turns the cache off). A cookie seen before then
     /// costs a hash lookup instead of an AEAD open and a JSON parse. It is a memo, not a
     /// session store: each entry is served only for the exact cookie value and only until
     /// the expiry sealed in it.

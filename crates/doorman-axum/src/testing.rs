@@ -13,7 +13,7 @@ use doorman_secrets::AuthConfig;
 
 use crate::clock::Clock;
 use crate::http_client::Transport;
-use crate::{Auth, AuthError, AuthOptions};
+use crate::{Auth, AuthError, AuthOptions, LoginFailure};
 
 pub use crate::clock::VirtualClock;
 
@@ -39,4 +39,11 @@ pub fn in_process_auth(
         clock: clock.clone(),
     };
     Auth::build(config, options, clock, http)
+}
+
+/// The login failure a browser sending these request headers would be shown, without
+/// marking it shown: what the [`crate::User`] extractor would find in them.
+#[must_use]
+pub fn login_failure(auth: &Auth, headers: &http::HeaderMap) -> Option<LoginFailure> {
+    auth.login_failure(headers)
 }

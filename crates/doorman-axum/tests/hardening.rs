@@ -57,7 +57,7 @@ fn failure_after(app: &TestApp, response: &Response) -> Option<LoginFailure> {
         .join("; ");
     let mut headers = HeaderMap::new();
     headers.insert("cookie", cookie.parse().expect("header"));
-    app.auth.login_failure(&headers)
+    doorman_axum::testing::login_failure(&app.auth, &headers)
 }
 
 fn sets_identity(response: &Response) -> bool {
@@ -167,7 +167,11 @@ async fn planted_cookies_of_our_names_neither_lock_out_nor_show() {
         assert_eq!(seen["is_logged_in"], true, "{planted}");
         let mut headers = HeaderMap::new();
         headers.insert("cookie", planted.parse().expect("header"));
-        assert_eq!(app.auth.login_failure(&headers), None, "{planted}");
+        assert_eq!(
+            doorman_axum::testing::login_failure(&app.auth, &headers),
+            None,
+            "{planted}"
+        );
     }
     // A junk identity cookie the app cannot delete (another domain's) does not stop a
     // fresh login: the new cookie is the one that opens.

@@ -9,7 +9,7 @@
 mod app;
 
 use app::{Response, Setup, TestApp, location, set_cookies};
-use doorman_axum::LoginFailure;
+use doorman_axum::{Discovered, LoginFailure};
 use doorman_devidp::{Persona, RecordedRequest};
 use http::HeaderMap;
 use serde_json::{Value, json};
@@ -201,7 +201,7 @@ fn failure_after(app: &TestApp, response: &Response) -> Option<LoginFailure> {
         .join("; ");
     let mut headers = HeaderMap::new();
     headers.insert("cookie", cookie.parse().expect("header"));
-    app.auth.login_failure(&headers)
+    doorman_axum::testing::login_failure(&app.auth, &headers)
 }
 
 fn sets_identity(response: &Response) -> bool {
@@ -297,18 +297,16 @@ async fn a_refused_code_and_a_failing_user_api_are_login_failures() {
 }
 
 #[tokio::test]
-async fn check_discover_says_there_is_nothing_to_discover_and_why_it_is_weaker() {
+async fn discover_reports_a_plain_oauth2_provider_and_fetches_nothing() {
     let app = TestApp::with(github("")).await;
     let found = app.auth.discover().await;
     assert_eq!(found.len(), 1);
-    let (name, result) = &found[0];
-    assert_eq!(name, "dev");
-    let text = result.as_ref().expect("nothing to fail");
-    assert!(text.contains("plain OAuth 2.0"), "{text}");
-    assert!(text.contains("no signed ID token"), "{text}");
-    assert!(
-        text.contains("lower assurance than OpenID Connect"),
-        "{text}"
-    );
+    assert_eq!(found[0].name, "dev");
+    match found[0].outcome.as_ref().expect("nothing to fail") {
+        Discovered::PlainOAuth2 { user_api, .. } => {
+            assert_eq!(user_api.as_str(), format!("http://{}/user", app::IDP));
+        }
+        other => panic!("a plain OAuth 2.0 provider reported as {other:?}"),
+    }
     assert!(app.idp().requests().is_empty(), "no request made");
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use doorman::Discovered;
 use doorman::secrets::{AuthConfig, Endpoints, Provider};
 
 pub(crate) fn run(files: &[PathBuf], discover: bool) -> ExitCode {
@@ -38,12 +39,12 @@ fn discover_providers(config: &AuthConfig) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let results = runtime.block_on(async {
+    let reports = runtime.block_on(async {
         let auth = doorman::Auth::new(config, doorman::AuthOptions::default())?;
         Ok::<_, doorman::AuthError>(auth.discover().await)
     });
-    let results = match results {
-        Ok(results) => results,
+    let reports = match reports {
+        Ok(reports) => reports,
         Err(e) => {
             crate::say_err(&format!("error: {e}"));
             return ExitCode::FAILURE;
@@ -51,9 +52,10 @@ fn discover_providers(config: &AuthConfig) -> ExitCode {
     };
     let mut failed = false;
     crate::say("discovery:");
-    for (name, result) in results {
-        match result {
-            Ok(found) => crate::say(&format!("  - {name}: ok: {found}")),
+    for report in reports {
+        let name = &report.name;
+        match &report.outcome {
+            Ok(found) => crate::say(&format!("  - {name}: ok: {}", discovered(found))),
             Err(why) => {
                 failed = true;
                 crate::say(&format!("  - {name}: FAILED: {why}"));
@@ -64,6 +66,34 @@ fn discover_providers(config: &AuthConfig) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// One provider's line of `--discover`, after `ok: `.
+fn discovered(found: &Discovered) -> String {
+    match found {
+        Discovered::OpenId {
+            issuer,
+            signing_keys,
+            pkce,
+            logout_at_provider,
+            ..
+        } => format!(
+            "issuer {issuer}, {signing_keys} signing key(s), PKCE {}, logout at the provider {}",
+            if *pkce { "S256" } else { "off" },
+            if *logout_at_provider { "yes" } else { "no" },
+        ),
+        Discovered::PlainOAuth2 {
+            user_api,
+            emails_api,
+            ..
+        } => format!(
+            "plain OAuth 2.0, nothing to discover: no signed ID token, lower assurance than OpenID Connect; user {user_api}{}, logout local",
+            emails_api
+                .as_ref()
+                .map_or(String::new(), |url| format!(", emails {url}"))
+        ),
+        _ => "found a kind of provider this version cannot describe".to_owned(),
     }
 }
 

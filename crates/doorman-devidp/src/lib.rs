@@ -39,4 +39,4 @@ pub use keys::{Algorithm, KeyError, SigningKey, test_keys};
 pub use misbehavior::{Endpoint, Misbehavior};
 pub use persona::Persona;
 pub use provider::{DevIdp, RecordedRequest};
-pub use serve::{Running, ServeError, serve, serve_on_free_port};
+pub use serve::{Running, ServeError, serve};

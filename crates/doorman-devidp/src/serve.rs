@@ -88,15 +88,6 @@ pub fn serve(listener: std::net::TcpListener, idp: Arc<DevIdp>) -> Result<Runnin
     })
 }
 
-/// Binds a free loopback port and serves `idp` there.
-///
-/// # Errors
-/// As [`serve`].
-pub fn serve_on_free_port(idp: Arc<DevIdp>) -> Result<Running, ServeError> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(ServeError::Bind)?;
-    serve(listener, idp)
-}
-
 async fn answer(State(idp): State<Arc<DevIdp>>, request: axum::extract::Request) -> Response {
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, MAX_BODY).await.unwrap_or_default().to_vec();

@@ -28,7 +28,7 @@ use crate::jwk::MIN_RSA_BITS;
 
 /// How long a client assertion is valid after it is made: long enough for a login's whole
 /// transaction (ten minutes) and clock skew, far under the hour providers accept at most.
-pub const ASSERTION_LIFETIME: Duration = Duration::from_secs(15 * 60);
+const ASSERTION_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// Random bytes for one client assertion: its `jti`, and the seed of the signature's
 /// blinding.

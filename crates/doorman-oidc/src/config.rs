@@ -36,7 +36,7 @@ impl TokenAuthMethod {
 }
 
 /// The default leeway for `exp` and `iat`: clocks of the provider and the app may differ.
-pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
 /// Streamlit's default `scope`, which [`ClientConfig::new`] asks for.
 pub const DEFAULT_SCOPE: &str = "openid profile email";
@@ -91,8 +91,8 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     /// A client with Streamlit's defaults: `scope` [`DEFAULT_SCOPE`], `prompt`
-    /// [`DEFAULT_PROMPT`], the client authentication the provider lists, a leeway of
-    /// [`DEFAULT_LEEWAY`].
+    /// [`DEFAULT_PROMPT`], the client authentication the provider lists, a leeway of 60
+    /// seconds for `exp` and `iat`.
     #[must_use]
     pub fn new(
         provider: impl Into<String>,
@@ -169,13 +169,6 @@ impl ClientConfig {
                 !RESERVED_PARAMS.contains(&k.as_str()) && !SETTING_PARAMS.contains(&k.as_str())
             })
             .collect();
-        self
-    }
-
-    /// Sets the leeway for `exp` and `iat`.
-    #[must_use]
-    pub fn with_leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
         self
     }
 

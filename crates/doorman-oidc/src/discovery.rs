@@ -39,7 +39,7 @@ pub fn discovery_request(server_metadata_url: &Url) -> Request<Vec<u8>> {
 /// The issuer a metadata URL implies: the URL without `/.well-known/openid-configuration`
 /// (OpenID Discovery §4). `None` when the URL does not end that way.
 #[must_use]
-pub fn implied_issuer(server_metadata_url: &Url) -> Option<String> {
+fn implied_issuer(server_metadata_url: &Url) -> Option<String> {
     let mut url = server_metadata_url.clone();
     url.set_query(None);
     url.set_fragment(None);

@@ -68,12 +68,11 @@ mod token;
 mod userinfo;
 mod verify;
 
-pub use client_key::{ASSERTION_LIFETIME, AssertionEntropy, ClientKey};
+pub use client_key::{AssertionEntropy, ClientKey};
 pub use config::{
-    ClientConfig, DEFAULT_LEEWAY, DEFAULT_PROMPT, DEFAULT_SCOPE, RESERVED_PARAMS, SETTING_PARAMS,
-    TokenAuthMethod,
+    ClientConfig, DEFAULT_PROMPT, DEFAULT_SCOPE, RESERVED_PARAMS, SETTING_PARAMS, TokenAuthMethod,
 };
-pub use discovery::{ProviderMetadata, discovery_request, implied_issuer};
+pub use discovery::{ProviderMetadata, discovery_request};
 pub use error::Error;
 pub use keys::{KEY_REFRESH_INTERVAL, KeySet, jwks_request};
 pub use login::{CodeExchange, LoginEntropy, PendingLogin, TokensReceived, Verification, begin};

@@ -275,12 +275,6 @@ impl fmt::Debug for CodeExchange {
 }
 
 impl CodeExchange {
-    /// The login this code belongs to.
-    #[must_use]
-    pub fn pending(&self) -> &PendingLogin {
-        &self.pending
-    }
-
     /// The login this code belongs to, by value.
     pub(crate) fn into_pending(self) -> PendingLogin {
         self.pending
@@ -365,12 +359,6 @@ pub enum Verification {
 }
 
 impl TokensReceived {
-    /// The login these tokens belong to.
-    #[must_use]
-    pub fn pending(&self) -> &PendingLogin {
-        &self.pending
-    }
-
     /// Verifies the ID token (signature under the allowed algorithms, `iss`, `aud`, `azp`,
     /// `exp`, `iat`, `nonce`, `sub`) against the provider's keys at `now`.
     ///

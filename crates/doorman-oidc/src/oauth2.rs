@@ -258,12 +258,6 @@ pub struct OAuth2CodeExchange {
 }
 
 impl OAuth2CodeExchange {
-    /// The login this code belongs to.
-    #[must_use]
-    pub fn pending(&self) -> &PendingLogin {
-        self.exchange.pending()
-    }
-
     /// The token request, as for an OpenID provider: the code, the same `redirect_uri`, the
     /// PKCE verifier, the client's authentication ([`OAuth2Endpoints::auth_method`] unless
     /// configured), and `Accept: application/json`.

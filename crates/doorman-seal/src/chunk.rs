@@ -23,7 +23,7 @@ pub const MAX_CHUNKS: usize = 10;
 
 /// The name of chunk `index` (1-based) of cookie `name`.
 #[must_use]
-pub fn chunk_name(name: &str, index: usize) -> String {
+fn chunk_name(name: &str, index: usize) -> String {
     format!("{name}_{index}")
 }
 

@@ -24,7 +24,7 @@ use crate::error::{SealError, Unsealed};
 use crate::key::{KEY_ID_LEN, Sealer};
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 1;
+const FORMAT_VERSION: u8 = 1;
 
 /// Bytes of fresh randomness each [`Sealer::seal`] needs: the AES-GCM-SIV nonce.
 pub const NONCE_LEN: usize = 12;
@@ -35,7 +35,7 @@ const HEADER_LEN: usize = 1 + KEY_ID_LEN;
 const MIN_RAW_LEN: usize = HEADER_LEN + NONCE_LEN + EXPIRY_LEN + TAG_LEN;
 
 /// The longest value `open` looks at, in characters: well above any cookie set.
-pub const MAX_SEALED_LEN: usize = 64 * 1024;
+const MAX_SEALED_LEN: usize = 64 * 1024;
 
 /// Bytes a sealed value adds to its payload before base64 (header, nonce, expiry, tag).
 pub const OVERHEAD: usize = MIN_RAW_LEN;

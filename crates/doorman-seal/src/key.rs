@@ -86,12 +86,6 @@ impl Sealer {
         Ok(Self { purpose, keys })
     }
 
-    /// The purpose these keys serve.
-    #[must_use]
-    pub fn purpose(&self) -> Purpose {
-        self.purpose
-    }
-
     pub(crate) fn current(&self) -> &Key {
         &self.keys[0]
     }

@@ -52,10 +52,10 @@ mod key;
 mod tag;
 
 pub use chunk::{
-    COOKIE_SIZE_LIMIT, MAX_CANDIDATES, MAX_CHUNKS, PROXY_HEADER_BUDGET, candidates, chunk_name,
+    COOKIE_SIZE_LIMIT, MAX_CANDIDATES, MAX_CHUNKS, PROXY_HEADER_BUDGET, candidates,
     cookie_header_len, is_part_of, join, split,
 };
 pub use error::{SealError, Unsealed};
-pub use format::{FORMAT_VERSION, MAX_SEALED_LEN, NONCE_LEN, OVERHEAD, Opened};
+pub use format::{NONCE_LEN, OVERHEAD, Opened};
 pub use key::{Purpose, Sealer};
 pub use tag::{TAG_LEN, TagPurpose, Tagger};

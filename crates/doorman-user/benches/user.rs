@@ -1,4 +1,4 @@
-//! Cookie → `User` (open the sealed cookie, read the session) for a Google claim set and
+//! Cookie → `Identity` (open the sealed cookie, read the session) for a Google claim set and
 //! one with 100 groups, next to the floor: the bare AEAD open of the same ciphertext plus
 //! the bare JSON parse of the same claims.
 
@@ -10,7 +10,7 @@ use aes_gcm_siv::{Aes256GcmSiv, Nonce};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use doorman_seal::{Purpose, Sealer};
 use doorman_testkit::claims;
-use doorman_user::{ExposedTokens, Session, User};
+use doorman_user::{ExposedTokens, Identity, Session};
 use serde_json::{Map, Value};
 
 fn cookie_to_user(c: &mut Criterion) {
@@ -42,7 +42,7 @@ fn cookie_to_user(c: &mut Criterion) {
                 let opened = sealer
                     .open("doorman_user", black_box(v), now)
                     .expect("open");
-                User::from_payload(&opened).expect("session")
+                Identity::from_payload(&opened).expect("session")
             });
         });
         let json = serde_json::to_vec(&session_json(&session)).expect("json");

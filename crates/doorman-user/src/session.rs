@@ -23,10 +23,10 @@ use serde_json::{Map, Value};
 use crate::error::UserError;
 
 /// The payload format version this build writes and reads.
-pub const SESSION_VERSION: u64 = 1;
+const SESSION_VERSION: u64 = 1;
 
 /// Payloads whose JSON is longer than this are compressed, when that saves a tenth.
-pub const COMPRESS_ABOVE: usize = 2048;
+const COMPRESS_ABOVE: usize = 2048;
 
 /// The first byte of a DEFLATE-compressed payload.
 const DEFLATED: u8 = 0x01;

@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use doorman_seal::{Purpose, Sealer};
-use doorman_user::{ExposedTokens, Session, User};
+use doorman_user::{ExposedTokens, Identity, Session};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -62,13 +62,13 @@ proptest! {
         let opened = sealer.open("doorman_user", &value, at(1_999)).unwrap();
         let back = Session::from_bytes(&opened).unwrap();
         prop_assert_eq!(&back, &session);
-        let user = User::logged_in(back);
+        let user = Identity::logged_in(back);
         prop_assert_eq!(user.to_dict().len() >= 3, true);
     }
 
     #[test]
     fn views_never_panic_on_any_claims(claims in claims(), tokens in tokens(), name in "\\PC{0,16}") {
-        let user = User::logged_in(Session::new("p", claims, tokens, at(1), at(2), None));
+        let user = Identity::logged_in(Session::new("p", claims, tokens, at(1), at(2), None));
         let _ = (user.sub(), user.email(), user.email_verified(), user.name(), user.given_name(),
                  user.family_name(), user.picture(), user.preferred_username(), user.locale(),
                  user.issuer(), user.get(&name), user.claims().count(), user.tokens().to_dict());
@@ -82,6 +82,6 @@ proptest! {
 
     #[test]
     fn any_bytes_never_panic_the_payload_reader(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let _ = User::from_payload(&bytes);
+        let _ = Identity::from_payload(&bytes);
     }
 }

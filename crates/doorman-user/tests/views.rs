@@ -1,9 +1,9 @@
-//! The `User` and `Tokens` views: Streamlit's keys, typed getters, no panics, no token leaks.
+//! The `Identity` and `Tokens` views: Streamlit's keys, typed getters, no panics, no token leaks.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use doorman_testkit::claims::{claims_with_groups, google_claims};
-use doorman_user::{ExposedTokens, MAX_SESSION_LEN, Session, User, UserError};
+use doorman_user::{ExposedTokens, Identity, MAX_SESSION_LEN, Session, UserError};
 use serde_json::{Value, json};
 
 fn at(seconds: u64) -> SystemTime {
@@ -30,7 +30,7 @@ fn both_tokens() -> ExposedTokens {
 
 #[test]
 fn anonymous_is_logged_out_with_streamlits_dict() {
-    let user = User::anonymous();
+    let user = Identity::anonymous();
     assert!(!user.is_logged_in());
     assert_eq!(
         Value::Object(user.to_dict()),
@@ -45,7 +45,7 @@ fn anonymous_is_logged_out_with_streamlits_dict() {
 
 #[test]
 fn to_dict_has_exactly_streamlits_keys() {
-    let user = User::logged_in(session(both_tokens()));
+    let user = Identity::logged_in(session(both_tokens()));
     let dict = user.to_dict();
     let mut expected: Vec<String> = google_claims().keys().cloned().collect();
     expected.extend(["is_logged_in", "provider", "tokens"].map(str::to_owned));
@@ -63,14 +63,14 @@ fn to_dict_has_exactly_streamlits_keys() {
 
 #[test]
 fn tokens_are_empty_when_none_is_exposed() {
-    let user = User::logged_in(session(ExposedTokens::default()));
+    let user = Identity::logged_in(session(ExposedTokens::default()));
     assert_eq!(user.to_dict()["tokens"], json!({}));
     assert_eq!(user.tokens().id(), None);
 }
 
 #[test]
 fn only_the_exposed_token_is_there() {
-    let user = User::logged_in(session(ExposedTokens {
+    let user = Identity::logged_in(session(ExposedTokens {
         id: Some("i".to_owned()),
         access: None,
     }));
@@ -80,7 +80,7 @@ fn only_the_exposed_token_is_there() {
 
 #[test]
 fn typed_getters_read_standard_claims() {
-    let user = User::logged_in(session(ExposedTokens::default()));
+    let user = Identity::logged_in(session(ExposedTokens::default()));
     assert_eq!(user.sub(), Some("110169484474386276334"));
     assert_eq!(user.email(), Some("ada.lovelace@example.com"));
     assert_eq!(user.email_verified(), Some(true));
@@ -99,7 +99,7 @@ fn typed_getters_read_standard_claims() {
 fn email_verified_as_a_string_is_read() {
     let mut claims = google_claims();
     claims.insert("email_verified".to_owned(), json!("false"));
-    let user = User::logged_in(Session::new(
+    let user = Identity::logged_in(Session::new(
         "cognito",
         claims,
         ExposedTokens::default(),
@@ -129,7 +129,7 @@ fn updated_at_is_read_from_seconds_or_an_iso_string() {
         (json!(-5), None),
         (json!(true), None),
     ] {
-        let user = User::logged_in(with_claims(json!({"sub": "1", "updated_at": value})));
+        let user = Identity::logged_in(with_claims(json!({"sub": "1", "updated_at": value})));
         assert_eq!(user.updated_at(), expected, "{value}");
         assert_eq!(user.to_dict()["updated_at"], value, "kept as sent");
     }
@@ -137,7 +137,7 @@ fn updated_at_is_read_from_seconds_or_an_iso_string() {
 
 #[test]
 fn claim_deserializes_any_type_or_says_why_not() {
-    let user = User::logged_in(Session::new(
+    let user = Identity::logged_in(Session::new(
         "entra",
         claims_with_groups(3),
         ExposedTokens::default(),
@@ -158,7 +158,7 @@ fn claim_deserializes_any_type_or_says_why_not() {
 fn a_claim_of_another_type_reads_as_none_in_typed_getters() {
     let mut claims = google_claims();
     claims.insert("email".to_owned(), json!(["not", "a", "string"]));
-    let user = User::logged_in(Session::new(
+    let user = Identity::logged_in(Session::new(
         "x",
         claims,
         ExposedTokens::default(),
@@ -172,7 +172,7 @@ fn a_claim_of_another_type_reads_as_none_in_typed_getters() {
 
 #[test]
 fn debug_and_serialize_never_show_tokens() {
-    let user = User::logged_in(session(both_tokens()));
+    let user = Identity::logged_in(session(both_tokens()));
     let shown = [
         format!("{user:?}"),
         format!("{:?}", user.tokens()),
@@ -197,7 +197,7 @@ fn reserved_keys_win_over_claims_of_the_same_name() {
     let mut claims = google_claims();
     claims.insert("provider".to_owned(), json!("spoofed"));
     claims.insert("is_logged_in".to_owned(), json!(false));
-    let user = User::logged_in(Session::new(
+    let user = Identity::logged_in(Session::new(
         "google",
         claims,
         ExposedTokens::default(),
@@ -215,7 +215,7 @@ fn reserved_keys_win_over_claims_of_the_same_name() {
 #[test]
 fn payloads_of_another_version_or_shape_are_refused() {
     assert!(matches!(
-        User::from_payload(br#"{"v":2,"p":"g","c":{},"l":1,"e":2}"#),
+        Identity::from_payload(br#"{"v":2,"p":"g","c":{},"l":1,"e":2}"#),
         Err(UserError::UnsupportedVersion(2))
     ));
     for bad in [
@@ -226,12 +226,12 @@ fn payloads_of_another_version_or_shape_are_refused() {
         br#"{"v":1,"p":3,"c":{},"l":1,"e":2}"#,
     ] {
         assert!(matches!(
-            User::from_payload(bad),
+            Identity::from_payload(bad),
             Err(UserError::Malformed(_))
         ));
     }
     assert!(matches!(
-        User::from_payload(b"\x01not deflate"),
+        Identity::from_payload(b"\x01not deflate"),
         Err(UserError::Inflate)
     ));
 }

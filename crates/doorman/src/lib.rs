@@ -30,19 +30,19 @@
 //!
 //! | module | crate | what it does |
 //! |---|---|---|
-//! | (root) | `doorman-axum` | [`Auth`], its routes and layer, [`User`], [`login`], [`logout`] |
+//! | (root) | `doorman-axum` | [`Auth`], its routes and layer ([`AuthLayer`], whose service is [`AuthService`]), [`User`], [`login`], [`logout`] |
 //! | [`secrets`] | `doorman-secrets` | parse and validate the `[auth]` section, Streamlit's file lookup |
 //! | [`oidc`] | `doorman-oidc` | the OpenID Connect relying party as a sans-IO state machine |
 //! | [`seal`] | `doorman-seal` | seal cookie values: AEAD, keys per purpose, rotation, expiry inside, chunking |
-//! | [`user`] | `doorman-user` | the session payload and the read-only `User` / `Tokens` views |
+//! | [`user`] | `doorman-user` | the session payload and the read-only views [`user::Identity`] (what [`User`] dereferences to) and [`Tokens`] |
 //!
 //! # Security
 //! Secret values are held in [`secrets::Secret`], which never prints and is wiped on drop;
 //! cookies are encrypted and authenticated, not merely signed; see `docs/` for the model.
 
 pub use doorman_axum::{
-    Auth, AuthError, AuthLayer, AuthOptions, Login, LoginFailure, Logout, User, escape_html, login,
-    logout,
+    Auth, AuthError, AuthLayer, AuthOptions, AuthService, Discovered, DiscoveryReport, Login,
+    LoginFailure, Logout, ResponseFuture, User, escape_html, login, logout,
 };
 pub use doorman_oidc as oidc;
 pub use doorman_seal as seal;

@@ -10,7 +10,7 @@ libfuzzer_sys::fuzz_target!(|header: &str| {
     if let Ok(Some(value)) = doorman_seal::join("doorman_user", cookies) {
         let now = UNIX_EPOCH + Duration::from_secs(1_795_305_600);
         if let Ok(payload) = sealer.open("doorman_user", &value, now) {
-            let _ = doorman_user::User::from_payload(&payload);
+            let _ = doorman_user::Identity::from_payload(&payload);
         }
     }
     let _ = sealer.open("doorman_user", header, UNIX_EPOCH);

@@ -114,7 +114,7 @@ async fn app(options: &HashMap<String, String>) -> Result<(), String> {
         // The same JSON, prebuilt and shared: axum's per-request clone of the handler copies
         // a pointer, and the response serializes it in place.
         let same = Arc::new(Value::Object(
-            doorman::user::User::logged_in(session).to_dict(),
+            doorman::user::Identity::logged_in(session).to_dict(),
         ));
         Router::new().route(
             "/user.json",

@@ -1,4 +1,4 @@
-//! [`User`] and [`Tokens`]: read-only views of the session, Streamlit's `st.user`.
+//! [`Identity`] and [`Tokens`]: read-only views of the session, Streamlit's `st.user`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -12,15 +12,17 @@ use serde_json::{Map, Value};
 use crate::error::UserError;
 use crate::session::Session;
 
-/// The current user: logged in with a session, or anonymous. Read-only.
+/// Who the current user is: logged in with a session, or anonymous. Read-only.
+///
+/// In an axum app, `doorman::User` (the extractor) dereferences to it.
 ///
 /// Missing claims give `None`, never a panic. Cheap to clone: the session is shared.
 #[derive(Clone, Default, PartialEq)]
-pub struct User {
+pub struct Identity {
     session: Option<Arc<Session>>,
 }
 
-impl User {
+impl Identity {
     /// The user who is not logged in.
     #[must_use]
     pub fn anonymous() -> Self {
@@ -218,8 +220,8 @@ impl User {
     }
 }
 
-/// `Serialize` writes the keys of [`User::to_dict`] with token values replaced by `REDACTED`.
-impl Serialize for User {
+/// `Serialize` writes the keys of [`Identity::to_dict`] with token values replaced by `REDACTED`.
+impl Serialize for Identity {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(session) = &self.session {
@@ -238,12 +240,12 @@ impl Serialize for User {
     }
 }
 
-impl fmt::Debug for User {
+impl fmt::Debug for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.session {
-            None => f.write_str("User(anonymous)"),
+            None => f.write_str("Identity(anonymous)"),
             Some(session) => f
-                .debug_struct("User")
+                .debug_struct("Identity")
                 .field("provider", &session.provider())
                 .field("claims", session.claims())
                 .field("tokens", &self.tokens())
