@@ -2,8 +2,10 @@
 //!
 //! `cargo xtask test` runs every step in order and stops at the first failure,
 //! printing one summary line per step. `cargo xtask tidy` runs the tidy check alone;
+//! `cargo xtask api` rewrites the public API snapshots in `api/`;
 //! `cargo xtask bench` runs the benchmarks and writes `docs/benchmarks.md`.
 
+mod api;
 mod bench;
 mod callgrind;
 mod e2e;
@@ -22,10 +24,11 @@ fn main() -> ExitCode {
     let plan = match command {
         "test" | "ci" => steps::test_plan(),
         "tidy" => vec![steps::Step::tidy()],
+        "api" => vec![steps::Step::api_update()],
         "bench" => return bench::run(&steps::workspace_root()),
         _ => {
             steps::say(
-                "usage: cargo xtask <command>\n\n  test   fmt, clippy, tests, docs, tidy, layers, package, end-to-end (what CI runs)\n  tidy   the tidy check alone\n  bench  the benchmarks, as ratios to their floor; writes docs/benchmarks.md",
+                "usage: cargo xtask <command>\n\n  test   fmt, clippy, tests, docs, tidy, api, layers, package, end-to-end (what CI runs)\n  tidy   the tidy check alone\n  api    rewrite the public API snapshots (api/<crate>.txt) from the sources\n  bench  the benchmarks, as ratios to their floor; writes docs/benchmarks.md",
             );
             return if command == "help" {
                 ExitCode::SUCCESS

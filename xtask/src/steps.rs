@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use crate::{e2e, layers, package, tidy};
+use crate::{api, e2e, layers, package, tidy};
 
 /// What a step does.
 enum Action {
@@ -52,6 +52,14 @@ impl Step {
             action: Action::Check(tidy::check),
         }
     }
+
+    /// `cargo xtask api`: the public API snapshots rewritten from the sources.
+    pub(crate) fn api_update() -> Self {
+        Self {
+            name: "api",
+            action: Action::Check(api::update),
+        }
+    }
 }
 
 /// Everything CI checks, in order.
@@ -87,6 +95,10 @@ pub(crate) fn test_plan() -> Vec<Step> {
         )
         .with_env("RUSTDOCFLAGS", "-D warnings"),
         Step::tidy(),
+        Step {
+            name: "api",
+            action: Action::Check(api::check),
+        },
         Step {
             name: "layers",
             action: Action::Check(layers::check),
