@@ -5,15 +5,12 @@
 
 mod app;
 
-use app::{Response, Setup, TestApp, location, set_cookies};
+use app::{
+    Setup, TestApp, callback_with, cookie_pair, failure_after, location, set_cookies, sets_identity,
+};
 use doorman_axum::{AuthOptions, LoginFailure};
 use http::HeaderMap;
 use serde_json::json;
-
-/// `name=value` of a `Set-Cookie` line.
-fn pair(set_cookie: &str) -> String {
-    set_cookie.split(';').next().expect("pair").to_owned()
-}
 
 /// A login started without a jar: its transaction cookie (`name=value`) and the URL of the
 /// provider's authorization endpoint.
@@ -28,7 +25,7 @@ async fn start(app: &TestApp, query: &str) -> (String, String) {
     let tx = set_cookies(&response)
         .iter()
         .find(|c| c.starts_with("doorman_tx_"))
-        .map(|c| pair(c))
+        .map(|c| cookie_pair(c))
         .expect("transaction cookie");
     (tx, location(&response))
 }
@@ -36,34 +33,6 @@ async fn start(app: &TestApp, query: &str) -> (String, String) {
 /// The callback URL the provider sends the browser back to.
 async fn approve(app: &TestApp, authorize: &str) -> String {
     location(&app.bare().get(authorize).send().await.expect("authorize"))
-}
-
-async fn callback(app: &TestApp, url: &str, cookie: &str) -> Response {
-    app.bare()
-        .get(url)
-        .header("cookie", cookie)
-        .send()
-        .await
-        .expect("callback")
-}
-
-/// The login failure a browser holding these `Set-Cookie`s would be shown.
-fn failure_after(app: &TestApp, response: &Response) -> Option<LoginFailure> {
-    let cookie = set_cookies(response)
-        .iter()
-        .filter(|c| c.starts_with("doorman_error=") && !c.contains("Max-Age=0"))
-        .map(|c| pair(c))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let mut headers = HeaderMap::new();
-    headers.insert("cookie", cookie.parse().expect("header"));
-    doorman_axum::testing::login_failure(&app.auth, &headers)
-}
-
-fn sets_identity(response: &Response) -> bool {
-    set_cookies(response)
-        .iter()
-        .any(|c| c.starts_with("doorman_user=") && !c.contains("Max-Age=0"))
 }
 
 #[tokio::test]
@@ -151,11 +120,11 @@ async fn a_logout_post_without_the_sessions_token_does_not_log_out() {
 async fn planted_cookies_of_our_names_neither_lock_out_nor_show() {
     let app = TestApp::start().await;
     let (tx, authorize) = start(&app, "provider=dev").await;
-    let done = callback(&app, &approve(&app, &authorize).await, &tx).await;
+    let done = callback_with(&app, &approve(&app, &authorize).await, &tx).await;
     let identity = set_cookies(&done)
         .iter()
         .find(|c| c.starts_with("doorman_user="))
-        .map(|c| pair(c))
+        .map(|c| cookie_pair(c))
         .expect("identity");
     for planted in [
         format!("doorman_user=garbage; {identity}"),
@@ -176,7 +145,7 @@ async fn planted_cookies_of_our_names_neither_lock_out_nor_show() {
     // A junk identity cookie the app cannot delete (another domain's) does not stop a
     // fresh login: the new cookie is the one that opens.
     let (tx, authorize) = start(&app, "provider=dev").await;
-    let done = callback(
+    let done = callback_with(
         &app,
         &approve(&app, &authorize).await,
         &format!("doorman_user=junk; {tx}"),
@@ -185,7 +154,7 @@ async fn planted_cookies_of_our_names_neither_lock_out_nor_show() {
     let fresh = set_cookies(&done)
         .iter()
         .find(|c| c.starts_with("doorman_user="))
-        .map(|c| pair(c))
+        .map(|c| cookie_pair(c))
         .expect("identity");
     let seen = app
         .seen_with_cookie(&format!("doorman_user=junk; {fresh}"))
@@ -219,7 +188,7 @@ async fn provider_text_reaches_the_app_sanitised_and_never_in_the_message() {
             "error_description",
             "<script>alert(1)</script>\r\nlogged in user=admin\u{1b}[2J\u{202e}",
         );
-    let response = callback(&app, url.as_str(), &tx).await;
+    let response = callback_with(&app, url.as_str(), &tx).await;
     let failure = failure_after(&app, &response).expect("a failure");
     assert_eq!(failure.to_string(), "the login was cancelled or refused");
     let (error, description) = failure.untrusted_provider_text().expect("provider text");
@@ -236,9 +205,9 @@ async fn a_replayed_callback_is_refused_before_any_provider_call() {
     let app = TestApp::start().await;
     let (tx, authorize) = start(&app, "provider=dev").await;
     let url = approve(&app, &authorize).await;
-    assert!(sets_identity(&callback(&app, &url, &tx).await));
+    assert!(sets_identity(&callback_with(&app, &url, &tx).await));
     for _ in 0..5 {
-        let replay = callback(&app, &url, &tx).await;
+        let replay = callback_with(&app, &url, &tx).await;
         assert!(!sets_identity(&replay));
         assert_eq!(
             failure_after(&app, &replay),
@@ -266,7 +235,7 @@ async fn a_partial_state_neither_finds_nor_cancels_the_login() {
                     (k.as_str(), v.as_str())
                 }
             }));
-        let response = callback(&app, parsed.as_str(), &tx).await;
+        let response = callback_with(&app, parsed.as_str(), &tx).await;
         assert!(
             !set_cookies(&response)
                 .iter()
@@ -278,7 +247,7 @@ async fn a_partial_state_neither_finds_nor_cancels_the_login() {
     }
     assert_eq!(app.idp().requests_to("/token").len(), 0);
     assert!(
-        sets_identity(&callback(&app, &url, &tx).await),
+        sets_identity(&callback_with(&app, &url, &tx).await),
         "the real callback still works"
     );
 }
@@ -349,7 +318,7 @@ async fn return_to_tricks_land_on_the_app_and_long_ones_fall_back() {
             ),
         )
         .await;
-        let done = callback(&app, &approve(&app, &authorize).await, &tx).await;
+        let done = callback_with(&app, &approve(&app, &authorize).await, &tx).await;
         assert_eq!(location(&done), lands_on, "{return_to}");
     }
     let long = format!("/{}", "a".repeat(2_000));
@@ -363,7 +332,7 @@ async fn return_to_tricks_land_on_the_app_and_long_ones_fall_back() {
         assert!(line.len() < 4_096, "{} bytes", line.len());
     }
     let (tx, authorize) = start(&app, &format!("provider=dev&return_to={long}")).await;
-    let done = callback(&app, &approve(&app, &authorize).await, &tx).await;
+    let done = callback_with(&app, &approve(&app, &authorize).await, &tx).await;
     assert_eq!(location(&done), "/");
     assert!(sets_identity(&done));
 }

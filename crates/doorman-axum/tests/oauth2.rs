@@ -8,10 +8,11 @@
 
 mod app;
 
-use app::{Response, Setup, TestApp, location, set_cookies};
+use app::{
+    Setup, TestApp, callback_with, cookie_pair, failure_after, location, set_cookies, sets_identity,
+};
 use doorman_axum::{Discovered, LoginFailure};
 use doorman_devidp::{Persona, RecordedRequest};
-use http::HeaderMap;
 use serde_json::{Value, json};
 
 fn github(extra_secrets: &str) -> Setup {
@@ -160,11 +161,6 @@ async fn no_token_is_exposed_unless_asked_and_logout_is_local() {
     assert_eq!(app.user_json().await["is_logged_in"], false);
 }
 
-/// `name=value` of a `Set-Cookie` line.
-fn pair(set_cookie: &str) -> String {
-    set_cookie.split(';').next().expect("pair").to_owned()
-}
-
 /// A login started without a jar: its transaction cookie and the authorization URL.
 async fn start(app: &TestApp) -> (String, String) {
     let response = app
@@ -177,37 +173,9 @@ async fn start(app: &TestApp) -> (String, String) {
     let tx = set_cookies(&response)
         .iter()
         .find(|c| c.starts_with("doorman_tx_"))
-        .map(|c| pair(c))
+        .map(|c| cookie_pair(c))
         .expect("transaction cookie");
     (tx, location(&response))
-}
-
-async fn callback(app: &TestApp, url: &str, cookie: &str) -> Response {
-    app.bare()
-        .get(url)
-        .header("cookie", cookie)
-        .send()
-        .await
-        .expect("callback")
-}
-
-/// The login failure a browser holding these `Set-Cookie`s would be shown.
-fn failure_after(app: &TestApp, response: &Response) -> Option<LoginFailure> {
-    let cookie = set_cookies(response)
-        .iter()
-        .filter(|c| c.starts_with("doorman_error=") && !c.contains("Max-Age=0"))
-        .map(|c| pair(c))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let mut headers = HeaderMap::new();
-    headers.insert("cookie", cookie.parse().expect("header"));
-    doorman_axum::testing::login_failure(&app.auth, &headers)
-}
-
-fn sets_identity(response: &Response) -> bool {
-    set_cookies(response)
-        .iter()
-        .any(|c| c.starts_with("doorman_user=") && !c.contains("Max-Age=0"))
 }
 
 #[tokio::test]
@@ -220,7 +188,7 @@ async fn a_denial_at_github_reaches_the_app_as_a_login_failure() {
     deny.query_pairs_mut().append_pair("user", "");
     let back = location(&app.bare().get(deny).send().await.expect("deny"));
     assert!(back.contains("error=access_denied"), "{back}");
-    let response = callback(&app, &back, &tx).await;
+    let response = callback_with(&app, &back, &tx).await;
     assert_eq!(response.headers()["location"], "/reports");
     assert!(!sets_identity(&response));
     assert_eq!(
@@ -238,9 +206,9 @@ async fn a_replayed_callback_is_refused_before_any_provider_call() {
     let app = TestApp::with(github("")).await;
     let (tx, authorize) = start(&app).await;
     let url = location(&app.bare().get(&authorize).send().await.expect("authorize"));
-    assert!(sets_identity(&callback(&app, &url, &tx).await));
+    assert!(sets_identity(&callback_with(&app, &url, &tx).await));
     for _ in 0..3 {
-        let replay = callback(&app, &url, &tx).await;
+        let replay = callback_with(&app, &url, &tx).await;
         assert!(!sets_identity(&replay));
         assert_eq!(
             failure_after(&app, &replay),
@@ -286,7 +254,7 @@ async fn a_refused_code_and_a_failing_user_api_are_login_failures() {
         .send()
         .await
         .expect("steal the code");
-    let response = callback(&app, &url, &tx).await;
+    let response = callback_with(&app, &url, &tx).await;
     assert!(!sets_identity(&response));
     assert_eq!(
         failure_after(&app, &response),

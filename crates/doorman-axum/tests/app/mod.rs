@@ -570,6 +570,44 @@ pub(crate) fn set_cookies(response: &Response) -> Vec<String> {
         .collect()
 }
 
+/// `name=value` of a `Set-Cookie` line.
+pub(crate) fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().expect("pair").to_owned()
+}
+
+/// A callback at `url` from a browser without a jar, sending `cookie`.
+pub(crate) async fn callback_with(app: &TestApp, url: &str, cookie: &str) -> Response {
+    app.bare()
+        .get(url)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("callback")
+}
+
+/// The login failure a browser holding these `Set-Cookie`s would be shown.
+pub(crate) fn failure_after(
+    app: &TestApp,
+    response: &Response,
+) -> Option<doorman_axum::LoginFailure> {
+    let cookie = set_cookies(response)
+        .iter()
+        .filter(|c| c.starts_with("doorman_error=") && !c.contains("Max-Age=0"))
+        .map(|c| cookie_pair(c))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut headers = HeaderMap::new();
+    headers.insert("cookie", cookie.parse().expect("header"));
+    doorman_axum::testing::login_failure(&app.auth, &headers)
+}
+
+/// Whether a response sets the identity cookie (not merely deletes it).
+pub(crate) fn sets_identity(response: &Response) -> bool {
+    set_cookies(response)
+        .iter()
+        .any(|c| c.starts_with("doorman_user=") && !c.contains("Max-Age=0"))
+}
+
 pub(crate) fn is_ok(response: &Response) -> bool {
     response.status() == StatusCode::OK
 }
