@@ -371,6 +371,18 @@ async fn outcome_of(client: &fantoccini::Client, other: &OtherSite, path: &str) 
         .expect("text")
 }
 
+/// Opens the demo at `app` and logs in as alice at the provider; back on the demo's page,
+/// her email shows.
+async fn log_in_as_alice(client: &fantoccini::Client, app: &str) {
+    client
+        .goto(&format!("{app}/"))
+        .await
+        .expect("open the demo");
+    click(client, "a.doorman-login").await;
+    sign_in_at_the_provider(client, "alice").await;
+    assert_eq!(text_of(client, "#email").await, "alice@example.com");
+}
+
 /// The demo logged-out in Chromium, its provider, and a page of another site.
 struct CrossSite {
     app: String,
@@ -419,13 +431,7 @@ async fn another_site_cannot_log_the_user_out_and_the_logout_button_can() {
         _driver,
     } = CrossSite::start().await;
 
-    client
-        .goto(&format!("{app}/"))
-        .await
-        .expect("open the demo");
-    click(&client, "a.doorman-login").await;
-    sign_in_at_the_provider(&client, "alice").await;
-    assert_eq!(text_of(&client, "#email").await, "alice@example.com");
+    log_in_as_alice(&client, &app).await;
 
     // From the app's page to the other one: the browser calls it another site.
     client
@@ -557,13 +563,7 @@ async fn the_logout_page_logs_out_by_itself_from_the_app_and_on_a_click_from_ano
     } = CrossSite::start().await;
 
     // From the app's own page, the logout page submits itself.
-    client
-        .goto(&format!("{app}/"))
-        .await
-        .expect("open the demo");
-    click(&client, "a.doorman-login").await;
-    sign_in_at_the_provider(&client, "alice").await;
-    assert_eq!(text_of(&client, "#email").await, "alice@example.com");
+    log_in_as_alice(&client, &app).await;
     client
         .execute("location.href = \"/auth/logout\"", vec![])
         .await
@@ -571,9 +571,7 @@ async fn the_logout_page_logs_out_by_itself_from_the_app_and_on_a_click_from_ano
     confirm_logout_at_the_provider_after(&client, "the logout page opened from the app").await;
 
     // Sent there by another site, it logs out when its button is clicked.
-    click(&client, "a.doorman-login").await;
-    sign_in_at_the_provider(&client, "alice").await;
-    assert_eq!(text_of(&client, "#email").await, "alice@example.com");
+    log_in_as_alice(&client, &app).await;
     client
         .goto(&format!("{}/navigate", other.origin))
         .await
