@@ -219,27 +219,6 @@ proptest! {
     }
 }
 
-/// Any JSON value, nested a little.
-fn json_value() -> impl Strategy<Value = serde_json::Value> {
-    use serde_json::Value;
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(Value::from),
-        ".{0,20}".prop_map(Value::String),
-    ];
-    leaf.prop_recursive(3, 16, 4, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            proptest::collection::btree_map("[a-z]{1,6}", inner, 0..4)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
-}
-
 /// The claims the ID-token rules read, typed and strict; every other one is data.
 const RULE_CLAIMS: [&str; 8] = [
     "iss",
@@ -271,7 +250,7 @@ proptest! {
             Just("birthdate".to_owned()),
             Just("zoneinfo".to_owned()),
         ],
-        value in json_value(),
+        value in doorman_testkit::strategies::any_json(3, 16),
     ) {
         prop_assume!(!RULE_CLAIMS.contains(&name.as_str()));
         let mut claims = serde_json::Map::new();

@@ -8,6 +8,8 @@
 //!   process or on a loopback port.
 //! - `pair` (feature `pair`): the relying party core and the development provider in one
 //!   process, on a virtual clock, exchanging `http` values with no socket.
+//! - `strategies` (feature `strategies`): proptest strategies several crates draw from (any
+//!   JSON value, for claims).
 //! - `browser` (feature `browser`): a client with a cookie jar that follows redirects one at
 //!   a time, as a browser does, so each step can be looked at.
 //!
@@ -28,3 +30,6 @@ pub mod devidp;
 
 #[cfg(feature = "pair")]
 pub mod pair;
+
+#[cfg(feature = "strategies")]
+pub mod strategies;

@@ -12,28 +12,13 @@ fn at(seconds: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(seconds)
 }
 
-fn json_value() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(Value::from),
-        "\\PC{0,24}".prop_map(Value::String),
-    ];
-    leaf.prop_recursive(4, 64, 8, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-            proptest::collection::btree_map("\\PC{0,12}", inner, 0..8)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
-}
-
 fn claims() -> impl Strategy<Value = Map<String, Value>> {
     (
-        proptest::collection::btree_map("\\PC{0,16}", json_value(), 0..16),
+        proptest::collection::btree_map(
+            "\\PC{0,16}",
+            doorman_testkit::strategies::any_json(4, 64),
+            0..16,
+        ),
         proptest::collection::vec("[a-z0-9-]{36}", 0..200),
     )
         .prop_map(|(claims, groups)| {
