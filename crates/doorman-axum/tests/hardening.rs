@@ -6,29 +6,12 @@
 mod app;
 
 use app::{
-    Setup, TestApp, callback_with, cookie_pair, failure_after, location, set_cookies, sets_identity,
+    Setup, TestApp, callback_with, cookie_pair, failure_after, location, set_cookies,
+    sets_identity, start_login,
 };
 use doorman_axum::{AuthOptions, LoginFailure};
 use http::HeaderMap;
 use serde_json::json;
-
-/// A login started without a jar: its transaction cookie (`name=value`) and the URL of the
-/// provider's authorization endpoint.
-async fn start(app: &TestApp, query: &str) -> (String, String) {
-    let response = app
-        .bare()
-        .get(app.url(&format!("/auth/login?{query}")))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(response.status(), 303);
-    let tx = set_cookies(&response)
-        .iter()
-        .find(|c| c.starts_with("doorman_tx_"))
-        .map(|c| cookie_pair(c))
-        .expect("transaction cookie");
-    (tx, location(&response))
-}
 
 /// The callback URL the provider sends the browser back to.
 async fn approve(app: &TestApp, authorize: &str) -> String {
@@ -119,7 +102,7 @@ async fn a_logout_post_without_the_sessions_token_does_not_log_out() {
 #[tokio::test]
 async fn planted_cookies_of_our_names_neither_lock_out_nor_show() {
     let app = TestApp::start().await;
-    let (tx, authorize) = start(&app, "provider=dev").await;
+    let (tx, authorize) = start_login(&app, "provider=dev").await;
     let done = callback_with(&app, &approve(&app, &authorize).await, &tx).await;
     let identity = set_cookies(&done)
         .iter()
@@ -144,7 +127,7 @@ async fn planted_cookies_of_our_names_neither_lock_out_nor_show() {
     }
     // A junk identity cookie the app cannot delete (another domain's) does not stop a
     // fresh login: the new cookie is the one that opens.
-    let (tx, authorize) = start(&app, "provider=dev").await;
+    let (tx, authorize) = start_login(&app, "provider=dev").await;
     let done = callback_with(
         &app,
         &approve(&app, &authorize).await,
@@ -165,7 +148,7 @@ async fn planted_cookies_of_our_names_neither_lock_out_nor_show() {
 #[tokio::test]
 async fn provider_text_reaches_the_app_sanitised_and_never_in_the_message() {
     let app = TestApp::start().await;
-    let (tx, authorize) = start(&app, "provider=dev").await;
+    let (tx, authorize) = start_login(&app, "provider=dev").await;
     let state = url::Url::parse(&authorize)
         .expect("url")
         .query_pairs()
@@ -203,7 +186,7 @@ async fn provider_text_reaches_the_app_sanitised_and_never_in_the_message() {
 #[tokio::test]
 async fn a_replayed_callback_is_refused_before_any_provider_call() {
     let app = TestApp::start().await;
-    let (tx, authorize) = start(&app, "provider=dev").await;
+    let (tx, authorize) = start_login(&app, "provider=dev").await;
     let url = approve(&app, &authorize).await;
     assert!(sets_identity(&callback_with(&app, &url, &tx).await));
     for _ in 0..5 {
@@ -220,7 +203,7 @@ async fn a_replayed_callback_is_refused_before_any_provider_call() {
 #[tokio::test]
 async fn a_partial_state_neither_finds_nor_cancels_the_login() {
     let app = TestApp::start().await;
-    let (tx, authorize) = start(&app, "provider=dev").await;
+    let (tx, authorize) = start_login(&app, "provider=dev").await;
     let url = approve(&app, &authorize).await;
     let mut parsed = url::Url::parse(&url).expect("url");
     let pairs: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
@@ -310,7 +293,7 @@ async fn return_to_tricks_land_on_the_app_and_long_ones_fall_back() {
         ("/reports?x=\"<b>'", "/reports?x=%22%3Cb%3E%27"),
         ("/Zoë", "/Zo%C3%AB"),
     ] {
-        let (tx, authorize) = start(
+        let (tx, authorize) = start_login(
             &app,
             &format!(
                 "provider=dev&return_to={}",
@@ -331,7 +314,7 @@ async fn return_to_tricks_land_on_the_app_and_long_ones_fall_back() {
     for line in set_cookies(&login) {
         assert!(line.len() < 4_096, "{} bytes", line.len());
     }
-    let (tx, authorize) = start(&app, &format!("provider=dev&return_to={long}")).await;
+    let (tx, authorize) = start_login(&app, &format!("provider=dev&return_to={long}")).await;
     let done = callback_with(&app, &approve(&app, &authorize).await, &tx).await;
     assert_eq!(location(&done), "/");
     assert!(sets_identity(&done));

@@ -8,9 +8,7 @@
 
 mod app;
 
-use app::{
-    Setup, TestApp, callback_with, cookie_pair, failure_after, location, set_cookies, sets_identity,
-};
+use app::{Setup, TestApp, callback_with, failure_after, location, sets_identity, start_login};
 use doorman_axum::{Discovered, LoginFailure};
 use doorman_devidp::{Persona, RecordedRequest};
 use serde_json::{Value, json};
@@ -161,27 +159,10 @@ async fn no_token_is_exposed_unless_asked_and_logout_is_local() {
     assert_eq!(app.user_json().await["is_logged_in"], false);
 }
 
-/// A login started without a jar: its transaction cookie and the authorization URL.
-async fn start(app: &TestApp) -> (String, String) {
-    let response = app
-        .bare()
-        .get(app.url("/auth/login?provider=dev&return_to=/reports"))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(response.status(), 303);
-    let tx = set_cookies(&response)
-        .iter()
-        .find(|c| c.starts_with("doorman_tx_"))
-        .map(|c| cookie_pair(c))
-        .expect("transaction cookie");
-    (tx, location(&response))
-}
-
 #[tokio::test]
 async fn a_denial_at_github_reaches_the_app_as_a_login_failure() {
     let app = TestApp::with(github("")).await;
-    let (tx, authorize) = start(&app).await;
+    let (tx, authorize) = start_login(&app, "provider=dev&return_to=/reports").await;
     // The user clicks "Deny" on the provider's page: its decide route with no user.
     let mut deny = url::Url::parse(&authorize).expect("url");
     deny.set_path("/login/oauth/authorize/decide");
@@ -204,7 +185,7 @@ async fn a_denial_at_github_reaches_the_app_as_a_login_failure() {
 #[tokio::test]
 async fn a_replayed_callback_is_refused_before_any_provider_call() {
     let app = TestApp::with(github("")).await;
-    let (tx, authorize) = start(&app).await;
+    let (tx, authorize) = start_login(&app, "provider=dev&return_to=/reports").await;
     let url = location(&app.bare().get(&authorize).send().await.expect("authorize"));
     assert!(sets_identity(&callback_with(&app, &url, &tx).await));
     for _ in 0..3 {
@@ -235,7 +216,7 @@ async fn a_refused_code_and_a_failing_user_api_are_login_failures() {
 
     // A code GitHub refuses (here: one someone else redeemed first) is Rejected: GitHub
     // answers with status 200 and an `error`.
-    let (tx, authorize) = start(&app).await;
+    let (tx, authorize) = start_login(&app, "provider=dev&return_to=/reports").await;
     let url = location(&app.bare().get(&authorize).send().await.expect("authorize"));
     let code = url::Url::parse(&url)
         .expect("url")

@@ -575,6 +575,24 @@ pub(crate) fn cookie_pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().expect("pair").to_owned()
 }
 
+/// A login started without a jar (`/auth/login?{query}`): its transaction cookie
+/// (`name=value`) and the URL of the provider's authorization endpoint.
+pub(crate) async fn start_login(app: &TestApp, query: &str) -> (String, String) {
+    let response = app
+        .bare()
+        .get(app.url(&format!("/auth/login?{query}")))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), 303);
+    let tx = set_cookies(&response)
+        .iter()
+        .find(|c| c.starts_with("doorman_tx_"))
+        .map(|c| cookie_pair(c))
+        .expect("transaction cookie");
+    (tx, location(&response))
+}
+
 /// A callback at `url` from a browser without a jar, sending `cookie`.
 pub(crate) async fn callback_with(app: &TestApp, url: &str, cookie: &str) -> Response {
     app.bare()
