@@ -3,6 +3,10 @@
 //! without the layer serving the same JSON. The ratio is what doorman adds to a request
 //! before any network cost.
 //!
+//! Both routers run as an app's do: with axum's default features (`matched-path`,
+//! `original-uri`, which the dev-dependency turns on), made ready with `with_state(())`
+//! as `axum::serve` makes them, on requests whose URI bytes are shared as hyper's are.
+//!
 //! Two pairs: the user serialized as it is (`Json(user.into_inner())`) against a prebuilt
 //! JSON value serialized in place; and Streamlit's `to_dict()` (a copy of the claims)
 //! against a copy of the prebuilt value.
@@ -21,7 +25,7 @@ use doorman_seal::{Purpose, Sealer};
 use doorman_secrets::{AuthConfig, Origin};
 use doorman_testkit::claims;
 use doorman_user::{ExposedTokens, Session};
-use http::{Request, header};
+use http::{Request, Uri, header};
 use serde_json::{Map, Value};
 use tower::{Service, ServiceExt};
 
@@ -63,8 +67,10 @@ fn cookie(claims: Map<String, Value>) -> (String, Value) {
     (header.join("; "), json)
 }
 
-fn request(path: &str, cookie: &str) -> Request<Body> {
-    Request::get(path)
+/// A request for `uri`, whose bytes are shared as a server's are (hyper's URIs point into
+/// the buffer the request was read into), so that a clone of it does not copy them.
+fn request(uri: &Uri, cookie: &str) -> Request<Body> {
+    Request::get(uri.clone())
         .header(header::COOKIE, cookie)
         .body(Body::empty())
         .expect("request")
@@ -119,9 +125,11 @@ fn logged_in_request(c: &mut Criterion) {
                 get(|user: User| async move { Json(Value::Object(user.to_dict())) }),
             )
             .merge(auth.routes())
-            .layer(auth.layer());
+            .layer(auth.layer())
+            .with_state(());
         for path in ["/user.json", "/user-dict.json"] {
-            let response = serve(&runtime, &mut with_layer, request(path, &cookie));
+            let uri: Uri = path.parse().expect("a path");
+            let response = serve(&runtime, &mut with_layer, request(&uri, &cookie));
             assert_eq!(response.status(), 200);
         }
         // Shared, so that axum's per-request clone of a handler copies a pointer.
@@ -141,7 +149,8 @@ fn logged_in_request(c: &mut Criterion) {
                     let body = Value::clone(&cloned);
                     async move { Json(body) }
                 }),
-            );
+            )
+            .with_state(());
         for (id, layered, path) in [
             ("doorman", true, "/user.json"),
             ("without_layer", false, "/user.json"),
@@ -153,8 +162,9 @@ fn logged_in_request(c: &mut Criterion) {
             } else {
                 &mut without_layer
             };
+            let uri: Uri = path.parse().expect("a path");
             group.bench_with_input(BenchmarkId::new(id, name), &cookie, |b, cookie| {
-                b.iter(|| serve(&runtime, router, request(path, cookie)));
+                b.iter(|| serve(&runtime, router, request(&uri, cookie)));
             });
         }
     }

@@ -2,14 +2,13 @@
 //! needs to offer login or logout.
 
 use std::ops::Deref;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use doorman_user::Identity;
 
+use crate::auth::Auth;
 use crate::cookies::{PageCookies, page_cookies};
 use crate::error::LoginFailure;
 use crate::html;
@@ -22,11 +21,15 @@ use crate::layer::RequestScope;
 /// `Extension`) dereference to what they extracted, so `user.email()` reads like
 /// `st.user.email`; its own methods, whose names `Identity` does not use, are what needs
 /// the request: the login failure waiting to be shown and the URLs of login and logout.
+///
+/// It is extracted under [`crate::Auth::layer`]: in a handler of a router the layer wraps, or
+/// in middleware inside it that awaits its inner service in place (as axum's `from_fn` does).
+/// Anywhere else, or in a task spawned away from the request, it is a 500 that says so.
 #[derive(Clone, Debug)]
 pub struct User {
     identity: Identity,
     failure: Option<LoginFailure>,
-    scope: Arc<RequestScope>,
+    auth: Auth,
 }
 
 impl Deref for User {
@@ -54,13 +57,13 @@ impl User {
     /// back to `return_to`.
     #[must_use]
     pub fn login_url(&self, provider: Option<&str>, return_to: Option<&str>) -> String {
-        self.scope.auth.login_url(provider, return_to)
+        self.auth.login_url(provider, return_to)
     }
 
     /// The configured providers' names, default first.
     #[must_use]
     pub fn providers(&self) -> Vec<&str> {
-        self.scope.auth.provider_names()
+        self.auth.provider_names()
     }
 
     /// An HTML link that starts a login with `provider`.
@@ -76,7 +79,7 @@ impl User {
         let Some(session) = self.identity.session() else {
             return String::new();
         };
-        let auth = &self.scope.auth;
+        let auth = &self.auth;
         html::logout_form(
             &auth.path("/auth/logout"),
             &auth.logout_token(session),
@@ -89,33 +92,41 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
     type Rejection = (StatusCode, &'static str);
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let scope = parts
-            .extensions
-            .get::<Arc<RequestScope>>()
-            .cloned()
-            .ok_or((
+        RequestScope::with_current(|scope| {
+            let scope = scope.ok_or((
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "doorman: add `.layer(auth.layer())` to the router to use the User extractor",
+                "doorman: the User extractor runs only under `auth.layer()`: add `.layer(auth.layer())` to the router, and extract in the handler's own task",
             ))?;
+            Ok(Self::read(parts, scope))
+        })
+    }
+}
+
+impl User {
+    /// The user of the request whose headers are `parts`, served under `scope`.
+    fn read(parts: &Parts, scope: &RequestScope) -> Self {
         let auth = &scope.auth;
         // One pass over the `Cookie` header; the clock is read only when a cookie of ours
         // is there, and each candidate value is looked up once in the memo of opened cookies.
         let cookies = page_cookies(&parts.headers, &auth.inner.names);
         let (session, failure) = match cookies {
             PageCookies::Nothing => (None, None),
-            cookies => {
+            identity @ PageCookies::Identity(_) => {
+                (auth.session(&identity, auth.inner.clock.now()), None)
+            }
+            several @ PageCookies::Several(_) => {
                 let now = auth.inner.clock.now();
-                (auth.session(&cookies, now), auth.failure(&cookies, now))
+                (auth.session(&several, now), auth.failure(&several, now))
             }
         };
         if failure.is_some() {
-            scope.failure_shown.store(true, Ordering::Relaxed);
+            scope.failure_shown();
         }
         let identity = session.map_or_else(Identity::anonymous, Identity::logged_in);
-        Ok(Self {
+        Self {
             identity,
             failure,
-            scope,
-        })
+            auth: auth.clone(),
+        }
     }
 }

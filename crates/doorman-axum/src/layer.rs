@@ -1,13 +1,13 @@
 //! [`AuthLayer`]: makes the [`crate::Auth`] reachable from extractors, turns [`crate::login()`]
 //! and [`crate::logout()`] into redirects, and clears a login failure once it was shown.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
-use axum::http::{HeaderValue, Request, StatusCode, Uri, header};
+use axum::http::uri::PathAndQuery;
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
@@ -65,19 +65,40 @@ impl IntoResponse for Logout {
     }
 }
 
-/// What the layer attaches to each request: the [`Auth`], the request's URI (where a
-/// [`Login`] comes back to), and a flag the [`crate::User`] extractor sets when it hands out
-/// a login failure, so that the layer clears the failure cookie on that response: a failure
-/// is shown once.
+/// What the layer keeps for each request while it is served: the [`Auth`], the request's
+/// URI (where a [`Login`] comes back to), and whether the [`crate::User`] extractor handed
+/// out a login failure, so that the layer clears the failure cookie on that response: a
+/// failure is shown once.
 ///
-/// One allocation per request, shared by the layer, the extractor and the `User`: the
-/// `Auth`'s reference count, which every worker thread touches, changes once per request.
+/// It lives in the layer's response future, not in the request's extensions: the extractor
+/// finds it in a scoped thread-local that the future sets only while it polls the handler
+/// (where axum runs extractors), which costs neither an allocation nor an extension insert.
 #[derive(Debug)]
 pub(crate) struct RequestScope {
     pub(crate) auth: Auth,
-    pub(crate) failure_shown: AtomicBool,
-    /// A cheap clone (a server's request bytes are shared), read only for a [`Login`].
-    here: Uri,
+    failure_shown: Cell<bool>,
+    /// The request's path and query, where a [`Login`] comes back to: a cheap clone (a
+    /// server's request bytes are shared).
+    here: Option<PathAndQuery>,
+}
+
+scoped_tls::scoped_thread_local!(static CURRENT: RequestScope);
+
+impl RequestScope {
+    /// Runs `f` with the scope of the request whose handler is being polled on this
+    /// thread, if a layer serves one.
+    pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Self>) -> R) -> R {
+        if CURRENT.is_set() {
+            CURRENT.with(|scope| f(Some(scope)))
+        } else {
+            f(None)
+        }
+    }
+
+    /// Records that this request's login failure was handed out, so the response clears it.
+    pub(crate) fn failure_shown(&self) {
+        self.failure_shown.set(true);
+    }
 }
 
 /// The layer that serves [`crate::Auth`] to the app's handlers.
@@ -117,15 +138,12 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        // One small allocation per request, cheaper than looking for the failure cookie in
-        // the `Cookie` header here.
-        let scope = Arc::new(RequestScope {
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let scope = RequestScope {
             auth: self.auth.clone(),
-            failure_shown: AtomicBool::new(false),
-            here: request.uri().clone(),
-        });
-        request.extensions_mut().insert(Arc::clone(&scope));
+            failure_shown: Cell::new(false),
+            here: request.uri().path_and_query().cloned(),
+        };
         ResponseFuture {
             inner: self.inner.call(request),
             scope,
@@ -138,7 +156,7 @@ pin_project_lite::pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
-        scope: Arc<RequestScope>,
+        scope: RequestScope,
     }
 }
 
@@ -150,13 +168,16 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let mut response = match this.inner.poll(cx) {
+        let inner = this.inner;
+        let mut response = match CURRENT.set(this.scope, || inner.poll(cx)) {
             Poll::Ready(Ok(response)) => response,
             other => return other,
         };
         let extensions = response.extensions_mut();
-        let location = if let Some(Login { provider }) = extensions.remove::<Login>() {
-            let here = this.scope.here.path_and_query().map_or("/", |p| p.as_str());
+        let location = if extensions.is_empty() {
+            None
+        } else if let Some(Login { provider }) = extensions.remove::<Login>() {
+            let here = this.scope.here.as_ref().map_or("/", PathAndQuery::as_str);
             Some(this.scope.auth.login_url(provider.as_deref(), Some(here)))
         } else if extensions.remove::<Logout>().is_some() {
             Some(this.scope.auth.path("/auth/logout"))
@@ -169,7 +190,7 @@ where
                 response.headers_mut().insert(header::LOCATION, value);
             }
         }
-        if this.scope.failure_shown.load(Ordering::Relaxed) {
+        if this.scope.failure_shown.get() {
             let inner = &this.scope.auth.inner;
             let sets_failure = response
                 .headers()

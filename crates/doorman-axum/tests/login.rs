@@ -125,6 +125,52 @@ async fn a_login_failure_is_shown_once() {
     assert_eq!(app.failure().await, "none", "cleared once shown");
 }
 
+/// The layer's per-request scope is there on every poll, not only the first.
+#[tokio::test]
+async fn a_login_failure_read_after_a_wait_is_shown_once() {
+    let app = TestApp::start().await;
+    app.idp().misbehave(Misbehavior::WrongIssuer);
+    app.login("provider=dev").await;
+    for expected in ["Rejected { provider: \"dev\" }", "none"] {
+        let page = app.get("/failure-after-a-wait").await;
+        assert_eq!(page.text().expect("text"), expected);
+    }
+}
+
+/// Without the layer, what needs it is a loud 500 that says how to add it.
+#[tokio::test]
+async fn without_the_layer_user_login_and_logout_answer_500_naming_it() {
+    use axum::response::IntoResponse;
+    use tower::ServiceExt as _;
+    let router = axum::Router::new()
+        .route(
+            "/user",
+            axum::routing::get(|user: doorman_axum::User| async move {
+                user.is_logged_in().to_string()
+            }),
+        )
+        .route(
+            "/login",
+            axum::routing::get(|| async { doorman_axum::login(None).into_response() }),
+        )
+        .route(
+            "/logout",
+            axum::routing::get(|| async { doorman_axum::logout().into_response() }),
+        );
+    for path in ["/user", "/login", "/logout"] {
+        let request = http::Request::get(path)
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let response = router.clone().oneshot(request).await.expect("infallible");
+        assert_eq!(response.status(), 500, "{path}");
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .expect("body");
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains(".layer(auth.layer())"), "{path}: {text}");
+    }
+}
+
 #[tokio::test]
 async fn access_denied_reaches_the_app_and_sets_no_identity() {
     let app = TestApp::start().await;

@@ -182,6 +182,16 @@ impl TestApp {
             )
             .route(&format!("{base}/failure"), get(failure))
             .route(
+                &format!("{base}/failure-after-a-wait"),
+                // The handler, and so its extractor, first polled after the layer's first poll.
+                get(failure).layer(axum::middleware::from_fn(
+                    |request, next: axum::middleware::Next| async move {
+                        tokio::task::yield_now().await;
+                        next.run(request).await
+                    },
+                )),
+            )
+            .route(
                 &format!("{base}/start"),
                 get(|| async { doorman_axum::login(Some("dev")).into_response() }),
             )
