@@ -3,7 +3,7 @@
 //! Every public method of `Auth` is here.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use axum::Router;
 use axum::routing::get;
@@ -27,6 +27,7 @@ use crate::layer::AuthLayer;
 use crate::options::AuthOptions;
 use crate::provider::{self, ProviderRuntime};
 use crate::session_cache::SessionCache;
+use crate::settings::{self, EffectiveSetting, Resolved};
 
 /// Login, the current user and logout for an axum app, from Streamlit's `[auth]` section.
 ///
@@ -58,7 +59,8 @@ pub(crate) struct Inner {
     pub(crate) base_path: String,
     pub(crate) callback_path: String,
     pub(crate) origin: String,
-    pub(crate) options: AuthOptions,
+    /// Every effective setting and where it came from, for [`Auth::settings`].
+    pub(crate) settings: Vec<EffectiveSetting>,
     pub(crate) sessions: SessionCache,
 }
 
@@ -215,19 +217,17 @@ impl Auth {
         for warning in config.warnings() {
             tracing::warn!(%warning, "secrets");
         }
+        let Resolved {
+            app,
+            policies,
+            report,
+        } = settings::resolve(config, &options)?;
         let redirect_uri = config
             .redirect_uri()
-            .resolve(options.port)
+            .resolve(app.port)
             .map_err(|e| AuthError::RedirectUri(e.to_string()))?;
-        let base_path = options.base_path.clone();
-        if !(base_path.is_empty() || base_path.starts_with('/'))
-            || base_path.contains(|c: char| c == ';' || c.is_control() || c.is_whitespace())
-        {
-            return Err(AuthError::BasePath(format!(
-                "`{base_path}` must start with `/`"
-            )));
-        }
-        let previous: Vec<&[u8]> = options
+        let base_path = app.base_path;
+        let previous: Vec<&[u8]> = app
             .previous_cookie_secrets
             .iter()
             .map(|secret| secret.expose().as_bytes())
@@ -242,7 +242,7 @@ impl Auth {
         let logout_tags = Tagger::new(TagPurpose::LogoutForm, secret, &previous)
             .map_err(|_| AuthError::CookieSecret)?;
         let mut providers = Vec::with_capacity(config.providers().len());
-        for provider in config.providers() {
+        for (provider, policy) in config.providers().iter().zip(policies) {
             let Some(endpoints) = endpoints(provider) else {
                 tracing::warn!(
                     provider = provider.name(),
@@ -260,6 +260,7 @@ impl Auth {
                 provider.name().to_owned(),
                 client_config(provider, &redirect_uri)?,
                 endpoints,
+                policy,
                 clock.clone(),
             )));
         }
@@ -293,10 +294,18 @@ impl Auth {
                 origin: redirect_uri.origin().ascii_serialization(),
                 base_path,
                 callback_path,
-                sessions: SessionCache::new(options.session_cache_size),
-                options,
+                sessions: SessionCache::new(app.session_cache_size),
+                settings: report,
             }),
         })
+    }
+
+    /// Every effective setting, app-wide then each provider's, with where it came from: the
+    /// code ([`AuthOptions`]), the secrets file (file, line, column and key), or the default.
+    /// Secret values are redacted. An app may log them at start-up; the demo prints them.
+    #[must_use]
+    pub fn settings(&self) -> &[EffectiveSetting] {
+        &self.inner.settings
     }
 
     /// Starts fetching every provider's metadata and keys in the background. A provider that
@@ -416,10 +425,6 @@ impl Auth {
         } else {
             format!("{path}?{query}")
         }
-    }
-
-    pub(crate) fn cookie_lifetime(&self) -> Duration {
-        self.inner.options.cookie_lifetime
     }
 }
 

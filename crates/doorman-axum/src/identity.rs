@@ -100,7 +100,7 @@ impl Auth {
             .seal(name, &payload, session.expires_at(), now, nonce)
             .map_err(|e| match e {
                 doorman_seal::SealError::AlreadyExpired => {
-                    // `bounded_by_id_token` with an ID token at the end of its life (within
+                    // `bound_to_id_token` with an ID token at the end of its life (within
                     // the verification leeway), or a cookie lifetime of zero.
                     tracing::warn!(
                         "the session would end before it starts: the ID token expires now"

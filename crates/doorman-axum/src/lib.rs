@@ -51,6 +51,7 @@ mod options;
 mod provider;
 mod return_to;
 mod session_cache;
+mod settings;
 #[doc(hidden)]
 pub mod testing;
 mod transaction;
@@ -62,3 +63,4 @@ pub use extract::User;
 pub use html::escape_html;
 pub use layer::{AuthLayer, AuthService, Login, Logout, ResponseFuture, login, logout};
 pub use options::AuthOptions;
+pub use settings::EffectiveSetting;

@@ -7,6 +7,7 @@
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use doorman_user::Session;
+use serde_json::Value;
 use url::Url;
 
 use crate::auth::{Auth, random, url_safe};
@@ -72,12 +73,29 @@ impl Auth {
         let ready = provider.ready(&self.inner.http).await.ok()?;
         let back = Url::parse(&self.post_logout_redirect_uri()).ok()?;
         let state = random::<16>()?;
+        let overrides = provider
+            .policy
+            .logout_params
+            .resolve(|claim| claim_text(session, claim));
         doorman_oidc::logout_url(
             &provider.client,
             &ready.metadata,
             session.tokens().id.as_deref(),
             &back,
             &url_safe(&state),
+            &overrides,
         )
+    }
+}
+
+/// The text of `session`'s claim `name` for a `logout_params` placeholder: a string as it
+/// is, a number or a boolean as JSON writes it; anything else (absent, null, a list, an
+/// object) fills nothing, and the parameter is dropped.
+fn claim_text(session: &Session, name: &str) -> Option<String> {
+    match session.claims().get(name)? {
+        Value::String(text) => Some(text.clone()),
+        number @ Value::Number(_) => Some(number.to_string()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
     }
 }

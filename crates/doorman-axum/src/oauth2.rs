@@ -83,7 +83,7 @@ impl Auth {
             identity.into_claims(),
             tokens,
             now,
-            now + self.cookie_lifetime(),
+            now + provider.policy.cookie_lifetime,
             None,
         ))
     }

@@ -74,7 +74,7 @@ impl Auth {
             }
         };
         let login = match doorman_oidc::userinfo_request(&ready.metadata, &login) {
-            Some(request) if self.inner.options.call_userinfo => {
+            Some(request) if provider.policy.call_userinfo => {
                 let response = http.send(request).await.map_err(|why| {
                     tracing::warn!(outcome = "userinfo unreachable", why = %escaped(&why));
                     unavailable()
@@ -92,8 +92,8 @@ impl Auth {
                 .then(|| login.access_token().to_owned()),
         };
         let id_token_expires_at = login.id_token_expires_at();
-        let mut expires_at = now + self.cookie_lifetime();
-        if self.inner.options.bound_by_id_token
+        let mut expires_at = now + provider.policy.cookie_lifetime;
+        if provider.policy.bound_to_id_token
             && let Some(exp) = id_token_expires_at
         {
             expires_at = expires_at.min(exp);

@@ -19,6 +19,7 @@ use url::Url;
 use crate::clock::Clock;
 use crate::http_client::Transport;
 use crate::logging::escaped;
+use crate::settings::LoginPolicy;
 
 /// How long metadata and keys are used before a background refresh.
 pub(crate) const CACHE_LIFETIME: Duration = Duration::from_secs(3600);
@@ -52,6 +53,8 @@ pub(crate) struct ProviderRuntime {
     pub(crate) name: String,
     pub(crate) client: ClientConfig,
     pub(crate) endpoints: Endpoints,
+    /// What its logins last, call and send at logout.
+    pub(crate) policy: LoginPolicy,
     cache: RwLock<Cache>,
     fetch: tokio::sync::Mutex<()>,
     /// The adapter's clock: when keys were fetched, how old the cache and a failure are.
@@ -63,12 +66,14 @@ impl ProviderRuntime {
         name: String,
         client: ClientConfig,
         endpoints: Endpoints,
+        policy: LoginPolicy,
         clock: Clock,
     ) -> Self {
         Self {
             name,
             client,
             endpoints,
+            policy,
             cache: RwLock::new(Cache::default()),
             fetch: tokio::sync::Mutex::new(()),
             clock,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use doorman::Discovered;
-use doorman::secrets::{AuthConfig, Endpoints, Provider};
+use doorman::secrets::{AuthConfig, Endpoints, Provider, SettingLine};
 
 pub(crate) fn run(files: &[PathBuf], discover: bool) -> ExitCode {
     let loaded = if files.is_empty() {
@@ -117,6 +117,10 @@ fn report(config: &AuthConfig) -> String {
             tokens.join(", ")
         }
     ));
+    out.push_str("settings:\n");
+    for line in config.settings() {
+        out.push_str(&setting_line("  ", &line));
+    }
     out.push_str(&format!("providers ({}):\n", config.providers().len()));
     for provider in config.providers() {
         out.push_str(&provider_lines(provider));
@@ -185,12 +189,6 @@ fn provider_lines(provider: &Provider) -> String {
         "      prompt: {}\n",
         kwargs.prompt().unwrap_or("(none)")
     ));
-    out.push_str(&format!(
-        "      token_endpoint_auth_method: {}\n",
-        kwargs
-            .token_endpoint_auth_method()
-            .map_or("(not configured)", |method| method.as_str())
-    ));
     if !kwargs.extra_params().is_empty() {
         let extra: Vec<String> = kwargs
             .extra_params()
@@ -199,5 +197,14 @@ fn provider_lines(provider: &Provider) -> String {
             .collect();
         out.push_str(&format!("      extra parameters: {}\n", extra.join(", ")));
     }
+    out.push_str("      settings:\n");
+    for line in provider.settings() {
+        out.push_str(&setting_line("        ", &line));
+    }
     out
+}
+
+/// `key = value (where it came from)`: the file, line and column of the key, or `default`.
+fn setting_line(indent: &str, line: &SettingLine) -> String {
+    format!("{indent}{} = {} ({})\n", line.key, line.value, line.source)
 }

@@ -105,7 +105,7 @@ fn built_in_provider(app: SocketAddr) -> Result<(String, doorman_devidp::Running
     let idp = Arc::new(DevIdp::with_keys(config, vec![key], ec));
     let running = doorman_devidp::serve(idp_listener, idp).map_err(|e| e.to_string())?;
     let secrets = format!(
-        "[auth]\nredirect_uri = \"{app_origin}/oauth2callback\"\ncookie_secret = \"{}\"\nexpose_tokens = [\"id\", \"access\"]\n\n[auth.devidp]\nclient_id = \"doorman-demo\"\nclient_secret = \"{client_secret}\"\nserver_metadata_url = \"{}/.well-known/openid-configuration\"\n",
+        "[auth]\nredirect_uri = \"{app_origin}/oauth2callback\"\ncookie_secret = \"{}\"\nexpose_tokens = [\"id\", \"access\"]\ncookie_lifetime = \"12h\"\nlogout_params = {{ logout_hint = \"{{email}}\" }}\n\n[auth.devidp]\nclient_id = \"doorman-demo\"\nclient_secret = \"{client_secret}\"\nserver_metadata_url = \"{}/.well-known/openid-configuration\"\n",
         hex(&cookie_secret),
         issuer.as_str().trim_end_matches('/'),
     );
@@ -143,6 +143,7 @@ async fn serve(args: &DemoArgs) -> Result<(), String> {
     let auth =
         Auth::new(&config, AuthOptions::default().port(addr.port())).map_err(|e| e.to_string())?;
     auth.warm_up();
+    crate::say(&settings_report(&auth));
     let app = Router::new()
         .route("/", get(home))
         .route("/user.json", get(user_json))
@@ -158,6 +159,24 @@ async fn serve(args: &DemoArgs) -> Result<(), String> {
     ));
     serve_connections(listener, app, ConnectionTimeouts::DEMO).await;
     Ok(())
+}
+
+/// Every effective setting, one per line, with where it came from (code, the secrets file,
+/// or the default): what the app runs with.
+fn settings_report(auth: &Auth) -> String {
+    let mut out = String::from("doorman demo: settings (value, then where it came from):");
+    for setting in auth.settings() {
+        let scope = setting
+            .provider
+            .as_ref()
+            .map_or(String::new(), |provider| format!("{provider}."));
+        let line = &setting.line;
+        out.push_str(&format!(
+            "\n  {scope}{} = {} ({})",
+            line.key, line.value, line.source
+        ));
+    }
+    out
 }
 
 /// Accepts connections on `listener` forever and serves `app` on each over HTTP/1.1, within
@@ -260,6 +279,26 @@ mod tests {
     use super::*;
     use axum::routing::post;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// The demo's own keys show with where they came from, next to the defaults and the
+    /// code's port.
+    #[tokio::test]
+    async fn the_demo_prints_every_setting_and_where_it_came_from() {
+        let app: SocketAddr = "127.0.0.1:8501".parse().expect("address");
+        let (text, _running) = built_in_provider(app).expect("provider");
+        let config = AuthConfig::parse(&text, Origin::Text("demo".to_owned())).expect("secrets");
+        let auth = Auth::new(&config, AuthOptions::default().port(8501)).expect("auth");
+        let report = settings_report(&auth);
+        for expected in [
+            "\n  port = 8501 (code)",
+            "\n  base_path = / (default)",
+            "\n  devidp.cookie_lifetime = 12h (demo:5:19)",
+            "\n  devidp.logout_params = { logout_hint = \"{email}\" } (demo:6:17)",
+            "\n  devidp.call_userinfo = true (default)",
+        ] {
+            assert!(report.contains(expected), "{expected:?} in {report}");
+        }
+    }
 
     /// A request whose body arrives a byte at a time, never finishing, is answered 408 once
     /// the request timeout passes, and its connection is closed. Short limits keep it quick.

@@ -95,6 +95,40 @@ fn check_never_prints_a_secret() {
     assert!(!all.contains("client-secret-77e0"), "{all}");
 }
 
+/// Every effective setting, with the file, line and column it came from, or `default`; the
+/// previous cookie secrets counted, never shown.
+#[test]
+fn check_prints_every_setting_and_where_it_came_from() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-settings");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("secrets.toml");
+    std::fs::write(
+        &path,
+        "[auth]\nredirect_uri = \"http://localhost:8501/dash/oauth2callback\"\ncookie_secret = \"cookie-secret-0123456789abcdef0123\"\ncookie_lifetime = \"12h\"\nprevious_cookie_secrets = [\"old-secret-5e1f\"]\nbase_path = \"/dash/\"\nlogout_params = { logout_hint = \"{login_hint}\" }\n\n[auth.entra]\nclient_id = \"id\"\nclient_secret = \"s\"\nserver_metadata_url = \"https://login.example/.well-known/openid-configuration\"\ncookie_lifetime = 3600\ncall_userinfo = false\nbound_to_id_token = true\n\n[auth.okta]\nclient_id = \"id\"\nclient_secret = \"s\"\nserver_metadata_url = \"https://okta.example/.well-known/openid-configuration\"\n",
+    )
+    .unwrap();
+    let out = doorman(&["check", path.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let file = path.display();
+    for expected in [
+        format!("  base_path = /dash ({file}:6:13)\n"),
+        format!("  previous_cookie_secrets = 1 (REDACTED) ({file}:5:27)\n"),
+        // A provider's own value wins over the shared one.
+        format!("        cookie_lifetime = 1h ({file}:13:19)\n"),
+        format!("        call_userinfo = false ({file}:14:17)\n"),
+        format!("        bound_to_id_token = true ({file}:15:21)\n"),
+        // The shared value, where the provider says nothing.
+        format!("        cookie_lifetime = 12h ({file}:4:19)\n"),
+        format!("        logout_params = {{ logout_hint = \"{{login_hint}}\" }} ({file}:7:17)\n"),
+        "        call_userinfo = true (default)\n".to_owned(),
+        "        token_endpoint_auth_method = from the provider's metadata (default)\n".to_owned(),
+    ] {
+        assert!(stdout.contains(&expected), "{expected:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains("old-secret-5e1f"), "{stdout}");
+}
+
 #[test]
 fn check_rejects_each_streamlit_failure_with_its_message() {
     let cases = [

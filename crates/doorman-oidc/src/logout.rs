@@ -79,6 +79,9 @@ fn is_cognito_pool_id(text: &str) -> bool {
 /// `client_id`, `post_logout_redirect_uri` and `state`, added to the endpoint's own query;
 /// for Cognito, `client_id` and `logout_uri`; for Auth0's legacy endpoint, `client_id` and
 /// `returnTo`. `None` when the provider has no logout doorman knows: logout is local.
+///
+/// `overrides` (the app's `logout_params`, already filled in) then set a parameter, replacing
+/// doorman's value of the same name, or with `None` drop it.
 #[must_use]
 pub fn logout_url(
     config: &ClientConfig,
@@ -86,6 +89,7 @@ pub fn logout_url(
     id_token_hint: Option<&str>,
     post_logout_redirect_uri: &Url,
     state: &str,
+    overrides: &[(String, Option<String>)],
 ) -> Option<Url> {
     let back = post_logout_redirect_uri.as_str();
     let client_id = config.client_id.as_str();
@@ -110,6 +114,13 @@ pub fn logout_url(
             (endpoint, vec![("client_id", client_id), ("returnTo", back)])
         }
     };
+    let mut params: Vec<(&str, &str)> = params;
+    for (name, value) in overrides {
+        params.retain(|(param, _)| param != name);
+        if let Some(value) = value {
+            params.push((name, value));
+        }
+    }
     Some(http_util::with_query(endpoint, &params))
 }
 

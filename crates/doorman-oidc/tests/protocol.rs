@@ -204,6 +204,7 @@ fn logout_url_has_hint_client_return_and_state() {
         Some(login.id_token()),
         &back,
         "xyz",
+        &[],
     )
     .expect("end_session_endpoint");
     let p = params(&url);

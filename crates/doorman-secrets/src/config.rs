@@ -1,10 +1,13 @@
 //! The validated configuration: [`AuthConfig`], its [`Provider`]s and their settings.
 
+use std::time::Duration;
+
 use url::Url;
 
 use crate::error::{Error, Warning};
 use crate::location::Origin;
 use crate::secret::Secret;
+use crate::settings::{LogoutParams, Setting, Source};
 
 /// The name Streamlit gives the provider configured at the top of `[auth]`.
 pub const DEFAULT_PROVIDER: &str = "default";
@@ -43,6 +46,8 @@ pub struct AuthConfig {
     pub(crate) redirect_uri: RedirectUri,
     pub(crate) cookie_secret: Secret,
     pub(crate) expose_tokens: ExposeTokens,
+    pub(crate) base_path: Setting<String>,
+    pub(crate) previous_cookie_secrets: Setting<Vec<Secret>>,
     pub(crate) providers: Vec<Provider>,
     pub(crate) warnings: Vec<Warning>,
 }
@@ -70,6 +75,20 @@ impl AuthConfig {
     #[must_use]
     pub fn expose_tokens(&self) -> ExposeTokens {
         self.expose_tokens
+    }
+
+    /// `base_path`: the app's base path (Streamlit's `server.baseUrlPath`), without its
+    /// trailing `/`; `""` (the default) for the root.
+    #[must_use]
+    pub fn base_path(&self) -> &Setting<String> {
+        &self.base_path
+    }
+
+    /// `previous_cookie_secrets`: secrets cookies were sealed with before `cookie_secret`,
+    /// newest first, which still open them; none by default.
+    #[must_use]
+    pub fn previous_cookie_secrets(&self) -> &Setting<Vec<Secret>> {
+        &self.previous_cookie_secrets
     }
 
     /// Every configured provider: the default one first (when configured), then the
@@ -155,10 +174,16 @@ pub struct Provider {
     pub(crate) client_secret: Option<Secret>,
     pub(crate) endpoints: Endpoints,
     pub(crate) client_kwargs: ClientKwargs,
-    pub(crate) trusted_audiences: Vec<String>,
-    pub(crate) allowed_tenants: Vec<String>,
-    pub(crate) private_key: Option<Secret>,
-    pub(crate) private_key_id: Option<String>,
+    /// Where `token_endpoint_auth_method` was set (the value is in `client_kwargs`).
+    pub(crate) method_source: Source,
+    pub(crate) trusted_audiences: Setting<Vec<String>>,
+    pub(crate) allowed_tenants: Setting<Vec<String>>,
+    pub(crate) private_key: Option<Setting<Secret>>,
+    pub(crate) private_key_id: Option<Setting<String>>,
+    pub(crate) cookie_lifetime: Setting<Duration>,
+    pub(crate) bound_to_id_token: Setting<bool>,
+    pub(crate) call_userinfo: Setting<bool>,
+    pub(crate) logout_params: Setting<LogoutParams>,
 }
 
 impl Provider {
@@ -215,14 +240,14 @@ impl Provider {
     /// configured.
     #[must_use]
     pub fn trusted_audiences(&self) -> &[String] {
-        &self.trusted_audiences
+        self.trusted_audiences.value()
     }
 
     /// `allowed_tenants`: the Entra tenant ids (GUIDs, lowercase) whose users may log in;
     /// empty means any tenant.
     #[must_use]
     pub fn allowed_tenants(&self) -> &[String] {
-        &self.allowed_tenants
+        self.allowed_tenants.value()
     }
 
     /// The PEM text of `private_key`, or of the file named by `private_key_file`: the key
@@ -230,13 +255,128 @@ impl Provider {
     /// `-----BEGIN ... PRIVATE KEY-----` block; the key itself is not parsed here.
     #[must_use]
     pub fn private_key(&self) -> Option<&Secret> {
-        self.private_key.as_ref()
+        self.private_key.as_ref().map(Setting::value)
     }
 
     /// `private_key_id`: the `kid` to put in client assertions.
     #[must_use]
     pub fn private_key_id(&self) -> Option<&str> {
-        self.private_key_id.as_deref()
+        self.private_key_id
+            .as_ref()
+            .map(|setting| setting.value().as_str())
+    }
+
+    /// `cookie_lifetime`: how long a login with this provider lasts (30 days by default,
+    /// Streamlit's), the provider's own value, else `[auth]`'s.
+    #[must_use]
+    pub fn cookie_lifetime(&self) -> &Setting<Duration> {
+        &self.cookie_lifetime
+    }
+
+    /// `bound_to_id_token`: whether a login ends when the ID token expires, if that is
+    /// sooner (no by default).
+    #[must_use]
+    pub fn bound_to_id_token(&self) -> &Setting<bool> {
+        &self.bound_to_id_token
+    }
+
+    /// `call_userinfo`: whether a login calls the provider's userinfo endpoint (yes by
+    /// default, when it has one).
+    #[must_use]
+    pub fn call_userinfo(&self) -> &Setting<bool> {
+        &self.call_userinfo
+    }
+
+    /// `logout_params`: parameters set on, or dropped from, the provider's logout URL.
+    #[must_use]
+    pub fn logout_params(&self) -> &Setting<LogoutParams> {
+        &self.logout_params
+    }
+
+    /// Every doorman setting of this provider, its value as text (secrets redacted) and where
+    /// it came from, for display (`doorman check`).
+    #[must_use]
+    pub fn settings(&self) -> Vec<SettingLine> {
+        let list = |items: &[String]| format!("{items:?}");
+        let mut lines = vec![
+            SettingLine::of("cookie_lifetime", &self.cookie_lifetime, |d| {
+                crate::settings::format_duration(*d)
+            }),
+            SettingLine::of(
+                "bound_to_id_token",
+                &self.bound_to_id_token,
+                bool::to_string,
+            ),
+            SettingLine::of("call_userinfo", &self.call_userinfo, bool::to_string),
+            SettingLine::of(
+                "logout_params",
+                &self.logout_params,
+                LogoutParams::to_string,
+            ),
+            SettingLine::of("trusted_audiences", &self.trusted_audiences, |v| list(v)),
+            SettingLine::of("allowed_tenants", &self.allowed_tenants, |v| list(v)),
+            SettingLine {
+                key: "token_endpoint_auth_method",
+                value: self.client_kwargs.token_endpoint_auth_method.map_or_else(
+                    || "from the provider's metadata".to_owned(),
+                    |m| m.as_str().to_owned(),
+                ),
+                source: self.method_source.clone(),
+            },
+        ];
+        if let Some(key) = &self.private_key {
+            lines.push(SettingLine::of("private_key", key, |_| {
+                "REDACTED".to_owned()
+            }));
+        }
+        if let Some(id) = &self.private_key_id {
+            lines.push(SettingLine::of("private_key_id", id, String::clone));
+        }
+        lines
+    }
+}
+
+/// One effective setting as text, for display: never a secret's value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingLine {
+    /// The key, such as `cookie_lifetime`.
+    pub key: &'static str,
+    /// The value as text; `REDACTED` for a secret.
+    pub value: String,
+    /// Where it came from.
+    pub source: Source,
+}
+
+impl SettingLine {
+    /// The line of `setting`, its value shown by `show`.
+    #[must_use]
+    pub fn of<T>(key: &'static str, setting: &Setting<T>, show: impl Fn(&T) -> String) -> Self {
+        Self {
+            key,
+            value: show(setting.value()),
+            source: setting.source().clone(),
+        }
+    }
+}
+
+impl AuthConfig {
+    /// The app-wide doorman settings, as [`Provider::settings`] gives a provider's.
+    #[must_use]
+    pub fn settings(&self) -> Vec<SettingLine> {
+        vec![
+            SettingLine::of("base_path", &self.base_path, |path| {
+                if path.is_empty() {
+                    "/".to_owned()
+                } else {
+                    path.clone()
+                }
+            }),
+            SettingLine::of(
+                "previous_cookie_secrets",
+                &self.previous_cookie_secrets,
+                |secrets| format!("{} (REDACTED)", secrets.len()),
+            ),
+        ]
     }
 }
 

@@ -155,6 +155,33 @@ pub enum Error {
         /// What the operating system said.
         source: io::Error,
     },
+    /// `cookie_lifetime` is not a positive duration of at most 400 days in a known unit.
+    InvalidDuration {
+        /// The value.
+        at: Location,
+        /// Why.
+        reason: &'static str,
+    },
+    /// `base_path` is not a plain absolute path.
+    InvalidBasePath {
+        /// The value.
+        at: Location,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A `logout_params` value whose `{claim}` placeholders are malformed.
+    InvalidTemplate {
+        /// The value.
+        at: Location,
+        /// Why.
+        reason: &'static str,
+    },
+    /// One of doorman's app-wide keys (`base_path`, `previous_cookie_secrets`) in a provider's
+    /// section.
+    AppWideKey {
+        /// The key.
+        at: Location,
+    },
     /// A provider was asked for that the configuration does not have.
     UnknownProvider {
         /// The name asked for, `default` for the unnamed provider.
@@ -288,6 +315,29 @@ impl fmt::Display for Error {
                 at.key_path,
                 path.display()
             ),
+            Self::InvalidDuration { at, reason } => write!(
+                f,
+                "`{}` must be a duration such as \"30d\", \"12h\" or \"90m\", or whole seconds: {reason} ({at})",
+                at.key_path
+            ),
+            Self::InvalidBasePath { at, reason } => write!(
+                f,
+                "`{}` must be the app's path, such as \"/dashboard\": {reason} ({at})",
+                at.key_path
+            ),
+            Self::InvalidTemplate { at, reason } => write!(
+                f,
+                "`{}` must be text with {{claim}} placeholders, such as \"{{login_hint}}\": {reason} ({at})",
+                at.key_path
+            ),
+            Self::AppWideKey { at } => {
+                let key = at.key_path.rsplit('.').next().unwrap_or_default();
+                write!(
+                    f,
+                    "`{}` is one setting for the whole app: write `{key}` in the [auth] section ({at})",
+                    at.key_path
+                )
+            }
             Self::UnknownProvider { provider } if provider == crate::DEFAULT_PROVIDER => write!(
                 f,
                 "Authentication credentials in {FILE} are missing for the default authentication provider. Please check your configuration."
@@ -343,7 +393,13 @@ pub enum WarningKind {
         len: usize,
     },
     /// A key doorman does not know; it is ignored.
-    UnknownKey,
+    UnknownKey {
+        /// The known key it is nearest to, if it looks like a typo of one.
+        did_you_mean: Option<&'static str>,
+    },
+    /// A table under `[auth]` that holds no provider key (`client_id`, `client_secret`,
+    /// `server_metadata_url`, ...): not a provider, ignored as Streamlit ignores it.
+    NotAProvider,
     /// A key Streamlit passes to Authlib that doorman does not use; it is ignored.
     UnsupportedAuthlibKey,
     /// An Authlib HTTP-client setting in `client_kwargs`; it is ignored.
@@ -371,9 +427,19 @@ impl fmt::Display for Warning {
                 f,
                 "`{key}` is {len} bytes long; use at least 32 random bytes (`doorman secret` prints one)"
             ),
-            WarningKind::UnknownKey => {
+            WarningKind::UnknownKey { did_you_mean: None } => {
                 write!(f, "`{key}` is not a key doorman knows; it is ignored")
             }
+            WarningKind::UnknownKey {
+                did_you_mean: Some(known),
+            } => write!(
+                f,
+                "`{key}` is not a key doorman knows; it is ignored (did you mean `{known}`?)"
+            ),
+            WarningKind::NotAProvider => write!(
+                f,
+                "`{key}` holds none of client_id, client_secret, server_metadata_url, authorize_url: it is not a provider, and is ignored"
+            ),
             WarningKind::UnsupportedAuthlibKey => write!(
                 f,
                 "`{key}` is an Authlib setting doorman does not use; it is ignored"

@@ -75,12 +75,18 @@ mod files;
 mod location;
 mod parse;
 mod secret;
+mod settings;
 
 pub use config::{
     AuthConfig, ClientKwargs, DEFAULT_PROMPT, DEFAULT_PROVIDER, DEFAULT_SCOPE, Endpoints,
-    ExposeTokens, Preset, Provider, RESERVED_PARAMS, RedirectUri, TokenEndpointAuthMethod,
+    ExposeTokens, Preset, Provider, RESERVED_PARAMS, RedirectUri, SettingLine,
+    TokenEndpointAuthMethod,
 };
 pub use error::{Error, Warning, WarningKind};
 pub use files::{SECRETS_FILES_ENV, default_search_paths, paths_from_env_value};
 pub use location::{Location, Origin};
 pub use secret::Secret;
+pub use settings::{
+    DEFAULT_COOKIE_LIFETIME, LogoutParam, LogoutParams, MAX_COOKIE_LIFETIME, Setting, Source,
+    Template, format_duration, parse_base_path,
+};

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::io::{self, Read};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -20,6 +21,10 @@ use crate::config::{
 use crate::error::{Error, Warning, WarningKind};
 use crate::location::{Location, Origin};
 use crate::secret::Secret;
+use crate::settings::{
+    self, DEFAULT_COOKIE_LIFETIME, LogoutParam, LogoutParams, Placement, Setting, Source, Template,
+    own_key,
+};
 
 /// The keys of a provider section that Streamlit requires, in its order.
 const PROVIDER_KEYS: [&str; 3] = ["client_id", "client_secret", "server_metadata_url"];
@@ -37,15 +42,38 @@ const DEFAULT_PROVIDER_KEYS: [&str; 5] = [
 /// Authlib's keys for the endpoints of a plain OAuth 2.0 provider, in this order everywhere.
 const OAUTH2_URL_KEYS: [&str; 3] = ["authorize_url", "access_token_url", "userinfo_endpoint"];
 
-/// doorman's own provider keys, which the shared `[auth]` section gives every provider that
-/// does not set its own.
-const SHARED_KEYS: [&str; 6] = [
-    "trusted_audiences",
-    "allowed_tenants",
-    "token_endpoint_auth_method",
-    "private_key",
-    "private_key_file",
-    "private_key_id",
+/// Keys whose presence makes a table under `[auth]` a provider, as Streamlit's
+/// `_looks_like_provider_section` decides, with doorman's own `provider_preset` and the rest
+/// of Authlib's plain OAuth 2.0 URL keys.
+const PROVIDER_MARKERS: [&str; 9] = [
+    "client_id",
+    "client_secret",
+    "server_metadata_url",
+    "authorize_url",
+    "api_base_url",
+    "request_token_url",
+    "access_token_url",
+    "userinfo_endpoint",
+    "provider_preset",
+];
+
+/// Keys of a provider section that are not [`PROVIDER_MARKERS`]: a table holding one of them
+/// (or nothing) looks like a provider that lacks its keys.
+const PROVIDER_ONLY_KEYS: [&str; 2] = ["client_kwargs", "expose_tokens"];
+
+/// Streamlit's keys of `[auth]`, for "did you mean" next to doorman's own.
+const STREAMLIT_KEYS: [&str; 11] = [
+    "redirect_uri",
+    "cookie_secret",
+    "expose_tokens",
+    "client_id",
+    "client_secret",
+    "server_metadata_url",
+    "client_kwargs",
+    "provider_preset",
+    "authorize_url",
+    "access_token_url",
+    "userinfo_endpoint",
 ];
 
 /// Keys Streamlit forwards to Authlib's registry that doorman has no use for.
@@ -207,6 +235,12 @@ pub(crate) fn auth_config(
         redirect_uri,
         cookie_secret,
         expose_tokens,
+        base_path: shared
+            .base_path
+            .unwrap_or_else(|| Setting::default_value(String::new())),
+        previous_cookie_secrets: shared
+            .previous_cookie_secrets
+            .unwrap_or_else(|| Setting::default_value(Vec::new())),
         providers,
         warnings,
     })
@@ -249,9 +283,30 @@ impl<'a, 'i> Sections<'a, 'i> {
                 name if OAUTH2_URL_KEYS.contains(&name) => {
                     sections.top_level_client.push((key, value));
                 }
-                name if SHARED_KEYS.contains(&name) => sections.shared.push((key, value)),
+                name if own_key(name).is_some() => sections.shared.push((key, value)),
                 name => match value.get_ref() {
-                    DeValue::Table(_) => sections.named.push((key, value)),
+                    // Streamlit's rule: a table is a provider when it holds a provider key.
+                    // One that holds only other provider-section keys, or nothing, is taken
+                    // for a provider too, so that it is refused for what it lacks.
+                    DeValue::Table(table)
+                        if table.is_empty()
+                            || table.iter().any(|(key, _)| {
+                                let key = key.get_ref().as_ref();
+                                PROVIDER_MARKERS.contains(&key)
+                                    || PROVIDER_ONLY_KEYS.contains(&key)
+                                    || own_key(key).is_some()
+                                    || AUTHLIB_KEYS.contains(&key)
+                            }) =>
+                    {
+                        sections.named.push((key, value));
+                    }
+                    DeValue::Table(_) => {
+                        cx.warn(
+                            key.span(),
+                            format!("auth.{name}"),
+                            WarningKind::NotAProvider,
+                        );
+                    }
                     DeValue::Array(items)
                         if items
                             .iter()
@@ -267,7 +322,7 @@ impl<'a, 'i> Sections<'a, 'i> {
                         format!("auth.{name}"),
                         WarningKind::UnsupportedAuthlibKey,
                     ),
-                    _ => cx.warn(key.span(), format!("auth.{name}"), WarningKind::UnknownKey),
+                    _ => cx.warn_unknown(key.span(), format!("auth.{name}"), name),
                 },
             }
         }
@@ -283,14 +338,22 @@ struct Context<'t> {
     key_uses: Vec<(Location, bool)>,
 }
 
-/// doorman's own provider keys of one section, validated.
+/// doorman's own keys of one section, validated, each with where it was written.
 #[derive(Default)]
 struct DoormanKeys {
-    trusted_audiences: Option<Vec<String>>,
-    allowed_tenants: Option<Vec<String>>,
+    trusted_audiences: Option<Setting<Vec<String>>>,
+    allowed_tenants: Option<Setting<Vec<String>>>,
     method: Option<(TokenEndpointAuthMethod, Location)>,
     private_key: Option<PrivateKey>,
-    private_key_id: Option<String>,
+    private_key_id: Option<Setting<String>>,
+    cookie_lifetime: Option<Setting<Duration>>,
+    bound_to_id_token: Option<Setting<bool>>,
+    call_userinfo: Option<Setting<bool>>,
+    logout_params: Option<Setting<LogoutParams>>,
+    /// App-wide: read from `[auth]` only.
+    previous_cookie_secrets: Option<Setting<Vec<Secret>>>,
+    /// App-wide: read from `[auth]` only.
+    base_path: Option<Setting<String>>,
 }
 
 /// A private key's PEM text and where it was configured.
@@ -308,6 +371,16 @@ impl Context<'_> {
     fn warn(&mut self, span: Range<usize>, key_path: String, kind: WarningKind) {
         let at = Location::at(self.origin, self.text, span.start, key_path);
         self.warnings.push(Warning { at, kind });
+    }
+
+    /// Warns about a key doorman does not know, suggesting the known key it is nearest.
+    fn warn_unknown(&mut self, span: Range<usize>, key_path: String, name: &str) {
+        let known: Vec<&'static str> = STREAMLIT_KEYS
+            .into_iter()
+            .chain(settings::OWN_KEYS.iter().map(|key| key.name))
+            .collect();
+        let did_you_mean = settings::did_you_mean(name, &known);
+        self.warn(span, key_path, WarningKind::UnknownKey { did_you_mean });
     }
 
     fn string(&self, value: &Value<'_>, key_path: &str) -> Result<String, Error> {
@@ -472,14 +545,22 @@ impl Context<'_> {
                         oauth2_urls[i] = Some((value, key_path));
                     }
                 }
-                other if SHARED_KEYS.contains(&other) => own.push((key, value)),
+                other if own_key(other).is_some_and(|own| own.placement == Placement::App) => {
+                    return Err(Error::AppWideKey {
+                        at: self.at(key.span(), &key_path),
+                    });
+                }
+                other if own_key(other).is_some() => own.push((key, value)),
                 "expose_tokens" => {
                     self.warn(key.span(), key_path, WarningKind::ExposeTokensInProvider);
                 }
                 other if AUTHLIB_KEYS.contains(&other) => {
                     self.warn(key.span(), key_path, WarningKind::UnsupportedAuthlibKey);
                 }
-                _ => self.warn(key.span(), key_path, WarningKind::UnknownKey),
+                _ => {
+                    let name = key.get_ref().as_ref();
+                    self.warn_unknown(key.span(), key_path.clone(), name);
+                }
             }
         }
 
@@ -593,6 +674,9 @@ impl Context<'_> {
         };
         client_kwargs.token_endpoint_auth_method = method.as_ref().map(|(method, _)| *method);
 
+        let method_source = method
+            .as_ref()
+            .map_or(Source::Default, |(_, at)| Source::File(at.clone()));
         let (private_key, private_key_id) = match own.private_key {
             // A provider's own key does not take the shared `kid`, which names another key.
             Some(key) => (Some(key), own.private_key_id),
@@ -619,16 +703,23 @@ impl Context<'_> {
             client_secret,
             endpoints,
             client_kwargs,
-            trusted_audiences: own
-                .trusted_audiences
-                .or_else(|| shared.trusted_audiences.clone())
-                .unwrap_or_default(),
-            allowed_tenants: own
-                .allowed_tenants
-                .or_else(|| shared.allowed_tenants.clone())
-                .unwrap_or_default(),
-            private_key: private_key.map(|key| key.pem),
+            method_source,
+            trusted_audiences: pick(own.trusted_audiences, &shared.trusted_audiences, Vec::new()),
+            allowed_tenants: pick(own.allowed_tenants, &shared.allowed_tenants, Vec::new()),
+            private_key: private_key.map(|key| Setting::new(key.pem, Source::File(key.at))),
             private_key_id,
+            cookie_lifetime: pick(
+                own.cookie_lifetime,
+                &shared.cookie_lifetime,
+                DEFAULT_COOKIE_LIFETIME,
+            ),
+            bound_to_id_token: pick(own.bound_to_id_token, &shared.bound_to_id_token, false),
+            call_userinfo: pick(own.call_userinfo, &shared.call_userinfo, true),
+            logout_params: pick(
+                own.logout_params,
+                &shared.logout_params,
+                LogoutParams::default(),
+            ),
         })
     }
 
@@ -691,11 +782,54 @@ impl Context<'_> {
         let mut file = None;
         for &(key, value) in entries {
             let key_path = format!("{path}.{}", key.get_ref());
+            let source = Source::File(self.at(value.span(), &key_path));
             match key.get_ref().as_ref() {
                 "trusted_audiences" => {
                     let items = self.string_list(value, &key_path)?;
-                    keys.trusted_audiences =
-                        Some(items.into_iter().map(|(item, _)| item).collect());
+                    keys.trusted_audiences = Some(Setting::new(
+                        items.into_iter().map(|(item, _)| item).collect(),
+                        source,
+                    ));
+                }
+                "cookie_lifetime" => {
+                    keys.cookie_lifetime = Some(Setting::new(
+                        self.cookie_lifetime(value, &key_path)?,
+                        source,
+                    ));
+                }
+                "bound_to_id_token" => {
+                    keys.bound_to_id_token =
+                        Some(Setting::new(self.boolean(value, &key_path)?, source));
+                }
+                "call_userinfo" => {
+                    keys.call_userinfo =
+                        Some(Setting::new(self.boolean(value, &key_path)?, source));
+                }
+                "logout_params" => {
+                    keys.logout_params =
+                        Some(Setting::new(self.logout_params(value, &key_path)?, source));
+                }
+                "previous_cookie_secrets" => {
+                    let secrets = self.secret_list(value, &key_path)?;
+                    keys.previous_cookie_secrets = Some(Setting::new(secrets, source));
+                }
+                "base_path" => {
+                    let written = match value.get_ref() {
+                        DeValue::String(s) => s.to_string(),
+                        _ => {
+                            return Err(Error::WrongType {
+                                at: self.at(value.span(), &key_path),
+                                expected: "a string, such as \"/dashboard\"",
+                            });
+                        }
+                    };
+                    let base_path = settings::parse_base_path(&written).map_err(|reason| {
+                        Error::InvalidBasePath {
+                            at: self.at(value.span(), &key_path),
+                            reason,
+                        }
+                    })?;
+                    keys.base_path = Some(Setting::new(base_path, source));
                 }
                 "allowed_tenants" => {
                     let mut tenants = Vec::new();
@@ -705,7 +839,7 @@ impl Context<'_> {
                         }
                         tenants.push(item.to_ascii_lowercase());
                     }
-                    keys.allowed_tenants = Some(tenants);
+                    keys.allowed_tenants = Some(Setting::new(tenants, source));
                 }
                 "token_endpoint_auth_method" => {
                     let text = self.string(value, &key_path)?;
@@ -714,7 +848,10 @@ impl Context<'_> {
                 }
                 "private_key" => inline = Some((value, key_path)),
                 "private_key_file" => file = Some((value, key_path)),
-                "private_key_id" => keys.private_key_id = Some(self.string(value, &key_path)?),
+                "private_key_id" => {
+                    keys.private_key_id =
+                        Some(Setting::new(self.string(value, &key_path)?, source));
+                }
                 _ => {}
             }
         }
@@ -787,6 +924,91 @@ impl Context<'_> {
             pem: Secret::new(text),
             at,
         })
+    }
+
+    fn boolean(&self, value: &Value<'_>, key_path: &str) -> Result<bool, Error> {
+        match value.get_ref() {
+            DeValue::Boolean(b) => Ok(*b),
+            _ => Err(Error::WrongType {
+                at: self.at(value.span(), key_path),
+                expected: "true or false",
+            }),
+        }
+    }
+
+    /// `cookie_lifetime`: whole seconds, or a number and a unit (`"30d"`).
+    fn cookie_lifetime(&self, value: &Value<'_>, key_path: &str) -> Result<Duration, Error> {
+        let invalid = |reason| Error::InvalidDuration {
+            at: self.at(value.span(), key_path),
+            reason,
+        };
+        match value.get_ref() {
+            DeValue::String(text) => settings::duration(text).map_err(invalid),
+            DeValue::Integer(integer) => {
+                let seconds = i64::from_str_radix(integer.as_str(), integer.radix())
+                    .map_err(|_| invalid("the number is too large"))?;
+                let seconds =
+                    u64::try_from(seconds).map_err(|_| invalid("it must be longer than zero"))?;
+                settings::seconds(seconds).map_err(invalid)
+            }
+            _ => Err(Error::WrongType {
+                at: self.at(value.span(), key_path),
+                expected: "a duration such as \"30d\", \"12h\" or \"90m\", or whole seconds",
+            }),
+        }
+    }
+
+    /// `previous_cookie_secrets`: a list of non-empty secrets, newest first.
+    fn secret_list(&self, value: &Value<'_>, key_path: &str) -> Result<Vec<Secret>, Error> {
+        let DeValue::Array(items) = value.get_ref() else {
+            return Err(Error::WrongType {
+                at: self.at(value.span(), key_path),
+                expected: "a list of strings, newest first",
+            });
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| Ok(Secret::new(self.string(item, &format!("{key_path}[{i}]"))?)))
+            .collect()
+    }
+
+    /// `logout_params`: a table of parameter names to templates (`""` drops the parameter).
+    fn logout_params(&self, value: &Value<'_>, key_path: &str) -> Result<LogoutParams, Error> {
+        let DeValue::Table(table) = value.get_ref() else {
+            return Err(Error::WrongType {
+                at: self.at(value.span(), key_path),
+                expected: "a table, such as { logout_hint = \"{login_hint}\" }",
+            });
+        };
+        let mut params = Vec::new();
+        for (name, param) in table {
+            let param_path = format!("{key_path}.{}", name.get_ref());
+            if name.get_ref().is_empty() {
+                return Err(Error::Empty {
+                    at: self.at(name.span(), &param_path),
+                });
+            }
+            let param = match param.get_ref() {
+                DeValue::String(text) if text.is_empty() => LogoutParam::Drop,
+                DeValue::String(text) => {
+                    LogoutParam::Set(Template::parse(text).map_err(|reason| {
+                        Error::InvalidTemplate {
+                            at: self.at(param.span(), &param_path),
+                            reason,
+                        }
+                    })?)
+                }
+                _ => {
+                    return Err(Error::WrongType {
+                        at: self.at(param.span(), &param_path),
+                        expected: "a string (\"\" drops the parameter)",
+                    });
+                }
+            };
+            params.push((name.get_ref().to_string(), param));
+        }
+        Ok(LogoutParams { params })
     }
 
     /// A list of non-empty strings, each with its location (key path ending in `[i]`).
@@ -908,6 +1130,12 @@ impl Context<'_> {
         }
         Ok((kwargs, method_at))
     }
+}
+
+/// A provider's own value of a setting, else the shared one of `[auth]`, else `default`.
+fn pick<T: Clone>(own: Option<Setting<T>>, shared: &Option<Setting<T>>, default: T) -> Setting<T> {
+    own.or_else(|| shared.clone())
+        .unwrap_or_else(|| Setting::default_value(default))
 }
 
 /// Whether `text` is a GUID: 8-4-4-4-12 hexadecimal digits.

@@ -721,7 +721,12 @@ fn unknown_and_authlib_keys_warn() {
     assert_eq!(
         kinds,
         [
-            ("auth.redirect_url", WarningKind::UnknownKey),
+            (
+                "auth.redirect_url",
+                WarningKind::UnknownKey {
+                    did_you_mean: Some("redirect_uri")
+                }
+            ),
             (
                 "auth.google.authorize_params",
                 WarningKind::UnsupportedAuthlibKey

@@ -41,8 +41,9 @@
 //! cookies are encrypted and authenticated, not merely signed; see `docs/` for the model.
 
 pub use doorman_axum::{
-    Auth, AuthError, AuthLayer, AuthOptions, AuthService, Discovered, DiscoveryReport, Login,
-    LoginFailure, Logout, ResponseFuture, User, escape_html, login, logout,
+    Auth, AuthError, AuthLayer, AuthOptions, AuthService, Discovered, DiscoveryReport,
+    EffectiveSetting, Login, LoginFailure, Logout, ResponseFuture, User, escape_html, login,
+    logout,
 };
 pub use doorman_oidc as oidc;
 pub use doorman_seal as seal;

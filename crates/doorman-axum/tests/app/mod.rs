@@ -39,7 +39,12 @@ pub(crate) fn start_time() -> SystemTime {
 pub(crate) struct Setup {
     pub(crate) base_path: String,
     pub(crate) expose: &'static str,
+    /// Written at the end of the `[auth.dev]` section (more sections may follow).
     pub(crate) extra_secrets: String,
+    /// Written in the shared `[auth]` section.
+    pub(crate) shared_secrets: String,
+    /// The base path given in the secrets file (`base_path`) rather than in code.
+    pub(crate) base_path_in_file: bool,
     pub(crate) cookie_secret: String,
     pub(crate) options: AuthOptions,
     pub(crate) https_redirect: bool,
@@ -59,6 +64,8 @@ impl Default for Setup {
             base_path: String::new(),
             expose: "[\"id\", \"access\"]",
             extra_secrets: String::new(),
+            shared_secrets: String::new(),
+            base_path_in_file: false,
             cookie_secret: COOKIE_SECRET.to_owned(),
             options: AuthOptions::default(),
             https_redirect: false,
@@ -155,16 +162,24 @@ impl TestApp {
             ),
             _ => format!("server_metadata_url = \"{metadata_url}\""),
         };
+        let (shared_base_path, options) = if setup.base_path_in_file {
+            (
+                format!("base_path = \"{}\"\n", setup.base_path),
+                setup.options,
+            )
+        } else {
+            (String::new(), setup.options.base_path(&setup.base_path))
+        };
         let secrets = format!(
-            "[auth]\nredirect_uri = \"{redirect_uri}\"\ncookie_secret = \"{}\"\nexpose_tokens = {}\n\n[auth.dev]\nclient_id = \"app\"\nclient_secret = \"{CLIENT_SECRET}\"\n{endpoints}\n{}",
-            setup.cookie_secret, setup.expose, setup.extra_secrets
+            "[auth]\nredirect_uri = \"{redirect_uri}\"\ncookie_secret = \"{}\"\nexpose_tokens = {}\n{shared_base_path}{}\n\n[auth.dev]\nclient_id = \"app\"\nclient_secret = \"{CLIENT_SECRET}\"\n{endpoints}\n{}",
+            setup.cookie_secret, setup.expose, setup.shared_secrets, setup.extra_secrets
         );
         let config = AuthConfig::parse(&secrets, Origin::Text("test".into())).expect("secrets");
         let clock = VirtualClock::starting_at(start_time());
         let provider = Arc::clone(&idp);
         let auth = doorman_axum::testing::in_process_auth(
             &config,
-            setup.options.base_path(&setup.base_path),
+            options,
             &clock,
             move |request, now| {
                 (request.uri().authority().map(|a| a.as_str()) == Some(IDP))
