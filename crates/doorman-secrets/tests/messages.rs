@@ -6,8 +6,9 @@
 //!   column and key (loaded as `AuthConfig::load` reads a file).
 //! - `refusals/`: what doorman refuses beyond Streamlit, in doorman's own words (parsed as
 //!   `AuthConfig::parse` reads text).
-//! - `fixtures/`: the secrets examples of Streamlit's documentation, which load; their
-//!   warnings, in order.
+//! - `fixtures/`: files that load, with their warnings in order: the secrets examples of
+//!   Streamlit's documentation, and files using doorman's own keys (every one of them, a
+//!   shared `logout_params` table, a table that is not a provider, near misses of known keys).
 //!
 //! An `.expected` file holds `refused: <Error variant>` and the message, or `loaded` and each
 //! warning as `warning: <WarningKind>` and its message. Paths are relative to the crate.

@@ -1,7 +1,12 @@
-//! Properties of the parser: it never panics, it reads back what a valid file says, a
-//! missing required key is always named, and `allowed_tenants` takes GUIDs and nothing else.
+//! Properties of the parser: it never panics, it reads back what a valid file says (doorman's
+//! own keys included, shared in `[auth]` and overridden per provider), a missing required key
+//! is always named, and `allowed_tenants` takes GUIDs and nothing else.
 
-use doorman_secrets::{AuthConfig, Error, Origin};
+use std::time::Duration;
+
+use doorman_secrets::{
+    AuthConfig, DEFAULT_COOKIE_LIFETIME, Error, LogoutParam, MAX_COOKIE_LIFETIME, Origin, Source,
+};
 use proptest::prelude::*;
 
 /// A generated, valid configuration, and how to render it as a secrets file.
@@ -12,6 +17,11 @@ struct Model {
     expose: Vec<&'static str>,
     default: Option<ProviderModel>,
     named: Vec<(String, ProviderModel)>,
+    /// doorman's per-provider keys in `[auth]`, shared by every provider.
+    shared: OwnModel,
+    /// `base_path` as written, and the value it gives.
+    base_path: Option<(String, String)>,
+    previous_cookie_secrets: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug)]
@@ -21,6 +31,173 @@ struct ProviderModel {
     metadata_url: String,
     prompt: Option<String>,
     extra: Vec<(String, String)>,
+    /// doorman's per-provider keys in the provider's own section (never for the default
+    /// provider, whose keys at the top of `[auth]` are the shared ones).
+    own: OwnModel,
+}
+
+/// doorman's keys that a provider may have of its own or share from `[auth]`.
+#[derive(Clone, Debug, Default)]
+struct OwnModel {
+    /// `cookie_lifetime` as written (`"30d"` or `3600`), and the duration it gives.
+    cookie_lifetime: Option<(String, Duration)>,
+    bound_to_id_token: Option<bool>,
+    call_userinfo: Option<bool>,
+    logout_params: Option<Vec<(String, ParamModel)>>,
+}
+
+/// One `logout_params` value: `""`, or literal text and claims.
+#[derive(Clone, Debug)]
+enum ParamModel {
+    Drop,
+    Template(Vec<PartModel>),
+}
+
+#[derive(Clone, Debug)]
+enum PartModel {
+    Text(String),
+    Claim(String),
+}
+
+impl ParamModel {
+    fn written(&self) -> String {
+        match self {
+            Self::Drop => String::new(),
+            Self::Template(parts) => parts
+                .iter()
+                .map(|part| match part {
+                    PartModel::Text(text) => text.clone(),
+                    PartModel::Claim(name) => format!("{{{name}}}"),
+                })
+                .collect(),
+        }
+    }
+
+    /// The value when every claim is known and `claim` gives `<name>`.
+    fn filled(&self) -> Option<String> {
+        match self {
+            Self::Drop => None,
+            Self::Template(parts) => Some(
+                parts
+                    .iter()
+                    .map(|part| match part {
+                        PartModel::Text(text) => text.clone(),
+                        PartModel::Claim(name) => format!("<{name}>"),
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    fn claims(&self) -> Vec<&str> {
+        match self {
+            Self::Drop => Vec::new(),
+            Self::Template(parts) => parts
+                .iter()
+                .filter_map(|part| match part {
+                    PartModel::Claim(name) => Some(name.as_str()),
+                    PartModel::Text(_) => None,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl OwnModel {
+    fn render(&self, out: &mut String) {
+        if let Some((written, _)) = &self.cookie_lifetime {
+            out.push_str(&format!("cookie_lifetime = {written}\n"));
+        }
+        if let Some(value) = self.bound_to_id_token {
+            out.push_str(&format!("bound_to_id_token = {value}\n"));
+        }
+        if let Some(value) = self.call_userinfo {
+            out.push_str(&format!("call_userinfo = {value}\n"));
+        }
+        if let Some(params) = &self.logout_params {
+            let items: Vec<String> = params
+                .iter()
+                .map(|(name, param)| format!("{} = {}", quote(name), quote(&param.written())))
+                .collect();
+            out.push_str(&format!("logout_params = {{ {} }}\n", items.join(", ")));
+        }
+    }
+
+    /// Checks that `parsed` holds this section's values where it has them, else `shared`'s,
+    /// else the defaults, each from the key path it came from.
+    fn check(&self, shared: &OwnModel, section: &str, parsed: &doorman_secrets::Provider) {
+        /// The value in force, and the section it was written in (`None`: the default).
+        fn pick<'a, T>(
+            own: &'a Option<T>,
+            shared: &'a Option<T>,
+            section: &'a str,
+        ) -> (Option<&'a T>, Option<&'a str>) {
+            match (own, shared) {
+                (Some(own), _) => (Some(own), Some(section)),
+                (None, Some(shared)) => (Some(shared), Some("auth")),
+                (None, None) => (None, None),
+            }
+        }
+        fn from(source: &Source, section: Option<&str>, key: &str) {
+            match (source, section) {
+                (Source::Default, None) => {}
+                (Source::File(at), Some(section)) => {
+                    assert_eq!(at.key_path, format!("{section}.{key}"));
+                }
+                other => panic!("{key}: {other:?}"),
+            }
+        }
+        let (lifetime, at) = pick(&self.cookie_lifetime, &shared.cookie_lifetime, section);
+        assert_eq!(
+            *parsed.cookie_lifetime().value(),
+            lifetime.map_or(DEFAULT_COOKIE_LIFETIME, |(_, d)| *d)
+        );
+        from(parsed.cookie_lifetime().source(), at, "cookie_lifetime");
+        let (bound, at) = pick(&self.bound_to_id_token, &shared.bound_to_id_token, section);
+        assert_eq!(
+            *parsed.bound_to_id_token().value(),
+            bound.copied().unwrap_or(false)
+        );
+        from(parsed.bound_to_id_token().source(), at, "bound_to_id_token");
+        let (userinfo, at) = pick(&self.call_userinfo, &shared.call_userinfo, section);
+        assert_eq!(
+            *parsed.call_userinfo().value(),
+            userinfo.copied().unwrap_or(true)
+        );
+        from(parsed.call_userinfo().source(), at, "call_userinfo");
+        let (params, at) = pick(&self.logout_params, &shared.logout_params, section);
+        from(parsed.logout_params().source(), at, "logout_params");
+        let expected = params.map(Vec::as_slice).unwrap_or_default();
+        let got = parsed.logout_params().value();
+        assert_eq!(got.params().len(), expected.len());
+        for ((name, param), (expected_name, model)) in got.params().iter().zip(expected) {
+            assert_eq!(name, expected_name);
+            match (param, model) {
+                (LogoutParam::Drop, ParamModel::Drop) => {}
+                (LogoutParam::Set(template), ParamModel::Template(_)) => {
+                    assert_eq!(template.as_str(), model.written());
+                    assert_eq!(template.claims().collect::<Vec<_>>(), model.claims());
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        // Every claim known: each parameter filled; none known: only literal text is left.
+        let filled = got.resolve(|claim| Some(format!("<{claim}>")));
+        let expected_filled: Vec<(String, Option<String>)> = expected
+            .iter()
+            .map(|(name, model)| (name.clone(), model.filled()))
+            .collect();
+        assert_eq!(filled, expected_filled);
+        let unknown = got.resolve(|_| None);
+        let expected_unknown: Vec<(String, Option<String>)> = expected
+            .iter()
+            .map(|(name, model)| {
+                let literal = model.claims().is_empty();
+                (name.clone(), model.filled().filter(|_| literal))
+            })
+            .collect();
+        assert_eq!(unknown, expected_unknown);
+    }
 }
 
 /// TOML basic-string escaping, enough for any generated text.
@@ -56,6 +233,7 @@ impl ProviderModel {
         if !kwargs.is_empty() {
             out.push_str(&format!("client_kwargs = {{ {} }}\n", kwargs.join(", ")));
         }
+        self.own.render(out);
     }
 
     fn check(&self, parsed: &doorman_secrets::Provider) {
@@ -86,6 +264,17 @@ impl Model {
             let items: Vec<String> = self.expose.iter().map(|t| quote(t)).collect();
             out.push_str(&format!("expose_tokens = [{}]\n", items.join(", ")));
         }
+        if let Some((written, _)) = &self.base_path {
+            out.push_str(&format!("base_path = {}\n", quote(written)));
+        }
+        if let Some(secrets) = &self.previous_cookie_secrets {
+            let items: Vec<String> = secrets.iter().map(|s| quote(s)).collect();
+            out.push_str(&format!(
+                "previous_cookie_secrets = [{}]\n",
+                items.join(", ")
+            ));
+        }
+        self.shared.render(&mut out);
         if let Some(default) = &self.default {
             default.render(&mut out);
         }
@@ -115,6 +304,99 @@ fn url() -> impl Strategy<Value = String> {
         })
 }
 
+/// A lifetime in one of the units, or as whole seconds: as written, and its duration.
+fn cookie_lifetime() -> impl Strategy<Value = (String, Duration)> {
+    let max = MAX_COOKIE_LIFETIME.as_secs();
+    prop_oneof![
+        (1..=max).prop_map(|seconds| (seconds.to_string(), Duration::from_secs(seconds))),
+        (
+            prop::sample::select(vec![
+                ("s", 1),
+                ("m", 60),
+                ("h", 3_600),
+                ("d", 86_400),
+                ("w", 7 * 86_400)
+            ]),
+            any::<prop::sample::Index>(),
+        )
+            .prop_map(move |((unit, scale), pick)| {
+                let count = 1 + pick.index((max / scale) as usize) as u64;
+                (
+                    format!("\"{count}{unit}\""),
+                    Duration::from_secs(count * scale),
+                )
+            }),
+    ]
+}
+
+/// A base path as written (with or without a trailing `/`; `""` or `"/"` for the root),
+/// and the value it gives.
+fn base_path() -> impl Strategy<Value = (String, String)> {
+    (
+        proptest::collection::vec(
+            "[A-Za-z0-9._~-]{1,9}".prop_filter("a real segment", |s| s != "." && s != ".."),
+            0..4,
+        ),
+        any::<bool>(),
+    )
+        .prop_map(|(segments, trailing)| {
+            let path: String = segments.iter().map(|s| format!("/{s}")).collect();
+            let written = match (path.is_empty(), trailing) {
+                (true, false) => String::new(),
+                (true, true) => "/".to_owned(),
+                (false, trailing) => format!("{path}{}", if trailing { "/" } else { "" }),
+            };
+            (written, path)
+        })
+}
+
+fn param() -> impl Strategy<Value = ParamModel> {
+    prop_oneof![
+        1 => Just(ParamModel::Drop),
+        4 => proptest::collection::vec(
+            prop_oneof![
+                "[^{}\u{0}]{1,10}".prop_map(PartModel::Text),
+                "[A-Za-z0-9_:./-]{1,12}".prop_map(PartModel::Claim),
+                "[A-Za-z][A-Za-z0-9 _]{0,8}[A-Za-z]".prop_map(PartModel::Claim),
+            ],
+            1..4,
+        )
+        .prop_map(ParamModel::Template),
+    ]
+}
+
+fn own() -> impl Strategy<Value = OwnModel> {
+    (
+        proptest::option::of(cookie_lifetime()),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(proptest::collection::vec(
+            (
+                "(logout_hint|client_id|id_token_hint|post_logout_redirect_uri|logout_uri|redirect_uri|state|[a-z][a-z0-9_.-]{0,10})",
+                param(),
+            ),
+            0..4,
+        )),
+    )
+        .prop_map(
+            |(cookie_lifetime, bound_to_id_token, call_userinfo, logout_params)| {
+                let logout_params = logout_params.map(|params| {
+                    let mut seen = std::collections::HashSet::new();
+                    params
+                        .into_iter()
+                        .filter(|(name, _)| seen.insert(name.clone()))
+                        .collect()
+                });
+                OwnModel {
+                    cookie_lifetime,
+                    bound_to_id_token,
+                    call_userinfo,
+                    logout_params,
+                }
+            },
+        )
+}
+
 fn provider() -> impl Strategy<Value = ProviderModel> {
     (
         "[A-Za-z0-9._-]{1,30}",
@@ -128,21 +410,25 @@ fn provider() -> impl Strategy<Value = ProviderModel> {
             ),
             0..3,
         ),
+        own(),
     )
-        .prop_map(|(client_id, client_secret, metadata_url, prompt, extra)| {
-            let mut seen = std::collections::HashSet::new();
-            let extra = extra
-                .into_iter()
-                .filter(|(k, _)| seen.insert(k.clone()))
-                .collect();
-            ProviderModel {
-                client_id,
-                client_secret,
-                metadata_url,
-                prompt,
-                extra,
-            }
-        })
+        .prop_map(
+            |(client_id, client_secret, metadata_url, prompt, extra, own)| {
+                let mut seen = std::collections::HashSet::new();
+                let extra = extra
+                    .into_iter()
+                    .filter(|(k, _)| seen.insert(k.clone()))
+                    .collect();
+                ProviderModel {
+                    client_id,
+                    client_secret,
+                    metadata_url,
+                    prompt,
+                    extra,
+                    own,
+                }
+            },
+        )
 }
 
 fn model() -> impl Strategy<Value = Model> {
@@ -152,10 +438,27 @@ fn model() -> impl Strategy<Value = Model> {
         proptest::sample::subsequence(vec!["id", "access"], 0..=2),
         proptest::option::of(provider()),
         proptest::collection::vec(("[a-z][a-z0-9-]{0,10}", provider()), 0..4),
+        own(),
+        proptest::option::of(base_path()),
+        proptest::option::of(proptest::collection::vec(secret_text(), 0..3)),
     )
         .prop_filter_map(
             "needs a provider",
-            |(redirect_uri, cookie_secret, expose, default, named)| {
+            |(
+                redirect_uri,
+                cookie_secret,
+                expose,
+                default,
+                named,
+                shared,
+                base_path,
+                previous_cookie_secrets,
+            )| {
+                // The default provider's own keys are the shared ones at the top of [auth].
+                let default = default.map(|default| ProviderModel {
+                    own: OwnModel::default(),
+                    ..default
+                });
                 let mut seen = std::collections::HashSet::new();
                 let named: Vec<_> = named
                     .into_iter()
@@ -167,6 +470,9 @@ fn model() -> impl Strategy<Value = Model> {
                     expose,
                     default,
                     named,
+                    shared,
+                    base_path,
+                    previous_cookie_secrets,
                 })
             },
         )
@@ -213,6 +519,8 @@ proptest! {
                 "(redirect_uri|cookie_secret|client_id|client_secret|server_metadata_url|expose_tokens|client_kwargs|scope|prompt) = (\"[^\"\\\\]{0,12}\"|[0-9]{1,3}|true|\\[\"id\"\\]|\\{ ?[a-z]{1,5} = \"[a-z]{0,5}\" ?\\})",
                 // doorman's own keys (not `private_key_file`, which would read files).
                 "(trusted_audiences|allowed_tenants|token_endpoint_auth_method|private_key|private_key_id|provider_preset|authorize_url|access_token_url|userinfo_endpoint) = (\"[^\"\\\\]{0,12}\"|\"private_key_jwt\"|\"github\"|\"https://a.example/\"|\"-----BEGIN PRIVATE KEY-----x-----END PRIVATE KEY-----\"|[0-9]{1,3}|\\[(\"[0-9a-f-]{0,36}\", ?){0,2}\\]|\\{ ?[a-z]{1,5} = \"[a-z]{0,5}\" ?\\})",
+                // doorman's settings: lifetimes, booleans, base paths, secret lists, logout templates.
+                "(cookie_lifetime|previous_cookie_secrets|bound_to_id_token|call_userinfo|base_path|logout_params) = (\"[^\"\\\\]{0,12}\"|\"[0-9]{1,4}[smhdwy]?\"|-?[0-9]{1,9}|true|\\[(\"[a-z{}]{0,5}\", ?){0,2}\\]|\\{ ?[a-z]{0,5} = (\"[a-z{} ]{0,6}\"|0) ?\\})",
                 "\\PC{0,20}",
             ],
             0..12,
@@ -235,10 +543,34 @@ proptest! {
         prop_assert_eq!(names, expected_names);
         if let Some(default) = &model.default {
             default.check(config.provider(None).unwrap());
+            default.own.check(&model.shared, "auth", config.provider(None).unwrap());
         }
         for (name, provider) in &model.named {
             provider.check(config.provider(Some(name)).unwrap());
+            provider.own.check(&model.shared, &format!("auth.{name}"), config.provider(Some(name)).unwrap());
         }
+        prop_assert_eq!(
+            config.base_path().value().as_str(),
+            model.base_path.as_ref().map_or("", |(_, path)| path.as_str())
+        );
+        prop_assert_eq!(
+            matches!(config.base_path().source(), Source::File(_)),
+            model.base_path.is_some()
+        );
+        let previous: Vec<&str> = config
+            .previous_cookie_secrets()
+            .value()
+            .iter()
+            .map(|s| s.expose())
+            .collect();
+        let expected: Vec<&str> = model
+            .previous_cookie_secrets
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        prop_assert_eq!(previous, expected);
+        prop_assert!(config.warnings().iter().all(|w| matches!(w.kind, doorman_secrets::WarningKind::WeakCookieSecret { .. })), "{:?}\n{}", config.warnings(), text);
     }
 
     #[test]
