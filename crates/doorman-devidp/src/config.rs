@@ -1,5 +1,7 @@
-//! What the provider knows: its issuer, its clients, its test users, and the real provider
-//! whose shapes it takes on, if any.
+//! What the provider knows: its issuer, its clients, its test users, the real provider
+//! whose shapes it takes on, if any, and how long its access tokens last.
+
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 use url::Url;
@@ -55,6 +57,10 @@ impl TestUser {
     }
 }
 
+/// How long access tokens last unless [`DevIdpConfig::with_access_token_lifetime`] says
+/// otherwise: an hour, as most providers have it.
+const DEFAULT_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
 /// The provider's configuration.
 #[derive(Clone, Debug)]
 pub struct DevIdpConfig {
@@ -73,6 +79,10 @@ pub struct DevIdpConfig {
     /// Clients that authenticate with `private_key_jwt`: the client id and its RSA public key
     /// in PEM, which checks their assertions.
     pub client_public_keys: Vec<(String, String)>,
+    /// How long an access token lasts, in whole seconds (a fraction is dropped): the token
+    /// response's `expires_in`, and when userinfo stops taking the token. An hour unless set.
+    /// ID tokens last an hour whatever it is.
+    pub access_token_lifetime: Duration,
 }
 
 impl DevIdpConfig {
@@ -89,6 +99,7 @@ impl DevIdpConfig {
             auto_approve: false,
             persona: None,
             client_public_keys: Vec::new(),
+            access_token_lifetime: DEFAULT_ACCESS_TOKEN_LIFETIME,
         }
     }
 
@@ -115,6 +126,14 @@ impl DevIdpConfig {
     #[must_use]
     pub fn with_client(mut self, client: RegisteredClient) -> Self {
         self.clients.push(client);
+        self
+    }
+
+    /// Issues access tokens that last `lifetime`, in whole seconds (a fraction is dropped):
+    /// short ones let a test see the relying party refresh before they expire.
+    #[must_use]
+    pub fn with_access_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.access_token_lifetime = lifetime;
         self
     }
 

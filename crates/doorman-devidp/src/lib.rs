@@ -11,6 +11,13 @@
 //! userinfo and end-session (registered post-logout URIs only). It signs with fixed test
 //! keys or keys generated at start.
 //!
+//! It refreshes as Entra ID, Okta and Auth0 do: a refresh token only for a login whose scope
+//! asked for `offline_access` (with every persona too); a refresh answers a new access token,
+//! a new ID token (same `iss`, `sub`, `aud` and `auth_time`, no `nonce`) and a new refresh
+//! token, the one used being spent; a spent one presented again revokes every refresh token
+//! of its login ([`DevIdp::refresh_grants`] and [`DevIdp::revoked_families`] count both).
+//! Access tokens last an hour, or what [`DevIdpConfig::with_access_token_lifetime`] says.
+//!
 //! A [`Persona`] makes it take on a real provider's shapes (Google, Entra ID, Okta, Auth0,
 //! Keycloak, Cognito, Apple, ZITADEL, GitLab): the metadata, endpoint paths, key set, client
 //! authentication, ID-token and userinfo claims the real one has, on its own loopback origin.

@@ -94,7 +94,28 @@ pub enum Misbehavior {
     /// An endpoint answers 500.
     Failing(Endpoint),
     /// An endpoint answers after a delay (the loopback server waits; `handle` does not).
+    /// `Slow(Endpoint::Token, ..)` turned on after a login delays its refreshes.
     Slow(Endpoint, Duration),
+    /// A refresh answers 400 `invalid_grant`; the refresh token is left as it was.
+    RefreshInvalidGrant,
+    /// A refresh answers 200 with a body that is not JSON; the refresh token is left as it
+    /// was.
+    RefreshGarbage,
+    /// A refresh answers 500; the refresh token is left as it was.
+    RefreshServerError,
+    /// A refresh's ID token has another `sub` than the login's.
+    RefreshOtherSubject,
+    /// A refresh's ID token has another `iss` than the login's.
+    RefreshOtherIssuer,
+    /// A refresh answers without an ID token (OpenID Connect Core §12.2 allows it).
+    RefreshWithoutIdToken,
+    /// A refresh answers without a new refresh token, and the one used stays valid, as at a
+    /// provider that does not rotate them.
+    RefreshWithoutNewRefreshToken,
+    /// A refresh's ID token has another `auth_time` than the login's: the refresh's time, or
+    /// a second after the login if the clock has not moved (only where ID tokens carry
+    /// `auth_time`: the provider's own do, and some personas').
+    RefreshAuthTimeChanged,
 }
 
 /// The switches that were on when a request arrived: [`crate::DevIdp::handle`] takes this one

@@ -157,7 +157,7 @@ pub(crate) enum Stamp {
     AtHash,
     /// `c_hash`: the left half of the code's SHA-256, base64url (when a code was redeemed).
     CHash,
-    /// `auth_time`: now.
+    /// `auth_time`: when the user authenticated (a refresh keeps the login's).
     AuthTime,
     /// `nbf`: now.
     NotBefore,

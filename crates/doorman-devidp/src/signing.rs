@@ -25,8 +25,8 @@ use crate::misbehavior::{Misbehavior, Switches};
 use crate::persona::{Shape, Stamp};
 use crate::provider::{random_token, unix};
 
-/// How long ID tokens last, and the access tokens issued with them.
-pub(crate) const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+/// How long ID tokens last.
+const ID_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// What an ID token is issued for, and as whom.
 pub(crate) struct Issue<'a> {
@@ -41,6 +41,8 @@ pub(crate) struct Issue<'a> {
     /// The code redeemed, for `c_hash`; `None` on refresh.
     pub(crate) code: Option<&'a str>,
     pub(crate) access_token: &'a str,
+    /// When the user authenticated: `auth_time`, the same on refresh.
+    pub(crate) auth_time: SystemTime,
     pub(crate) now: SystemTime,
 }
 
@@ -95,7 +97,7 @@ fn stamp(claims: &mut Map<String, Value>, stamps: &[Stamp], issue: &Issue<'_>) {
                 Some(code) => ("c_hash", json!(half_hash(code))),
                 None => continue,
             },
-            Stamp::AuthTime => ("auth_time", json!(now_s)),
+            Stamp::AuthTime => ("auth_time", json!(unix(issue.auth_time))),
             Stamp::NotBefore => ("nbf", json!(now_s)),
             Stamp::Fresh(name, prefix) => (*name, json!(format!("{prefix}{}", random_token()))),
             Stamp::Text(name, text) => (*name, json!(text)),
@@ -121,14 +123,14 @@ fn claims(issue: &Issue<'_>, switches: &Switches) -> Map<String, Value> {
     claims.insert("iss".into(), json!(issue.issuer));
     claims.insert("sub".into(), json!(user.sub));
     claims.insert("aud".into(), json!(client.client_id));
-    claims.insert("exp".into(), json!(now_s + TOKEN_LIFETIME.as_secs()));
+    claims.insert("exp".into(), json!(now_s + ID_TOKEN_LIFETIME.as_secs()));
     claims.insert("iat".into(), json!(now_s));
     if let Some(nonce) = nonce {
         claims.insert("nonce".into(), json!(nonce));
     }
     match issue.shape {
         None => {
-            claims.insert("auth_time".into(), json!(now_s));
+            claims.insert("auth_time".into(), json!(unix(issue.auth_time)));
         }
         Some(shape) => stamp(&mut claims, shape.stamps, issue),
     }

@@ -1,7 +1,7 @@
 //! The authorization endpoint: checks the client and redirect URI, then shows the login page
 //! (or approves at once, with `auto_approve`); the page's decision, on the `decide` route
-//! beside it, sends the browser back with a code (PKCE S256 recorded) or `access_denied`,
-//! with the RFC 9207 `iss` as the misbehaviors leave it.
+//! beside it, sends the browser back with a code (PKCE S256 and `offline_access` recorded) or
+//! `access_denied`, with the RFC 9207 `iss` as the misbehaviors leave it.
 
 use std::time::SystemTime;
 
@@ -13,6 +13,14 @@ use super::reply::{Reply, html_reply, redirect};
 use super::{CodeGrant, DevIdp, param, random_token};
 use crate::misbehavior::{Misbehavior, Switches};
 use crate::page;
+
+/// Whether the request's `scope` holds `scope`.
+fn asks_for(params: &[(String, String)], scope: &str) -> bool {
+    param(params, "scope")
+        .unwrap_or_default()
+        .split(' ')
+        .any(|s| s == scope)
+}
 
 impl DevIdp {
     /// The page refusing a request whose client is unknown or whose redirect URI is not
@@ -47,12 +55,7 @@ impl DevIdp {
         if let Some(refusal) = self.refusal(client_id, redirect_uri) {
             return refusal;
         }
-        if get("response_type") != Some("code")
-            || !get("scope")
-                .unwrap_or_default()
-                .split(' ')
-                .any(|s| s == "openid")
-        {
+        if get("response_type") != Some("code") || !asks_for(params, "openid") {
             return self.error_redirect(
                 redirect_uri,
                 get("state"),
@@ -187,6 +190,7 @@ impl DevIdp {
                 nonce: get("nonce").map(str::to_owned),
                 challenge,
                 issued_at: now,
+                offline: asks_for(params, "offline_access"),
             },
         );
         let Ok(mut url) = Url::parse(redirect_uri) else {

@@ -29,7 +29,7 @@ impl DevIdp {
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256", "PS256", "ES256", "HS256"],
             "token_endpoint_auth_methods_supported": AUTH_METHODS,
-            "scopes_supported": ["openid", "profile", "email"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
             "claims_supported": ["sub", "name", "given_name", "family_name", "email", "email_verified"],
             "code_challenge_methods_supported": ["S256"],
             "authorization_response_iss_parameter_supported": true,

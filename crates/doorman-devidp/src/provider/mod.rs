@@ -6,7 +6,8 @@
 //!
 //! - `metadata`: discovery and the JWKS;
 //! - `authorize`: the authorization endpoint, its login page and the user's decision;
-//! - `token`: the token endpoint's grants, `client_auth`: how clients authenticate there;
+//! - `token`: the token endpoint's grants, `refresh`: its refresh-token grant, the refresh
+//!   tokens' families and their reuse detection, `client_auth`: how clients authenticate there;
 //! - `userinfo`, `end_session`;
 //! - `github`: [`crate::Persona::GitHub`]'s OAuth app endpoints and user API;
 //! - `reply`: the responses they answer with.
@@ -18,6 +19,7 @@ mod client_auth;
 mod end_session;
 mod github;
 mod metadata;
+mod refresh;
 mod reply;
 mod token;
 mod userinfo;
@@ -35,6 +37,7 @@ use crate::keys::{SigningKey, test_keys};
 use crate::misbehavior::{Endpoint, Misbehavior, Switches};
 use crate::persona::{Persona, Shape};
 use github::GitHub;
+use refresh::RefreshTokens;
 use reply::reply;
 
 /// A request the provider received, for tests to assert on. Secret values are kept only
@@ -93,13 +96,24 @@ struct CodeGrant {
     user: TestUser,
     nonce: Option<String>,
     challenge: Option<String>,
+    /// When the user approved the login: its ID tokens' `auth_time`.
     issued_at: SystemTime,
+    /// Whether the scope asked for `offline_access`: only then is a refresh token issued.
+    offline: bool,
 }
 
-/// What an access or refresh token was issued for.
-struct TokenGrant {
+/// A user's login at a client, which tokens are issued for: who, and when they authenticated.
+#[derive(Clone)]
+struct Login {
     client_id: String,
     user: TestUser,
+    auth_time: SystemTime,
+}
+
+/// What an access token was issued for, and until when userinfo takes it.
+struct AccessGrant {
+    user: TestUser,
+    expires_at: SystemTime,
 }
 
 struct State {
@@ -108,8 +122,8 @@ struct State {
     ec: SigningKey,
     misbehaviors: Vec<Misbehavior>,
     codes: HashMap<String, CodeGrant>,
-    access_tokens: HashMap<String, TokenGrant>,
-    refresh_tokens: HashMap<String, TokenGrant>,
+    access_tokens: HashMap<String, AccessGrant>,
+    refresh_tokens: RefreshTokens,
     /// The client each ID token was issued to, for `end_session`'s `id_token_hint`.
     id_tokens: HashMap<String, String>,
     requests: Vec<RecordedRequest>,
@@ -176,7 +190,7 @@ impl DevIdp {
                 misbehaviors: Vec::new(),
                 codes: HashMap::new(),
                 access_tokens: HashMap::new(),
-                refresh_tokens: HashMap::new(),
+                refresh_tokens: RefreshTokens::default(),
                 id_tokens: HashMap::new(),
                 requests: Vec::new(),
                 assertion_ids: HashSet::new(),
@@ -234,6 +248,19 @@ impl DevIdp {
             .into_iter()
             .filter(|r| r.path == path)
             .collect()
+    }
+
+    /// How many refresh-token grants succeeded: each answered with new tokens.
+    #[must_use]
+    pub fn refresh_grants(&self) -> usize {
+        self.state().refresh_tokens.grants()
+    }
+
+    /// How many logins' refresh-token families were revoked because a refresh token already
+    /// used was presented again: each family counts once, however often its tokens come back.
+    #[must_use]
+    pub fn revoked_families(&self) -> usize {
+        self.state().refresh_tokens.revoked_families()
     }
 
     /// The delay the loopback server adds before answering a request to `path` (the whole
@@ -365,7 +392,7 @@ impl DevIdp {
                 self.token(&params, authorization.as_deref(), &endpoint, now, &switches)
             }
             (Method::GET | Method::POST, Route::Userinfo) => {
-                self.userinfo(authorization.as_deref(), &switches)
+                self.userinfo(authorization.as_deref(), now, &switches)
             }
             (Method::GET, Route::EndSession) => self.end_session(&params),
             _ => reply(StatusCode::NOT_FOUND, "text/plain", "not found"),

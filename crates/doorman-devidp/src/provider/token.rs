@@ -1,24 +1,50 @@
 //! The token endpoint: authenticates the client by a method the provider lists, redeems a
-//! code (single-use, a minute to live, PKCE S256) or a refresh token, and issues an access
-//! token, a refresh token and an ID token ([`crate::signing`]), as the misbehaviors bend them.
+//! code (single-use, a minute to live, PKCE S256) or a refresh token (`refresh`), and issues
+//! an access token, an ID token ([`crate::signing`]) and, when the login asked for
+//! `offline_access`, a refresh token, as the misbehaviors bend them (the `Refresh…` ones a
+//! refresh's answer only).
 
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::StatusCode;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 
 use super::client_auth::{AUTH_METHODS, auth_method};
+use super::refresh::Family;
 use super::reply::{Reply, json_reply, oauth_error, reply};
-use super::{DevIdp, TokenGrant, param, random_token};
+use super::{AccessGrant, DevIdp, Login, param, random_token};
 use crate::config::{RegisteredClient, TestUser};
 use crate::misbehavior::{Misbehavior, Switches};
-use crate::signing::{self, Issue, Keys, TOKEN_LIFETIME};
+use crate::signing::{self, Issue, Keys};
 
 /// How long a code may wait to be redeemed.
 const CODE_LIFETIME: Duration = Duration::from_secs(60);
+
+/// The `scope` every token response grants; `offline_access` is added when the login has a
+/// refresh-token family.
+const SCOPE: &str = "openid profile email";
+
+/// The `sub` of a refresh's ID token with [`Misbehavior::RefreshOtherSubject`].
+const OTHER_SUBJECT: &str = "someone-else";
+
+/// The `iss` of a refresh's ID token with [`Misbehavior::RefreshOtherIssuer`].
+const OTHER_ISSUER: &str = "https://evil.example";
+
+/// What tokens are issued on.
+pub(super) enum Redeemed<'a> {
+    /// A code: the login's `nonce`, the code for `c_hash`, and the family of the refresh
+    /// tokens to issue, when the login asked for `offline_access`.
+    Code {
+        code: &'a str,
+        nonce: Option<&'a str>,
+        family: Option<Family>,
+    },
+    /// A refresh token of `family`.
+    Refresh { family: Family },
+}
 
 /// Whether `verifier` is the PKCE S256 verifier of `challenge`.
 pub(super) fn s256_verifies(challenge: &str, verifier: Option<&str>) -> bool {
@@ -103,35 +129,28 @@ impl DevIdp {
                         "PKCE verification failed",
                     );
                 }
-                tracing::info!(client = %client.client_id, user = %grant.user.sub, "devidp redeemed a code");
-                self.issue_tokens(
-                    &client,
-                    &grant.user,
-                    grant.nonce.as_deref(),
-                    Some(code),
-                    now,
-                    switches,
-                )
-            }
-            Some("refresh_token") => {
-                let token = get("refresh_token").unwrap_or_default();
-                let Some(grant) = self.state().refresh_tokens.remove(token) else {
-                    return oauth_error(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_grant",
-                        "unknown refresh token",
-                    );
+                let family = grant
+                    .offline
+                    .then(|| self.state().refresh_tokens.new_family());
+                tracing::info!(client = %client.client_id, user = %grant.user.sub, offline = grant.offline, "devidp redeemed a code");
+                let login = Login {
+                    client_id: grant.client_id,
+                    user: grant.user,
+                    auth_time: grant.issued_at,
                 };
-                if grant.client_id != client.client_id {
-                    return oauth_error(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_grant",
-                        "client mismatch",
-                    );
-                }
-                tracing::info!(client = %client.client_id, user = %grant.user.sub, "devidp refreshed tokens");
-                self.issue_tokens(&client, &grant.user, None, None, now, switches)
+                let redeemed = Redeemed::Code {
+                    code,
+                    nonce: grant.nonce.as_deref(),
+                    family,
+                };
+                self.issue_tokens(&client, &login, &redeemed, now, switches)
             }
+            Some("refresh_token") => self.refresh(
+                &client,
+                get("refresh_token").unwrap_or_default(),
+                now,
+                switches,
+            ),
             _ => oauth_error(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
@@ -140,12 +159,12 @@ impl DevIdp {
         }
     }
 
-    fn issue_tokens(
+    /// The token response for `login`, on what was `redeemed`.
+    pub(super) fn issue_tokens(
         &self,
         client: &RegisteredClient,
-        user: &TestUser,
-        nonce: Option<&str>,
-        code: Option<&str>,
+        login: &Login,
+        redeemed: &Redeemed<'_>,
         now: SystemTime,
         switches: &Switches,
     ) -> Reply {
@@ -155,7 +174,104 @@ impl DevIdp {
                 .misbehaviors
                 .retain(|m| *m != Misbehavior::RotateKeyBeforeSigning);
         }
+        let family = match *redeemed {
+            Redeemed::Code { family, .. } => family,
+            Redeemed::Refresh { family } => Some(family),
+        };
         let access_token = random_token();
+        let id_token = self.id_token(client, login, redeemed, &access_token, now, switches);
+        let refresh_token = family
+            .filter(|_| !redeemed.bent(&Misbehavior::RefreshWithoutNewRefreshToken, switches))
+            .map(|family| (random_token(), family));
+        let lifetime = self.config.access_token_lifetime.as_secs();
+        {
+            let mut state = self.state();
+            state.access_tokens.insert(
+                access_token.clone(),
+                AccessGrant {
+                    user: login.user.clone(),
+                    expires_at: now + Duration::from_secs(lifetime),
+                },
+            );
+            if let Some((token, family)) = &refresh_token {
+                state
+                    .refresh_tokens
+                    .insert(token.clone(), login.clone(), *family);
+            }
+            if let Some(id_token) = &id_token {
+                state
+                    .id_tokens
+                    .insert(id_token.clone(), client.client_id.clone());
+            }
+        }
+        let token_type = if switches.on(&Misbehavior::TokenTypeNotBearer) {
+            "mac"
+        } else {
+            "Bearer"
+        };
+        let expires_in = if switches.on(&Misbehavior::ExpiresInAsString) {
+            json!(lifetime.to_string())
+        } else {
+            json!(lifetime)
+        };
+        let scope = if family.is_some() {
+            format!("{SCOPE} offline_access")
+        } else {
+            SCOPE.to_owned()
+        };
+        let mut body = Map::new();
+        body.insert("access_token".into(), json!(access_token));
+        body.insert("token_type".into(), json!(token_type));
+        body.insert("expires_in".into(), expires_in);
+        if let Some((token, _)) = refresh_token {
+            body.insert("refresh_token".into(), json!(token));
+        }
+        if let Some(id_token) = id_token {
+            body.insert("id_token".into(), json!(id_token));
+        }
+        body.insert("scope".into(), json!(scope));
+        json_reply(StatusCode::OK, &Value::Object(body))
+    }
+
+    /// The ID token issued with `access_token` for `login`; a refresh's has no `nonce` and
+    /// keeps the login's `auth_time`, as the `Refresh…` misbehaviors leave them.
+    fn id_token(
+        &self,
+        client: &RegisteredClient,
+        login: &Login,
+        redeemed: &Redeemed<'_>,
+        access_token: &str,
+        now: SystemTime,
+        switches: &Switches,
+    ) -> Option<String> {
+        let bent = |m: Misbehavior| redeemed.bent(&m, switches);
+        if bent(Misbehavior::RefreshWithoutIdToken) {
+            return None;
+        }
+        let (code, nonce) = match *redeemed {
+            Redeemed::Code { code, nonce, .. } => (Some(code), nonce),
+            Redeemed::Refresh { .. } => (None, None),
+        };
+        let other;
+        let user = if bent(Misbehavior::RefreshOtherSubject) {
+            other = TestUser {
+                sub: OTHER_SUBJECT.to_owned(),
+                claims: login.user.claims.clone(),
+            };
+            &other
+        } else {
+            &login.user
+        };
+        let issuer = if bent(Misbehavior::RefreshOtherIssuer) {
+            OTHER_ISSUER.to_owned()
+        } else {
+            self.config.token_issuer(&login.user)
+        };
+        let auth_time = if bent(Misbehavior::RefreshAuthTimeChanged) {
+            now.max(login.auth_time + Duration::from_secs(1))
+        } else {
+            login.auth_time
+        };
         let keys = {
             let state = self.state();
             Keys {
@@ -164,49 +280,24 @@ impl DevIdp {
             }
         };
         let issue = Issue {
-            issuer: self.config.token_issuer(user),
+            issuer,
             shape: self.shape(),
             client,
             user,
             nonce,
             code,
-            access_token: &access_token,
+            access_token,
+            auth_time,
             now,
         };
-        let id_token = signing::id_token(&issue, &keys, switches);
-        let refresh_token = random_token();
-        {
-            let mut state = self.state();
-            let grant = || TokenGrant {
-                client_id: client.client_id.clone(),
-                user: user.clone(),
-            };
-            state.access_tokens.insert(access_token.clone(), grant());
-            state.refresh_tokens.insert(refresh_token.clone(), grant());
-            state
-                .id_tokens
-                .insert(id_token.clone(), client.client_id.clone());
-        }
-        let token_type = if switches.on(&Misbehavior::TokenTypeNotBearer) {
-            "mac"
-        } else {
-            "Bearer"
-        };
-        let expires_in = if switches.on(&Misbehavior::ExpiresInAsString) {
-            json!(TOKEN_LIFETIME.as_secs().to_string())
-        } else {
-            json!(TOKEN_LIFETIME.as_secs())
-        };
-        json_reply(
-            StatusCode::OK,
-            &json!({
-                "access_token": access_token,
-                "token_type": token_type,
-                "expires_in": expires_in,
-                "refresh_token": refresh_token,
-                "id_token": id_token,
-                "scope": "openid profile email",
-            }),
-        )
+        Some(signing::id_token(&issue, &keys, switches))
+    }
+}
+
+impl Redeemed<'_> {
+    /// Whether `misbehavior`, one of the `Refresh…` ones, bends this answer: it is on, and
+    /// this is a refresh.
+    fn bent(&self, misbehavior: &Misbehavior, switches: &Switches) -> bool {
+        matches!(self, Self::Refresh { .. }) && switches.on(misbehavior)
     }
 }

@@ -1,5 +1,8 @@
-//! The userinfo endpoint: the claims of the access token's user, less those a persona's
-//! userinfo leaves out, with `sub` as [`crate::Misbehavior::UserinfoOtherSubject`] leaves it.
+//! The userinfo endpoint: the claims of the access token's user (until the token expires),
+//! less those a persona's userinfo leaves out, with `sub` as
+//! [`crate::Misbehavior::UserinfoOtherSubject`] leaves it.
+
+use std::time::SystemTime;
 
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -9,7 +12,12 @@ use super::reply::{Reply, json_reply, oauth_error};
 use crate::misbehavior::{Misbehavior, Switches};
 
 impl DevIdp {
-    pub(super) fn userinfo(&self, authorization: Option<&str>, switches: &Switches) -> Reply {
+    pub(super) fn userinfo(
+        &self,
+        authorization: Option<&str>,
+        now: SystemTime,
+        switches: &Switches,
+    ) -> Reply {
         let token = authorization
             .and_then(|a| a.strip_prefix("Bearer "))
             .unwrap_or_default();
@@ -21,6 +29,13 @@ impl DevIdp {
                 "unknown access token",
             );
         };
+        if now >= grant.expires_at {
+            return oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "expired access token",
+            );
+        }
         let mut claims = grant.user.claims.clone();
         let sub = if switches.on(&Misbehavior::UserinfoOtherSubject) {
             "someone-else".to_owned()
