@@ -26,6 +26,7 @@ use crate::http_client::{HttpClient, Transport};
 use crate::layer::AuthLayer;
 use crate::options::AuthOptions;
 use crate::provider::{self, ProviderRuntime};
+use crate::refresh_flights::RefreshFlights;
 use crate::session_cache::SessionCache;
 use crate::settings::{self, EffectiveSetting, Resolved};
 
@@ -50,6 +51,10 @@ pub(crate) struct Inner {
     pub(crate) state_tags: Tagger,
     /// Keyed hashes of sessions: logout form tokens.
     pub(crate) logout_tags: Tagger,
+    /// Keyed hashes of refresh tokens: the names of refreshes in flight.
+    pub(crate) refresh_tags: Tagger,
+    /// The refreshes of this process, by refresh token.
+    pub(crate) refresh_flights: RefreshFlights,
     /// Where the identity and login-failure cookies go.
     pub(crate) scope: CookieScope,
     /// Where the login-transaction cookies go (a path both login and callback see).
@@ -241,6 +246,8 @@ impl Auth {
             .map_err(|_| AuthError::CookieSecret)?;
         let logout_tags = Tagger::new(TagPurpose::LogoutForm, secret, &previous)
             .map_err(|_| AuthError::CookieSecret)?;
+        let refresh_tags = Tagger::new(TagPurpose::RefreshFlight, secret, &[])
+            .map_err(|_| AuthError::CookieSecret)?;
         let mut providers = Vec::with_capacity(config.providers().len());
         for (provider, policy) in config.providers().iter().zip(policies) {
             let Some(endpoints) = endpoints(provider) else {
@@ -284,6 +291,8 @@ impl Auth {
                 clock,
                 state_tags,
                 logout_tags,
+                refresh_tags,
+                refresh_flights: RefreshFlights::default(),
                 scope,
                 transaction_scope,
                 names,
@@ -321,7 +330,7 @@ impl Auth {
     }
 
     /// The routes to merge into the app: login, the callback at `redirect_uri`'s path,
-    /// logout, and the return from the provider's logout.
+    /// logout, the return from the provider's logout, and the manual refresh.
     pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         Router::new()
             .route(&self.path("/auth/login"), get(handlers::login))
@@ -331,6 +340,10 @@ impl Auth {
                 get(handlers::logout_page).post(handlers::logout),
             )
             .route(&self.path("/auth/logged-out"), get(handlers::logged_out))
+            .route(
+                &self.path("/auth/refresh"),
+                get(handlers::refresh_page).post(handlers::refresh),
+            )
             .with_state(self.clone())
     }
 

@@ -90,6 +90,12 @@ pub enum LoginFailure {
         /// The provider's name, from the secrets file.
         provider: String,
     },
+    /// The session ended: the provider refused to renew it (its refresh token was revoked,
+    /// already used or expired), or its lifetime is over. The user logs in again.
+    SessionExpired {
+        /// The provider's name, from the secrets file.
+        provider: String,
+    },
     /// The login succeeded but its session is too large to keep in cookies (claims or
     /// exposed tokens over the size limit).
     SessionTooLarge,
@@ -159,6 +165,7 @@ impl LoginFailure {
                 "the login provider is unavailable; please try again later"
             }
             Self::Rejected { .. } => "the login provider's answer was refused; please try again",
+            Self::SessionExpired { .. } => "your session has expired; please log in again",
             Self::SessionTooLarge => {
                 "your account has too much profile data to keep a session; please contact the app's administrator"
             }

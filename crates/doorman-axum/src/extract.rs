@@ -2,11 +2,13 @@
 //! needs to offer login or logout.
 
 use std::ops::Deref;
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
 use axum::http::request::Parts;
-use doorman_user::Identity;
+use axum::http::{HeaderMap, StatusCode};
+use doorman_user::{Identity, Session};
 
 use crate::auth::Auth;
 use crate::cookies::{PageCookies, page_cookies};
@@ -92,41 +94,83 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
     type Rejection = (StatusCode, &'static str);
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        RequestScope::with_current(|scope| {
+        let (user, due) = RequestScope::with_current(|scope| {
             let scope = scope.ok_or((
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "doorman: the User extractor runs only under `auth.layer()`: add `.layer(auth.layer())` to the router, and extract in the handler's own task",
             ))?;
             Ok(Self::read(parts, scope))
-        })
+        })?;
+        match due {
+            None => Ok(user),
+            Some((session, now)) => Ok(user.refreshed(session, &parts.headers, now).await),
+        }
     }
 }
 
 impl User {
-    /// The user of the request whose headers are `parts`, served under `scope`.
-    fn read(parts: &Parts, scope: &RequestScope) -> Self {
+    /// The user of the request whose headers are `parts`, served under `scope`, and its
+    /// session with the time it was read at when a refresh is due.
+    fn read(parts: &Parts, scope: &RequestScope) -> (Self, Option<(Arc<Session>, SystemTime)>) {
         let auth = &scope.auth;
         // One pass over the `Cookie` header; the clock is read only when a cookie of ours
         // is there, and each candidate value is looked up once in the memo of opened cookies.
         let cookies = page_cookies(&parts.headers, &auth.inner.names);
-        let (session, failure) = match cookies {
-            PageCookies::Nothing => (None, None),
+        let (session, failure, now) = match cookies {
+            PageCookies::Nothing => (None, None, None),
             identity @ PageCookies::Identity(_) => {
-                (auth.session(&identity, auth.inner.clock.now()), None)
+                let now = auth.inner.clock.now();
+                (auth.session(&identity, now), None, Some(now))
             }
             several @ PageCookies::Several(_) => {
                 let now = auth.inner.clock.now();
-                (auth.session(&several, now), auth.failure(&several, now))
+                (
+                    auth.session(&several, now),
+                    auth.failure(&several, now),
+                    Some(now),
+                )
             }
         };
         if failure.is_some() {
             scope.failure_shown();
         }
+        let due = match (&session, now) {
+            (Some(session), Some(now))
+                if session.refresh_token().is_some() && auth.refresh_due(session, now) =>
+            {
+                Some((Arc::clone(session), now))
+            }
+            _ => None,
+        };
         let identity = session.map_or_else(Identity::anonymous, Identity::logged_in);
-        Self {
+        let user = Self {
             identity,
             failure,
             auth: auth.clone(),
+        };
+        (user, due)
+    }
+
+    /// This user after its session's refresh: renewed, kept, or ended with a failure to show;
+    /// the response carries the new cookie, or the old one's deletion.
+    async fn refreshed(
+        mut self,
+        session: Arc<Session>,
+        request: &HeaderMap,
+        now: SystemTime,
+    ) -> Self {
+        let after = self.auth.refreshed(session, request, now).await;
+        RequestScope::with_current(|scope| {
+            if let Some(scope) = scope {
+                scope.set_cookies(after.set_cookies);
+            }
+        });
+        self.identity = after
+            .session
+            .map_or_else(Identity::anonymous, Identity::logged_in);
+        if after.failure.is_some() {
+            self.failure = after.failure;
         }
+        self
     }
 }

@@ -1,5 +1,6 @@
-//! The routes: login, the callback, logout and its page, and the return from the
-//! provider's logout. Each reads the clock once; the work is in the module of its concept.
+//! The routes: login, the callback, logout and its page, the return from the provider's
+//! logout, and the manual refresh and its page. Each reads the clock once; the work is in the
+//! module of its concept.
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -294,4 +295,70 @@ pub(crate) async fn logout_page(State(auth): State<Auth>, request_headers: Heade
 /// `GET {base}/auth/logged-out`: where the provider returns after logout.
 pub(crate) async fn logged_out(State(auth): State<Auth>) -> Response {
     redirect(&auth.home(), HeaderMap::new())
+}
+
+/// `POST {base}/auth/refresh`: renews the session at once (not waiting for its access token
+/// to near its expiry), from the app's own pages only, and returns to the form's `return_to`.
+/// A session the provider will not renew ends, with its failure shown there.
+pub(crate) async fn refresh(
+    State(auth): State<Auth>,
+    request_headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let span = tracing::info_span!("doorman.manual_refresh");
+    async move {
+        if !auth.is_same_origin(&request_headers) {
+            tracing::warn!(outcome = "refused: not same-origin");
+            return (
+                StatusCode::FORBIDDEN,
+                "a refresh must come from the app's own pages",
+            )
+                .into_response();
+        }
+        let home = auth.home();
+        let written = url::form_urlencoded::parse(&body)
+            .find(|(k, _)| k == html::RETURN_TO_FIELD)
+            .map(|(_, v)| v.into_owned());
+        let return_to = safe_return_to(written.as_deref(), &home);
+        let now = auth.inner.clock.now();
+        let Some(session) = auth.session(&page_cookies(&request_headers, &auth.inner.names), now)
+        else {
+            tracing::info!(outcome = "nothing to refresh: no session");
+            return redirect(&return_to, HeaderMap::new());
+        };
+        if session.refresh_token().is_none() {
+            tracing::info!(outcome = "nothing to refresh: the provider gave no refresh token");
+            return redirect(&return_to, HeaderMap::new());
+        }
+        let after = auth.refreshed(session, &request_headers, now).await;
+        match after.failure {
+            Some(failure) => fail(&auth, &failure, &return_to, after.set_cookies, now),
+            None => redirect(&return_to, after.set_cookies),
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// `GET {base}/auth/refresh?return_to=PATH` (where [`crate::refresh()`] leads): the refresh
+/// form, submitted at once only from the app's own pages, as the logout page is.
+pub(crate) async fn refresh_page(
+    State(auth): State<Auth>,
+    Query(params): Query<HashMap<String, String>>,
+    request_headers: HeaderMap,
+) -> Response {
+    let return_to = safe_return_to(params.get("return_to").map(String::as_str), &auth.home());
+    let same_origin = request_headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"same-origin");
+    let mut response =
+        html::refresh_page(&auth.path("/auth/refresh"), &return_to, same_origin).into_response();
+    no_store(&mut response);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }

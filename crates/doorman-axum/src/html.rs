@@ -51,14 +51,52 @@ pub(crate) fn logout_form(action: &str, token: &str, label: &str) -> String {
 /// a plain button the user must click.
 pub(crate) fn logout_page(action: &str, token: &str, auto_submit: bool) -> Html<String> {
     let form = logout_form(action, token, "Log out");
+    post_page(
+        "Log out",
+        "Log out of this app?",
+        &form,
+        "doorman-logout",
+        auto_submit,
+    )
+}
+
+/// The name of the refresh form's return path field.
+pub(crate) const RETURN_TO_FIELD: &str = "return_to";
+
+/// The page at `GET {base}/auth/refresh`: a form that renews the session with a same-origin
+/// `POST` and comes back to `return_to`, submitted as the logout page's is.
+pub(crate) fn refresh_page(action: &str, return_to: &str, auto_submit: bool) -> Html<String> {
+    let form = format!(
+        r#"<form class="doorman-refresh" method="post" action="{}"><input type="hidden" name="{RETURN_TO_FIELD}" value="{}"><button type="submit">Renew the session</button></form>"#,
+        escape_html(action),
+        escape_html(return_to),
+    );
+    post_page(
+        "Renew the session",
+        "Renew your session with the login provider?",
+        &form,
+        "doorman-refresh",
+        auto_submit,
+    )
+}
+
+/// A page holding one form of class `class`, which a script submits at once when
+/// `auto_submit`; the referrer stays on the app's origin.
+fn post_page(
+    title: &str,
+    question: &str,
+    form: &str,
+    class: &str,
+    auto_submit: bool,
+) -> Html<String> {
     let script = if auto_submit {
-        r#"<script>document.querySelector("form.doorman-logout").submit()</script>"#
+        format!(r#"<script>document.querySelector("form.{class}").submit()</script>"#)
     } else {
-        ""
+        String::new()
     };
     Html(format!(
-        r#"<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="same-origin"><title>Log out</title></head><body>
-<p>Log out of this app?</p>{form}{script}</body></html>"#
+        r#"<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="same-origin"><title>{title}</title></head><body>
+<p>{question}</p>{form}{script}</body></html>"#
     ))
 }
 
@@ -73,6 +111,18 @@ mod tests {
             "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
         );
         assert_eq!(escape_html("Zoë"), "Zoë");
+    }
+
+    #[test]
+    fn the_refresh_page_escapes_its_return_path_and_submits_itself_only_when_told() {
+        let quiet = refresh_page("/auth/refresh", "/a?b=\"<x>", false).0;
+        assert!(!quiet.contains("<script"), "{quiet}");
+        assert!(quiet.contains(r#"value="/a?b=&quot;&lt;x&gt;""#), "{quiet}");
+        assert!(
+            refresh_page("/auth/refresh", "/", true)
+                .0
+                .contains(".submit()")
+        );
     }
 
     #[test]

@@ -136,6 +136,23 @@ impl Auth {
         Ok(())
     }
 
+    /// `Set-Cookie`s that delete the identity cookie and each of its chunks the request
+    /// carries (at most [`cookies::MAX_DELETIONS`]).
+    pub(crate) fn delete_identity(&self, request: &HeaderMap) -> HeaderMap {
+        let mut names: Vec<&str> = cookies::request_cookies(request)
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|name| self.inner.names.is_identity(name))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut headers = HeaderMap::new();
+        for name in names.into_iter().take(cookies::MAX_DELETIONS) {
+            self.inner.scope.delete(&mut headers, name);
+        }
+        headers
+    }
+
     /// The token the logout form of `session` carries: a keyed hash of who logged in,
     /// with which provider, and when, so a page of another site cannot know it.
     pub(crate) fn logout_token(&self, session: &Session) -> String {

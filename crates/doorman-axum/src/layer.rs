@@ -1,5 +1,6 @@
-//! [`AuthLayer`]: makes the [`crate::Auth`] reachable from extractors, turns [`crate::login()`]
-//! and [`crate::logout()`] into redirects, and clears a login failure once it was shown.
+//! [`AuthLayer`]: makes the [`crate::Auth`] reachable from extractors, turns [`crate::login()`],
+//! [`crate::logout()`] and [`crate::refresh()`] into redirects, adds the cookies of a session
+//! refreshed on the way, and clears a login failure once it was shown.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -7,7 +8,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::http::uri::PathAndQuery;
-use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
@@ -25,6 +26,27 @@ pub struct Login {
 #[derive(Clone, Debug)]
 pub struct Logout {
     _private: (),
+}
+
+/// A response that renews the session at the provider now (as `st.user.refresh()` is
+/// specified), through the refresh page, coming back to the page that returned it.
+#[derive(Clone, Debug)]
+pub struct Refresh {
+    _private: (),
+}
+
+/// Renews the session now, not waiting for its access token to near its expiry. Return it
+/// from a handler. Sessions are refreshed on their own before their access token expires;
+/// this is for when the app knows the claims changed (a new group, a new name).
+#[must_use]
+pub fn refresh() -> Refresh {
+    Refresh { _private: () }
+}
+
+impl IntoResponse for Refresh {
+    fn into_response(self) -> Response {
+        rewritten_by_the_layer(self)
+    }
 }
 
 /// Starts a login, like `st.login(provider)`. Return it from a handler.
@@ -73,13 +95,24 @@ impl IntoResponse for Logout {
 /// It lives in the layer's response future, not in the request's extensions: the extractor
 /// finds it in a scoped thread-local that the future sets only while it polls the handler
 /// (where axum runs extractors), which costs neither an allocation nor an extension insert.
-#[derive(Debug)]
 pub(crate) struct RequestScope {
     pub(crate) auth: Auth,
     failure_shown: Cell<bool>,
+    /// `Set-Cookie`s the extractor asks the response to carry (a refreshed session's).
+    set_cookies: Cell<Option<HeaderMap>>,
     /// The request's path and query, where a [`Login`] comes back to: a cheap clone (a
     /// server's request bytes are shared).
     here: Option<PathAndQuery>,
+}
+
+impl std::fmt::Debug for RequestScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestScope")
+            .field("auth", &self.auth)
+            .field("failure_shown", &self.failure_shown)
+            .field("here", &self.here)
+            .finish_non_exhaustive()
+    }
 }
 
 scoped_tls::scoped_thread_local!(static CURRENT: RequestScope);
@@ -98,6 +131,18 @@ impl RequestScope {
     /// Records that this request's login failure was handed out, so the response clears it.
     pub(crate) fn failure_shown(&self) {
         self.failure_shown.set(true);
+    }
+
+    /// Adds `headers`' `Set-Cookie`s to the response.
+    pub(crate) fn set_cookies(&self, headers: HeaderMap) {
+        let merged = match self.set_cookies.take() {
+            Some(mut earlier) => {
+                earlier.extend(headers);
+                earlier
+            }
+            None => headers,
+        };
+        self.set_cookies.set(Some(merged));
     }
 }
 
@@ -142,6 +187,7 @@ where
         let scope = RequestScope {
             auth: self.auth.clone(),
             failure_shown: Cell::new(false),
+            set_cookies: Cell::new(None),
             here: request.uri().path_and_query().cloned(),
         };
         ResponseFuture {
@@ -181,6 +227,12 @@ where
             Some(this.scope.auth.login_url(provider.as_deref(), Some(here)))
         } else if extensions.remove::<Logout>().is_some() {
             Some(this.scope.auth.path("/auth/logout"))
+        } else if extensions.remove::<Refresh>().is_some() {
+            let here = this.scope.here.as_ref().map_or("/", PathAndQuery::as_str);
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("return_to", here)
+                .finish();
+            Some(format!("{}?{query}", this.scope.auth.path("/auth/refresh")))
         } else {
             None
         };
@@ -188,6 +240,12 @@ where
             response = StatusCode::SEE_OTHER.into_response();
             if let Ok(value) = HeaderValue::from_str(&location) {
                 response.headers_mut().insert(header::LOCATION, value);
+            }
+        }
+        if let Some(set_cookies) = this.scope.set_cookies.take() {
+            let headers = response.headers_mut();
+            for value in set_cookies.get_all(header::SET_COOKIE) {
+                headers.append(header::SET_COOKIE, value.clone());
             }
         }
         if this.scope.failure_shown.get() {

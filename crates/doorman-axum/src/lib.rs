@@ -49,6 +49,8 @@ mod oauth2;
 mod openid;
 mod options;
 mod provider;
+mod refresh;
+mod refresh_flights;
 mod return_to;
 mod session_cache;
 mod settings;
@@ -61,6 +63,8 @@ pub use discovery::{Discovered, DiscoveryReport};
 pub use error::{AuthError, LoginFailure};
 pub use extract::User;
 pub use html::escape_html;
-pub use layer::{AuthLayer, AuthService, Login, Logout, ResponseFuture, login, logout};
+pub use layer::{
+    AuthLayer, AuthService, Login, Logout, Refresh, ResponseFuture, login, logout, refresh,
+};
 pub use options::AuthOptions;
 pub use settings::EffectiveSetting;

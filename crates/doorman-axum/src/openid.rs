@@ -98,6 +98,8 @@ impl Auth {
         {
             expires_at = expires_at.min(exp);
         }
+        let refresh_token = login.refresh_token().map(str::to_owned);
+        let access_expires_at = login.access_token_expires_at();
         Ok(Session::new(
             name,
             login.into_claims(),
@@ -105,6 +107,7 @@ impl Auth {
             now,
             expires_at,
             id_token_expires_at,
-        ))
+        )
+        .with_refresh(refresh_token, access_expires_at))
     }
 }

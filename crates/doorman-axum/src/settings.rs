@@ -26,6 +26,7 @@ pub struct EffectiveSetting {
 #[derive(Clone, Debug)]
 pub(crate) struct LoginPolicy {
     pub(crate) cookie_lifetime: Duration,
+    pub(crate) refresh_margin: Duration,
     pub(crate) bound_to_id_token: bool,
     pub(crate) call_userinfo: bool,
     pub(crate) logout_params: LogoutParams,
@@ -154,6 +155,7 @@ fn policy(provider: &Provider, options: &AuthOptions) -> (LoginPolicy, Vec<Setti
         .collect();
     let policy = LoginPolicy {
         cookie_lifetime: lifetime.into_value(),
+        refresh_margin: *provider.refresh_margin().value(),
         bound_to_id_token: bound.into_value(),
         call_userinfo: userinfo.into_value(),
         logout_params: provider.logout_params().value().clone(),

@@ -24,7 +24,7 @@ use crate::discovery::ProviderMetadata;
 use crate::error::Error;
 use crate::http_util;
 use crate::keys::KeySet;
-use crate::token::{TokenResponse, authenticated_post};
+use crate::token::{AccessExpiry, TokenResponse, authenticated_post};
 use crate::verify::{self, VerifiedLogin};
 
 /// The fresh randomness one login needs, drawn by the caller from a cryptographic generator.
@@ -318,6 +318,7 @@ impl CodeExchange {
     /// [`Error::UnsupportedTokenType`], [`Error::MissingTokenField`].
     pub fn token_response(self, response: &Response<Vec<u8>>) -> Result<TokensReceived, Error> {
         let tokens = TokenResponse::read("token", response)?;
+        let access_expiry = tokens.access_expiry();
         let id_token = tokens
             .id_token
             .ok_or(Error::MissingTokenField { field: "id_token" })?;
@@ -325,8 +326,8 @@ impl CodeExchange {
             pending: self.pending,
             id_token,
             access_token: tokens.access_token,
+            access_expiry,
             refresh_token: tokens.refresh_token,
-            expires_in: tokens.expires_in,
         })
     }
 }
@@ -337,7 +338,7 @@ pub struct TokensReceived {
     id_token: String,
     access_token: String,
     refresh_token: Option<String>,
-    expires_in: Option<Duration>,
+    access_expiry: AccessExpiry,
 }
 
 impl fmt::Debug for TokensReceived {
@@ -396,7 +397,7 @@ impl TokensReceived {
             self.id_token,
             self.access_token,
             self.refresh_token,
-            self.expires_in.map(|d| now + d),
+            self.access_expiry.at(now),
         )))
     }
 }

@@ -293,11 +293,12 @@ impl OAuth2CodeExchange {
         if tokens.access_token.is_empty() || bearer(&tokens.access_token).is_none() {
             return Err(Error::UnusableAccessToken);
         }
+        let access_token_expires_at = tokens.access_expiry().at(now);
         Ok(AccessGranted {
             provider: self.exchange.into_pending().provider().to_owned(),
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,
-            access_token_expires_at: tokens.expires_in.map(|d| now + d),
+            access_token_expires_at,
         })
     }
 }

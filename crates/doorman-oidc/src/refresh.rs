@@ -38,8 +38,8 @@ pub fn refresh_request(
 /// Reads a refresh response for a session whose original claims are `original`.
 ///
 /// A refreshed ID token, when present, is verified like a login's (without `nonce`), and its
-/// `iss`, `sub` and `aud` must equal the original's (Core §12.2). Without one, the original
-/// claims are kept.
+/// `iss`, `sub` and `aud` must equal the original's, and its `auth_time` too when both state
+/// one (Core §12.2). Without one, the original claims are kept.
 ///
 /// # Errors
 /// Any token-endpoint or ID-token rule of [`Error`], and [`Error::RefreshIdentityChanged`].
@@ -52,6 +52,7 @@ pub fn refresh_response(
     now: SystemTime,
 ) -> Result<VerifiedLogin, Error> {
     let tokens = TokenResponse::read("token", response)?;
+    let access_expires_at = tokens.access_expiry().at(now);
     let (claims, id_token) = match tokens.id_token {
         Some(raw) => {
             let claims =
@@ -64,6 +65,12 @@ pub fn refresh_response(
             if audiences(&claims) != audiences(original) {
                 return Err(Error::RefreshIdentityChanged { claim: "aud" });
             }
+            // The original authentication's time, if the provider states it either time.
+            if let (Some(new), Some(old)) = (claims.get("auth_time"), original.get("auth_time"))
+                && new != old
+            {
+                return Err(Error::RefreshIdentityChanged { claim: "auth_time" });
+            }
             (claims, raw)
         }
         None => (original.clone(), String::new()),
@@ -74,7 +81,7 @@ pub fn refresh_response(
         id_token,
         tokens.access_token,
         tokens.refresh_token,
-        tokens.expires_in.map(|d| now + d),
+        access_expires_at,
     ))
 }
 

@@ -101,6 +101,28 @@ struct OAuthError {
 }
 
 /// A token endpoint's successful answer, checked.
+/// When an access token expires, as a token response says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AccessExpiry {
+    /// `expires_in`: this long after the response.
+    In(Duration),
+    /// The access token's own `exp`.
+    At(SystemTime),
+    /// Neither.
+    Unknown,
+}
+
+impl AccessExpiry {
+    /// The expiry, for a response received at `now`.
+    pub(crate) fn at(self, now: SystemTime) -> Option<SystemTime> {
+        match self {
+            Self::In(lifetime) => now.checked_add(lifetime),
+            Self::At(at) => Some(at),
+            Self::Unknown => None,
+        }
+    }
+}
+
 pub(crate) struct TokenResponse {
     pub(crate) access_token: String,
     pub(crate) refresh_token: Option<String>,
@@ -150,6 +172,34 @@ impl TokenResponse {
             id_token: raw.id_token,
             expires_in,
         })
+    }
+
+    /// When the access token expires: `expires_in` after the response, or, when the
+    /// response leaves `expires_in` out, the access token's own `exp` if it is a JWT. That
+    /// `exp` is read, not verified: it only says when to refresh, and the token is never
+    /// trusted for it.
+    pub(crate) fn access_expiry(&self) -> AccessExpiry {
+        if let Some(lifetime) = self.expires_in {
+            return AccessExpiry::In(lifetime);
+        }
+        let mut segments = self.access_token.split('.');
+        let (Some(_), Some(payload), Some(_), None) = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) else {
+            return AccessExpiry::Unknown;
+        };
+        let exp = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Map<String, Value>>(&bytes).ok())
+            .and_then(|claims| claims.get("exp")?.as_u64());
+        match exp {
+            Some(exp) => AccessExpiry::At(SystemTime::UNIX_EPOCH + Duration::from_secs(exp)),
+            None => AccessExpiry::Unknown,
+        }
     }
 
     /// Reads a plain OAuth 2.0 provider's token answer, which may be form-encoded, and may

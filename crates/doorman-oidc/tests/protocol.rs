@@ -113,6 +113,10 @@ fn userinfo_uses_the_bearer_header_only() {
 #[test]
 fn refresh_keeps_the_identity_and_checks_it() {
     let mut pair = Pair::new();
+    pair.config = pair
+        .config
+        .clone()
+        .with_scope("openid profile email offline_access");
     let metadata = pair.discover().expect("discovery");
     let keys = pair.keys(&metadata);
     let login = pair.login_with(&metadata, &keys).result.expect("login");
@@ -139,6 +143,10 @@ fn refresh_keeps_the_identity_and_checks_it() {
 #[test]
 fn a_refreshed_id_token_for_another_subject_is_refused() {
     let mut pair = Pair::new();
+    pair.config = pair
+        .config
+        .clone()
+        .with_scope("openid profile email offline_access");
     let metadata = pair.discover().expect("discovery");
     let keys = pair.keys(&metadata);
     let login = pair.login_with(&metadata, &keys).result.expect("login");
@@ -169,6 +177,10 @@ fn a_refreshed_id_token_for_another_subject_is_refused() {
 #[test]
 fn a_refreshed_id_token_from_another_issuer_is_refused() {
     let mut pair = Pair::new();
+    pair.config = pair
+        .config
+        .clone()
+        .with_scope("openid profile email offline_access");
     let metadata = pair.discover().expect("discovery");
     let keys = pair.keys(&metadata);
     let login = pair.login_with(&metadata, &keys).result.expect("login");

@@ -31,6 +31,9 @@ pub enum TagPurpose {
     LoginState,
     /// The token a logout form carries, tied to the session it logs out.
     LogoutForm,
+    /// Names a refresh in flight after the refresh token it spends, so that concurrent
+    /// requests of one session share it without the token itself being a key.
+    RefreshFlight,
 }
 
 impl TagPurpose {
@@ -38,6 +41,7 @@ impl TagPurpose {
         match self {
             Self::LoginState => b"doorman-tag/v1 login-state",
             Self::LogoutForm => b"doorman-tag/v1 logout-form",
+            Self::RefreshFlight => b"doorman-tag/v1 refresh-flight",
         }
     }
 }

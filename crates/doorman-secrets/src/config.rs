@@ -181,6 +181,7 @@ pub struct Provider {
     pub(crate) private_key: Option<Setting<Secret>>,
     pub(crate) private_key_id: Option<Setting<String>>,
     pub(crate) cookie_lifetime: Setting<Duration>,
+    pub(crate) refresh_margin: Setting<Duration>,
     pub(crate) bound_to_id_token: Setting<bool>,
     pub(crate) call_userinfo: Setting<bool>,
     pub(crate) logout_params: Setting<LogoutParams>,
@@ -271,6 +272,13 @@ impl Provider {
     #[must_use]
     pub fn cookie_lifetime(&self) -> &Setting<Duration> {
         &self.cookie_lifetime
+    }
+
+    /// `refresh_margin`: how long before its access token expires a session with a refresh
+    /// token is refreshed (a minute by default).
+    #[must_use]
+    pub fn refresh_margin(&self) -> &Setting<Duration> {
+        &self.refresh_margin
     }
 
     /// `bound_to_id_token`: whether a login ends when the ID token expires, if that is

@@ -22,8 +22,8 @@ use crate::error::{Error, Warning, WarningKind};
 use crate::location::{Location, Origin};
 use crate::secret::Secret;
 use crate::settings::{
-    self, DEFAULT_COOKIE_LIFETIME, LogoutParam, LogoutParams, Placement, Setting, Source, Template,
-    own_key,
+    self, DEFAULT_COOKIE_LIFETIME, DEFAULT_REFRESH_MARGIN, LogoutParam, LogoutParams, Placement,
+    Setting, Source, Template, own_key,
 };
 
 /// The keys of a provider section that Streamlit requires, in its order.
@@ -301,11 +301,23 @@ impl<'a, 'i> Sections<'a, 'i> {
                         sections.named.push((key, value));
                     }
                     DeValue::Table(_) => {
-                        cx.warn(
-                            key.span(),
-                            format!("auth.{name}"),
-                            WarningKind::NotAProvider,
-                        );
+                        // A near miss of a table key of doorman's (`logout_param`) is a typo.
+                        let own: Vec<&'static str> =
+                            settings::OWN_KEYS.iter().map(|key| key.name).collect();
+                        match settings::did_you_mean(name, &own) {
+                            Some(known) => cx.warn(
+                                key.span(),
+                                format!("auth.{name}"),
+                                WarningKind::UnknownKey {
+                                    did_you_mean: Some(known),
+                                },
+                            ),
+                            None => cx.warn(
+                                key.span(),
+                                format!("auth.{name}"),
+                                WarningKind::NotAProvider,
+                            ),
+                        }
                     }
                     DeValue::Array(items)
                         if items
@@ -347,6 +359,7 @@ struct DoormanKeys {
     private_key: Option<PrivateKey>,
     private_key_id: Option<Setting<String>>,
     cookie_lifetime: Option<Setting<Duration>>,
+    refresh_margin: Option<Setting<Duration>>,
     bound_to_id_token: Option<Setting<bool>>,
     call_userinfo: Option<Setting<bool>>,
     logout_params: Option<Setting<LogoutParams>>,
@@ -713,6 +726,11 @@ impl Context<'_> {
                 &shared.cookie_lifetime,
                 DEFAULT_COOKIE_LIFETIME,
             ),
+            refresh_margin: pick(
+                own.refresh_margin,
+                &shared.refresh_margin,
+                DEFAULT_REFRESH_MARGIN,
+            ),
             bound_to_id_token: pick(own.bound_to_id_token, &shared.bound_to_id_token, false),
             call_userinfo: pick(own.call_userinfo, &shared.call_userinfo, true),
             logout_params: pick(
@@ -792,10 +810,12 @@ impl Context<'_> {
                     ));
                 }
                 "cookie_lifetime" => {
-                    keys.cookie_lifetime = Some(Setting::new(
-                        self.cookie_lifetime(value, &key_path)?,
-                        source,
-                    ));
+                    keys.cookie_lifetime =
+                        Some(Setting::new(self.duration(value, &key_path)?, source));
+                }
+                "refresh_margin" => {
+                    keys.refresh_margin =
+                        Some(Setting::new(self.duration(value, &key_path)?, source));
                 }
                 "bound_to_id_token" => {
                     keys.bound_to_id_token =
@@ -936,8 +956,9 @@ impl Context<'_> {
         }
     }
 
-    /// `cookie_lifetime`: whole seconds, or a number and a unit (`"30d"`).
-    fn cookie_lifetime(&self, value: &Value<'_>, key_path: &str) -> Result<Duration, Error> {
+    /// A duration (`cookie_lifetime`, `refresh_margin`): whole seconds, or a number and a
+    /// unit (`"30d"`).
+    fn duration(&self, value: &Value<'_>, key_path: &str) -> Result<Duration, Error> {
         let invalid = |reason| Error::InvalidDuration {
             at: self.at(value.span(), key_path),
             reason,
@@ -983,12 +1004,12 @@ impl Context<'_> {
         };
         let mut params = Vec::new();
         for (name, param) in table {
-            let param_path = format!("{key_path}.{}", name.get_ref());
             if name.get_ref().is_empty() {
                 return Err(Error::Empty {
-                    at: self.at(name.span(), &param_path),
+                    at: self.at(name.span(), &format!("{key_path}.\"\"")),
                 });
             }
+            let param_path = format!("{key_path}.{}", name.get_ref());
             let param = match param.get_ref() {
                 DeValue::String(text) if text.is_empty() => LogoutParam::Drop,
                 DeValue::String(text) => {

@@ -32,8 +32,9 @@ const fn key(name: &'static str, placement: Placement) -> OwnKey {
 
 /// Every key doorman reads that Streamlit does not, besides the plain OAuth 2.0 provider
 /// keys (`provider_preset` and Authlib's own URL keys).
-pub(crate) const OWN_KEYS: [OwnKey; 12] = [
+pub(crate) const OWN_KEYS: [OwnKey; 13] = [
     key("cookie_lifetime", Placement::AppOrProvider),
+    key("refresh_margin", Placement::AppOrProvider),
     key("previous_cookie_secrets", Placement::App),
     key("bound_to_id_token", Placement::AppOrProvider),
     key("call_userinfo", Placement::AppOrProvider),
@@ -54,6 +55,9 @@ pub(crate) fn own_key(name: &str) -> Option<OwnKey> {
 
 /// Streamlit's identity cookie lifetime, doorman's default: 30 days.
 pub const DEFAULT_COOKIE_LIFETIME: Duration = Duration::from_secs(30 * 86_400);
+
+/// How long before the access token expires a session is refreshed, by default: a minute.
+pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 /// The longest `cookie_lifetime`: browsers cap a cookie's lifetime at 400 days (RFC 6265bis),
 /// so a longer one would end sooner than the session sealed in it says.
@@ -176,11 +180,14 @@ pub fn format_duration(duration: Duration) -> String {
 /// `\`, `%`, spaces or controls, or empty, `.` or `..` segments.
 pub fn parse_base_path(text: &str) -> Result<String, &'static str> {
     let trimmed = text.trim_end_matches('/');
-    if trimmed.is_empty() {
+    if trimmed.is_empty() && text.len() <= 1 {
         return Ok(String::new());
     }
-    if !trimmed.starts_with('/') {
-        return Err("it must start with `/`, such as \"/dashboard\"");
+    if !trimmed.starts_with('/') || text.starts_with("//") {
+        return Err("it must start with one `/`, such as \"/dashboard\"");
+    }
+    if !trimmed.is_ascii() {
+        return Err("it must be ASCII: browsers send other characters percent-encoded");
     }
     if trimmed
         .chars()

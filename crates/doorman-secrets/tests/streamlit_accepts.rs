@@ -14,8 +14,9 @@ use toml::{Table, Value};
 
 /// The keys doorman reads that Streamlit does not (besides the plain OAuth 2.0 provider keys,
 /// which are Authlib's own names with Authlib's meaning).
-const OWN_KEYS: [&str; 12] = [
+const OWN_KEYS: [&str; 13] = [
     "cookie_lifetime",
+    "refresh_margin",
     "previous_cookie_secrets",
     "bound_to_id_token",
     "call_userinfo",

@@ -184,10 +184,12 @@ impl Identity {
     /// The exposed tokens (`st.user.tokens`): empty when anonymous or none is exposed.
     #[must_use]
     pub fn tokens(&self) -> Tokens<'_> {
-        let tokens = self.session.as_deref().map(Session::tokens);
+        let session = self.session.as_deref();
+        let tokens = session.map(Session::tokens);
         Tokens {
             id: tokens.and_then(|t| t.id.as_deref()),
             access: tokens.and_then(|t| t.access.as_deref()),
+            expires_at: session.and_then(Session::access_expires_at),
         }
     }
 
@@ -259,6 +261,7 @@ impl fmt::Debug for Identity {
 pub struct Tokens<'a> {
     id: Option<&'a str>,
     access: Option<&'a str>,
+    expires_at: Option<SystemTime>,
 }
 
 impl<'a> Tokens<'a> {
@@ -280,13 +283,41 @@ impl<'a> Tokens<'a> {
         self.id.is_none() && self.access.is_none()
     }
 
-    /// `st.user.tokens.to_dict()`: `id` and `access`, with values, for those exposed.
+    /// When the access token expires, when the provider said (`expires_in`, or the token's
+    /// own `exp`). A session that refreshes gets a later one after each refresh.
+    #[must_use]
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.expires_at
+    }
+
+    /// Whether the access token has expired at `now` (its refresh failed or is not possible):
+    /// an API would refuse it. `false` when its expiry is unknown.
+    #[must_use]
+    pub fn is_expired(&self, now: SystemTime) -> bool {
+        self.expires_at.is_some_and(|expiry| now >= expiry)
+    }
+
+    /// `st.user.tokens.to_dict()`: `id` and `access`, with values, for those exposed, and
+    /// with the access token its `expires_at` (Unix seconds), when known.
     #[must_use]
     pub fn to_dict(&self) -> Map<String, Value> {
-        [("id", self.id), ("access", self.access)]
+        let mut dict: Map<String, Value> = [("id", self.id), ("access", self.access)]
             .into_iter()
             .filter_map(|(k, v)| Some((k.to_owned(), Value::String(v?.to_owned()))))
-            .collect()
+            .collect();
+        if let Some(seconds) = self.exposed_expiry() {
+            dict.insert("expires_at".to_owned(), Value::from(seconds));
+        }
+        dict
+    }
+
+    /// The access token's expiry in Unix seconds, shown only with the access token.
+    fn exposed_expiry(&self) -> Option<u64> {
+        self.access?;
+        self.expires_at?
+            .duration_since(UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs())
     }
 }
 
@@ -298,6 +329,9 @@ impl Serialize for Tokens<'_> {
                 map.serialize_entry(key, "REDACTED")?;
             }
         }
+        if let Some(seconds) = self.exposed_expiry() {
+            map.serialize_entry("expires_at", &seconds)?;
+        }
         map.end()
     }
 }
@@ -307,6 +341,7 @@ impl fmt::Debug for Tokens<'_> {
         f.debug_struct("Tokens")
             .field("id", &self.id.map(|_| "REDACTED"))
             .field("access", &self.access.map(|_| "REDACTED"))
+            .field("expires_at", &self.expires_at)
             .finish()
     }
 }

@@ -47,4 +47,4 @@ mod session;
 
 pub use error::UserError;
 pub use identity::{Identity, Tokens};
-pub use session::{ExposedTokens, MAX_SESSION_LEN, Session};
+pub use session::{ExposedTokens, MAX_SESSION_LEN, Refreshed, Session};

@@ -2,10 +2,13 @@
 //!
 //! ```text
 //! {"v":1,"p":"google","c":{...claims, once...},"t":{"i":"<id token>","a":"<access token>"},
-//!  "l":<login time>,"e":<expiry>,"x":<the ID token's exp>}
+//!  "l":<login time>,"e":<expiry>,"x":<the ID token's exp>,
+//!  "r":"<refresh token>","ax":<the access token's expiry>}
 //! ```
 //! Times are Unix seconds. `t` holds only the tokens the configuration exposes, and is left
-//! out when it holds none; `x` is left out when unknown.
+//! out when it holds none; `x`, `r` and `ax` are left out when unknown. The refresh token is
+//! kept for the adapter to refresh with, inside the sealed cookie; no view of this crate
+//! ([`crate::Identity`], [`crate::Tokens`]) hands it to the app, and `Debug` redacts it.
 //!
 //! A payload whose JSON is longer than [`COMPRESS_ABOVE`] bytes (long `groups` lists) is
 //! the byte `0x01` followed by the raw DEFLATE stream, when that is at least a tenth shorter;
@@ -81,6 +84,10 @@ pub struct Session {
     expires_at: u64,
     #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
     id_token_expires_at: Option<u64>,
+    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    #[serde(rename = "ax", default, skip_serializing_if = "Option::is_none")]
+    access_expires_at: Option<u64>,
 }
 
 fn seconds(time: SystemTime) -> u64 {
@@ -145,6 +152,45 @@ impl Session {
             login_at: seconds(login_at),
             expires_at: seconds(expires_at),
             id_token_expires_at: id_token_expires_at.map(seconds),
+            refresh_token: None,
+            access_expires_at: None,
+        }
+    }
+
+    /// This session, able to be refreshed: the provider's `refresh_token` (kept sealed, never
+    /// shown to the app) and when the access token expires (`expires_in`, or the access
+    /// token's own `exp`), either unknown as `None`.
+    #[must_use]
+    pub fn with_refresh(
+        mut self,
+        refresh_token: Option<String>,
+        access_expires_at: Option<SystemTime>,
+    ) -> Self {
+        self.refresh_token = refresh_token;
+        self.access_expires_at = access_expires_at.map(seconds);
+        self
+    }
+
+    /// The session after a refresh at `now`: the same provider and login time, the refreshed
+    /// claims and exposed tokens, the new refresh token (or the old one, when the provider
+    /// sent none), the new access-token and ID-token expiries, ending at `expires_at`.
+    #[must_use]
+    pub fn refreshed(&self, refreshed: Refreshed, expires_at: SystemTime) -> Self {
+        Self {
+            version: SESSION_VERSION,
+            provider: self.provider.clone(),
+            claims: refreshed.claims,
+            tokens: refreshed.tokens,
+            login_at: self.login_at,
+            expires_at: seconds(expires_at),
+            id_token_expires_at: refreshed
+                .id_token_expires_at
+                .map(seconds)
+                .or(self.id_token_expires_at),
+            refresh_token: refreshed
+                .refresh_token
+                .or_else(|| self.refresh_token.clone()),
+            access_expires_at: refreshed.access_expires_at.map(seconds),
         }
     }
 
@@ -207,7 +253,8 @@ impl Session {
     #[must_use]
     pub fn memory_size(&self) -> usize {
         let tokens = self.tokens.id.as_ref().map_or(0, String::capacity)
-            + self.tokens.access.as_ref().map_or(0, String::capacity);
+            + self.tokens.access.as_ref().map_or(0, String::capacity)
+            + self.refresh_token.as_ref().map_or(0, String::capacity);
         size_of::<Self>() + self.provider.capacity() + tokens + map_size(&self.claims)
     }
 
@@ -246,6 +293,83 @@ impl Session {
     pub fn id_token_expires_at(&self) -> Option<SystemTime> {
         self.id_token_expires_at.map(instant)
     }
+
+    /// The provider's refresh token, for the adapter's refresh request only: never show it,
+    /// log it or put it in a response.
+    #[must_use]
+    pub fn refresh_token(&self) -> Option<&str> {
+        self.refresh_token.as_deref()
+    }
+
+    /// When the access token expires, when known.
+    #[must_use]
+    pub fn access_expires_at(&self) -> Option<SystemTime> {
+        self.access_expires_at.map(instant)
+    }
+
+    /// Whether a refresh is due at `now`: there is a refresh token and the access token
+    /// expires within `margin` (or has expired).
+    #[must_use]
+    pub fn refresh_due(&self, now: SystemTime, margin: Duration) -> bool {
+        match (&self.refresh_token, self.access_expires_at) {
+            (Some(_), Some(expiry)) => seconds(now).saturating_add(margin.as_secs()) >= expiry,
+            _ => false,
+        }
+    }
+}
+
+/// What a refresh brought, for [`Session::refreshed`].
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Refreshed {
+    /// The claims after the refresh (the refreshed ID token's, with userinfo's), or the old
+    /// ones when the provider sent no ID token.
+    pub claims: Map<String, Value>,
+    /// The exposed tokens after the refresh.
+    pub tokens: ExposedTokens,
+    /// A rotated refresh token; `None` keeps the old one.
+    pub refresh_token: Option<String>,
+    /// When the new access token expires.
+    pub access_expires_at: Option<SystemTime>,
+    /// The new ID token's `exp`; `None` keeps the old one.
+    pub id_token_expires_at: Option<SystemTime>,
+}
+
+impl Refreshed {
+    /// What a refresh brought: the claims and exposed tokens after it, the provider's rotated
+    /// refresh token (`None` keeps the old one), and the new access token's and ID token's
+    /// expiries, when known.
+    #[must_use]
+    pub fn new(
+        claims: Map<String, Value>,
+        tokens: ExposedTokens,
+        refresh_token: Option<String>,
+        access_expires_at: Option<SystemTime>,
+        id_token_expires_at: Option<SystemTime>,
+    ) -> Self {
+        Self {
+            claims,
+            tokens,
+            refresh_token,
+            access_expires_at,
+            id_token_expires_at,
+        }
+    }
+}
+
+impl fmt::Debug for Refreshed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Refreshed")
+            .field("claims", &self.claims)
+            .field("tokens", &self.tokens)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "REDACTED"),
+            )
+            .field("access_expires_at", &self.access_expires_at)
+            .field("id_token_expires_at", &self.id_token_expires_at)
+            .finish()
+    }
 }
 
 impl fmt::Debug for Session {
@@ -257,6 +381,11 @@ impl fmt::Debug for Session {
             .field("login_at", &self.login_at)
             .field("expires_at", &self.expires_at)
             .field("id_token_expires_at", &self.id_token_expires_at)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "REDACTED"),
+            )
+            .field("access_expires_at", &self.access_expires_at)
             .finish()
     }
 }

@@ -42,8 +42,8 @@
 
 pub use doorman_axum::{
     Auth, AuthError, AuthLayer, AuthOptions, AuthService, Discovered, DiscoveryReport,
-    EffectiveSetting, Login, LoginFailure, Logout, ResponseFuture, User, escape_html, login,
-    logout,
+    EffectiveSetting, Login, LoginFailure, Logout, Refresh, ResponseFuture, User, escape_html,
+    login, logout, refresh,
 };
 pub use doorman_oidc as oidc;
 pub use doorman_seal as seal;
