@@ -43,6 +43,8 @@ fn auth() -> Auth {
 fn cookie(claims: Map<String, Value>) -> (String, Value) {
     let now = SystemTime::now();
     let expires = now + Duration::from_secs(30 * 86_400);
+    // A session that can be refreshed, its access token far from its expiry: the common
+    // case of an app that asks for `offline_access`, where no refresh is due.
     let session = Session::new(
         "google",
         claims,
@@ -50,6 +52,10 @@ fn cookie(claims: Map<String, Value>) -> (String, Value) {
         now,
         expires,
         None,
+    )
+    .with_refresh(
+        Some("bench-refresh-token".to_owned()),
+        Some(now + Duration::from_secs(3_600)),
     );
     let sealer = Sealer::new(Purpose::Identity, COOKIE_SECRET.as_bytes(), &[]).expect("secret");
     let sealed = sealer

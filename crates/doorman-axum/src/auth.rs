@@ -3,7 +3,7 @@
 //! Every public method of `Auth` is here.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::routing::get;
@@ -55,6 +55,8 @@ pub(crate) struct Inner {
     pub(crate) refresh_tags: Tagger,
     /// The refreshes of this process, by refresh token.
     pub(crate) refresh_flights: RefreshFlights,
+    /// The largest of the providers' `refresh_margin`s: a session not due by it is not due.
+    pub(crate) widest_refresh_margin: Duration,
     /// Where the identity and login-failure cookies go.
     pub(crate) scope: CookieScope,
     /// Where the login-transaction cookies go (a path both login and callback see).
@@ -271,6 +273,11 @@ impl Auth {
                 clock.clone(),
             )));
         }
+        let widest_refresh_margin = providers
+            .iter()
+            .map(|provider| provider.policy.refresh_margin)
+            .max()
+            .unwrap_or_default();
         let secure = redirect_uri.scheme() == "https";
         let cookie_path = if base_path.is_empty() {
             "/".to_owned()
@@ -293,6 +300,7 @@ impl Auth {
                 logout_tags,
                 refresh_tags,
                 refresh_flights: RefreshFlights::default(),
+                widest_refresh_margin,
                 scope,
                 transaction_scope,
                 names,

@@ -90,6 +90,18 @@ impl User {
     }
 }
 
+impl User {
+    /// An HTML form that renews the session at the provider now (a same-origin `POST` to
+    /// `{base}/auth/refresh`), coming back to `return_to`. Empty when no one is logged in.
+    #[must_use]
+    pub fn refresh_button(&self, label: &str, return_to: &str) -> String {
+        if !self.identity.is_logged_in() {
+            return String::new();
+        }
+        html::refresh_form(&self.auth.path("/auth/refresh"), return_to, label)
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for User {
     type Rejection = (StatusCode, &'static str);
 
@@ -103,7 +115,10 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
         })?;
         match due {
             None => Ok(user),
-            Some((session, now)) => Ok(user.refreshed(session, &parts.headers, now).await),
+            // Boxed: the rare path's state stays out of every request's future.
+            Some((session, now)) => {
+                Ok(Box::pin(user.refreshed(session, &parts.headers, now)).await)
+            }
         }
     }
 }
@@ -135,8 +150,10 @@ impl User {
             scope.failure_shown();
         }
         let due = match (&session, now) {
+            // The widest margin first: one comparison for a session not due anywhere.
             (Some(session), Some(now))
-                if session.refresh_token().is_some() && auth.refresh_due(session, now) =>
+                if session.refresh_due(now, auth.inner.widest_refresh_margin)
+                    && auth.refresh_due(session, now) =>
             {
                 Some((Arc::clone(session), now))
             }

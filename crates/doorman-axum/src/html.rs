@@ -63,14 +63,20 @@ pub(crate) fn logout_page(action: &str, token: &str, auto_submit: bool) -> Html<
 /// The name of the refresh form's return path field.
 pub(crate) const RETURN_TO_FIELD: &str = "return_to";
 
+/// A form that renews the session with a same-origin `POST` and comes back to `return_to`.
+pub(crate) fn refresh_form(action: &str, return_to: &str, label: &str) -> String {
+    format!(
+        r#"<form class="doorman-refresh" method="post" action="{}"><input type="hidden" name="{RETURN_TO_FIELD}" value="{}"><button type="submit">{}</button></form>"#,
+        escape_html(action),
+        escape_html(return_to),
+        escape_html(label)
+    )
+}
+
 /// The page at `GET {base}/auth/refresh`: a form that renews the session with a same-origin
 /// `POST` and comes back to `return_to`, submitted as the logout page's is.
 pub(crate) fn refresh_page(action: &str, return_to: &str, auto_submit: bool) -> Html<String> {
-    let form = format!(
-        r#"<form class="doorman-refresh" method="post" action="{}"><input type="hidden" name="{RETURN_TO_FIELD}" value="{}"><button type="submit">Renew the session</button></form>"#,
-        escape_html(action),
-        escape_html(return_to),
-    );
+    let form = refresh_form(action, return_to, "Renew the session");
     post_page(
         "Renew the session",
         "Renew your session with the login provider?",

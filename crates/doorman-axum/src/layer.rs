@@ -98,8 +98,9 @@ impl IntoResponse for Logout {
 pub(crate) struct RequestScope {
     pub(crate) auth: Auth,
     failure_shown: Cell<bool>,
-    /// `Set-Cookie`s the extractor asks the response to carry (a refreshed session's).
-    set_cookies: Cell<Option<HeaderMap>>,
+    /// `Set-Cookie`s the extractor asks the response to carry (a refreshed session's); boxed,
+    /// so that every request's future stays small.
+    set_cookies: Cell<Option<Box<HeaderMap>>>,
     /// The request's path and query, where a [`Login`] comes back to: a cheap clone (a
     /// server's request bytes are shared).
     here: Option<PathAndQuery>,
@@ -140,7 +141,7 @@ impl RequestScope {
                 earlier.extend(headers);
                 earlier
             }
-            None => headers,
+            None => Box::new(headers),
         };
         self.set_cookies.set(Some(merged));
     }

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -84,6 +84,9 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Starts the development provider on a free loopback port, registers the demo as its
 /// client, and returns the secrets text that points at it (and the running provider).
+/// How long the built-in provider's access tokens last: short, so that a refresh shows.
+const DEMO_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(120);
+
 fn built_in_provider(app: SocketAddr) -> Result<(String, doorman_devidp::Running), String> {
     let idp_listener = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(|e| e.to_string())?;
     let idp_addr = idp_listener.local_addr().map_err(|e| e.to_string())?;
@@ -94,18 +97,21 @@ fn built_in_provider(app: SocketAddr) -> Result<(String, doorman_devidp::Running
     getrandom_fill(&mut cookie_secret)?;
     let client_secret = hex(&secret);
     let app_origin = format!("http://{app}");
-    let config = DevIdpConfig::new(issuer.clone()).with_client(RegisteredClient {
-        client_id: "doorman-demo".to_owned(),
-        client_secret: client_secret.clone(),
-        redirect_uris: vec![format!("{app_origin}/oauth2callback")],
-        post_logout_redirect_uris: vec![format!("{app_origin}/auth/logged-out")],
-    });
+    // Access tokens of two minutes, so that the demo shows a session renewing itself.
+    let config = DevIdpConfig::new(issuer.clone())
+        .with_access_token_lifetime(DEMO_ACCESS_TOKEN_LIFETIME)
+        .with_client(RegisteredClient {
+            client_id: "doorman-demo".to_owned(),
+            client_secret: client_secret.clone(),
+            redirect_uris: vec![format!("{app_origin}/oauth2callback")],
+            post_logout_redirect_uris: vec![format!("{app_origin}/auth/logged-out")],
+        });
     let key = SigningKey::generate_rsa("demo-1").map_err(|e| e.to_string())?;
     let (_, ec) = doorman_devidp::test_keys();
     let idp = Arc::new(DevIdp::with_keys(config, vec![key], ec));
     let running = doorman_devidp::serve(idp_listener, idp).map_err(|e| e.to_string())?;
     let secrets = format!(
-        "[auth]\nredirect_uri = \"{app_origin}/oauth2callback\"\ncookie_secret = \"{}\"\nexpose_tokens = [\"id\", \"access\"]\ncookie_lifetime = \"12h\"\nlogout_params = {{ logout_hint = \"{{email}}\" }}\n\n[auth.devidp]\nclient_id = \"doorman-demo\"\nclient_secret = \"{client_secret}\"\nserver_metadata_url = \"{}/.well-known/openid-configuration\"\n",
+        "[auth]\nredirect_uri = \"{app_origin}/oauth2callback\"\ncookie_secret = \"{}\"\nexpose_tokens = [\"id\", \"access\"]\ncookie_lifetime = \"12h\"\nlogout_params = {{ logout_hint = \"{{email}}\" }}\n\n[auth.devidp]\nclient_id = \"doorman-demo\"\nclient_secret = \"{client_secret}\"\nserver_metadata_url = \"{}/.well-known/openid-configuration\"\nclient_kwargs = {{ scope = \"openid profile email offline_access\" }}\n",
         hex(&cookie_secret),
         issuer.as_str().trim_end_matches('/'),
     );
@@ -250,6 +256,18 @@ async fn home(user: User) -> Response {
             ));
         }
         body.push_str(&user.logout_button("Log out"));
+        if let Some(expires_at) = user.tokens().expires_at() {
+            let left = expires_at
+                .duration_since(SystemTime::now())
+                .map_or(0, |d| d.as_secs());
+            let unix = expires_at
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            body.push_str(&format!(
+                r#"<p>The access token expires at <span id="expires-at">{unix}</span> (Unix time, in {left} s); the session renews itself at the provider a minute before, on the next request.</p>"#
+            ));
+            body.push_str(&user.refresh_button("Renew now", "/"));
+        }
         body.push_str("<h2>Claims</h2><table>");
         for (name, value) in user.claims() {
             body.push_str(&format!(

@@ -189,7 +189,7 @@ impl Identity {
         Tokens {
             id: tokens.and_then(|t| t.id.as_deref()),
             access: tokens.and_then(|t| t.access.as_deref()),
-            expires_at: session.and_then(Session::access_expires_at),
+            expires_at: session.and_then(Session::access_expires_at_seconds),
         }
     }
 
@@ -261,7 +261,8 @@ impl fmt::Debug for Identity {
 pub struct Tokens<'a> {
     id: Option<&'a str>,
     access: Option<&'a str>,
-    expires_at: Option<SystemTime>,
+    /// In Unix seconds, as the session keeps it.
+    expires_at: Option<u64>,
 }
 
 impl<'a> Tokens<'a> {
@@ -288,13 +289,14 @@ impl<'a> Tokens<'a> {
     #[must_use]
     pub fn expires_at(&self) -> Option<SystemTime> {
         self.expires_at
+            .map(|seconds| UNIX_EPOCH + Duration::from_secs(seconds))
     }
 
     /// Whether the access token has expired at `now` (its refresh failed or is not possible):
     /// an API would refuse it. `false` when its expiry is unknown.
     #[must_use]
     pub fn is_expired(&self, now: SystemTime) -> bool {
-        self.expires_at.is_some_and(|expiry| now >= expiry)
+        self.expires_at().is_some_and(|expiry| now >= expiry)
     }
 
     /// `st.user.tokens.to_dict()`: `id` and `access`, with values, for those exposed, and
@@ -313,11 +315,7 @@ impl<'a> Tokens<'a> {
 
     /// The access token's expiry in Unix seconds, shown only with the access token.
     fn exposed_expiry(&self) -> Option<u64> {
-        self.access?;
-        self.expires_at?
-            .duration_since(UNIX_EPOCH)
-            .ok()
-            .map(|d| d.as_secs())
+        self.access.and(self.expires_at)
     }
 }
 
@@ -341,7 +339,7 @@ impl fmt::Debug for Tokens<'_> {
         f.debug_struct("Tokens")
             .field("id", &self.id.map(|_| "REDACTED"))
             .field("access", &self.access.map(|_| "REDACTED"))
-            .field("expires_at", &self.expires_at)
+            .field("expires_at", &self.expires_at())
             .finish()
     }
 }

@@ -307,12 +307,20 @@ impl Session {
         self.access_expires_at.map(instant)
     }
 
+    /// [`Session::access_expires_at`] in Unix seconds, as stored.
+    pub(crate) fn access_expires_at_seconds(&self) -> Option<u64> {
+        self.access_expires_at
+    }
+
     /// Whether a refresh is due at `now`: there is a refresh token and the access token
     /// expires within `margin` (or has expired).
     #[must_use]
+    #[inline]
     pub fn refresh_due(&self, now: SystemTime, margin: Duration) -> bool {
         match (&self.refresh_token, self.access_expires_at) {
-            (Some(_), Some(expiry)) => seconds(now).saturating_add(margin.as_secs()) >= expiry,
+            (Some(_), Some(expiry)) => now
+                .checked_add(margin)
+                .is_none_or(|soon| soon >= instant(expiry)),
             _ => false,
         }
     }
