@@ -35,10 +35,20 @@ async fn a_full_run_logs_no_secret() {
         .with_ansi(false)
         .init();
 
-    let app = Served::start("").await;
+    // Refresh tokens asked for, and a margin longer than the access token lives: the next
+    // request after the login is renewed.
+    let app = Served::start(
+        "client_kwargs = { scope = \"openid profile email offline_access\" }\nrefresh_margin = \"2h\"\n",
+    )
+    .await;
     app.follow("/auth/login?provider=dev").await;
     let user = app.user_json().await;
     assert_eq!(user["is_logged_in"], true, "{user}");
+    assert_eq!(
+        app.idp.idp.refresh_grants(),
+        1,
+        "the run includes a refresh"
+    );
     app.logout().await;
     app.idp.idp.misbehave(Misbehavior::WrongNonce);
     app.follow("/auth/login?provider=dev").await;
@@ -58,6 +68,13 @@ async fn a_full_run_logs_no_secret() {
     assert_eq!(response.status(), 400);
 
     let token_request = &app.idp.idp.requests_to("/token")[0];
+    let refresh_request = app
+        .idp
+        .idp
+        .requests_to("/token")
+        .into_iter()
+        .find(|r| r.param("grant_type") == Some("refresh_token"))
+        .expect("a refresh request");
     let secrets = [
         ("client secret", CLIENT_SECRET.to_owned()),
         ("cookie secret", COOKIE_SECRET.to_owned()),
@@ -77,6 +94,13 @@ async fn a_full_run_logs_no_secret() {
             user["tokens"]["id"].as_str().expect("id token").to_owned(),
         ),
         (
+            "refresh token",
+            refresh_request
+                .param("refresh_token")
+                .expect("refresh token")
+                .to_owned(),
+        ),
+        (
             "access token",
             user["tokens"]["access"]
                 .as_str()
@@ -87,6 +111,7 @@ async fn a_full_run_logs_no_secret() {
     let log = String::from_utf8(captured.0.lock().expect("log buffer").clone()).expect("utf-8");
     assert!(log.contains("doorman.callback"), "the run was captured");
     assert!(log.contains("logged in"));
+    assert!(log.contains("doorman.refresh"), "the refresh was captured");
     for (what, value) in secrets {
         assert!(!log.contains(&value), "the log holds the {what}");
     }

@@ -414,6 +414,14 @@ pub enum WarningKind {
     UnderscoreInProviderName,
     /// A URL that still holds a documentation placeholder such as `{tenant}`.
     PlaceholderInUrl,
+    /// The app expects refresh (it sets `refresh_margin`) but does not ask the provider for a
+    /// refresh token, which most issue only when asked.
+    RefreshNotAsked {
+        /// The provider.
+        provider: String,
+        /// What to add.
+        advice: &'static str,
+    },
     /// `private_key` or `private_key_file` that no provider uses: a private key is used only
     /// with `token_endpoint_auth_method = "private_key_jwt"`.
     PrivateKeyUnused,
@@ -466,6 +474,10 @@ impl fmt::Display for Warning {
             WarningKind::PlaceholderInUrl => write!(
                 f,
                 "`{key}` still contains a placeholder such as {{tenant}}; replace it with your value"
+            ),
+            WarningKind::RefreshNotAsked { provider, advice } => write!(
+                f,
+                "provider `{provider}` will likely issue no refresh token, so its sessions cannot outlive their access token (an hour, often): {advice}"
             ),
             WarningKind::PrivateKeyUnused => write!(
                 f,

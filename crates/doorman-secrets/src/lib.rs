@@ -74,6 +74,7 @@ mod error;
 mod files;
 mod location;
 mod parse;
+mod refresh_scope;
 mod secret;
 mod settings;
 

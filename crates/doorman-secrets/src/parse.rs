@@ -20,6 +20,7 @@ use crate::config::{
 };
 use crate::error::{Error, Warning, WarningKind};
 use crate::location::{Location, Origin};
+use crate::refresh_scope;
 use crate::secret::Secret;
 use crate::settings::{
     self, DEFAULT_COOKIE_LIFETIME, DEFAULT_REFRESH_MARGIN, LogoutParam, LogoutParams, Placement,
@@ -217,6 +218,26 @@ pub(crate) fn auth_config(
         providers.push(cx.named_provider(name, value, &shared)?);
     }
     cx.warn_unused_private_keys();
+    for provider in &providers {
+        if let Some(ask) = refresh_scope::missing_refresh_ask(provider) {
+            let path = if provider.is_default() {
+                "auth.client_kwargs".to_owned()
+            } else {
+                format!("auth.{}.client_kwargs", provider.name())
+            };
+            let at = match provider.refresh_margin().source() {
+                Source::File(at) => at.clone(),
+                _ => Location::at(&origin, text, auth_span.start, path),
+            };
+            cx.warnings.push(Warning {
+                at,
+                kind: WarningKind::RefreshNotAsked {
+                    provider: provider.name().to_owned(),
+                    advice: ask.advice(),
+                },
+            });
+        }
+    }
     if providers.is_empty() {
         return Err(Error::ProviderMissingKeys {
             at: cx.at(auth_span, "auth"),

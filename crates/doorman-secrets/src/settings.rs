@@ -32,7 +32,7 @@ const fn key(name: &'static str, placement: Placement) -> OwnKey {
 
 /// Every key doorman reads that Streamlit does not, besides the plain OAuth 2.0 provider
 /// keys (`provider_preset` and Authlib's own URL keys).
-pub(crate) const OWN_KEYS: [OwnKey; 13] = [
+pub(crate) const OWN_KEYS: [OwnKey; 18] = [
     key("cookie_lifetime", Placement::AppOrProvider),
     key("refresh_margin", Placement::AppOrProvider),
     key("previous_cookie_secrets", Placement::App),
@@ -46,7 +46,16 @@ pub(crate) const OWN_KEYS: [OwnKey; 13] = [
     key("private_key", Placement::AppOrProvider),
     key("private_key_file", Placement::AppOrProvider),
     key("private_key_id", Placement::AppOrProvider),
+    key("allowed_emails", Placement::AppOrProvider),
+    key("allowed_domains", Placement::AppOrProvider),
+    key("allowed_groups", Placement::AppOrProvider),
+    key("groups_claim", Placement::AppOrProvider),
+    key("api_audience", Placement::AppOrProvider),
 ];
+
+/// The claim `groups_claim` names unless it is set: `groups`, as Okta, Entra ID and GitLab
+/// send it.
+pub const DEFAULT_GROUPS_CLAIM: &str = "groups";
 
 /// The own key called `name`, if there is one.
 pub(crate) fn own_key(name: &str) -> Option<OwnKey> {

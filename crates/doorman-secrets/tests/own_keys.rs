@@ -781,7 +781,7 @@ fn the_fixture_with_every_key_gives_its_values() {
     // A [auth.NAME.logout_params] table is found at its header.
     assert_eq!(
         written(cognito.logout_params()),
-        "auth.cognito.logout_params@36:1"
+        "auth.cognito.logout_params@37:1"
     );
     let logingov = config.provider(Some("logingov")).unwrap();
     assert!(logingov.private_key().is_some());

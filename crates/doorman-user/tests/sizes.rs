@@ -17,6 +17,15 @@ use serde_json::{Map, Value};
 const ATTRIBUTES: &str = "; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000";
 
 fn cookie_bytes(claims: Map<String, Value>, tokens: ExposedTokens) -> (usize, usize) {
+    refreshable_cookie_bytes(claims, tokens, None)
+}
+
+/// [`cookie_bytes`] for a session that also keeps `refresh_token`.
+fn refreshable_cookie_bytes(
+    claims: Map<String, Value>,
+    tokens: ExposedTokens,
+    refresh_token: Option<String>,
+) -> (usize, usize) {
     let now = UNIX_EPOCH + Duration::from_secs(1_795_305_600);
     let session = Session::new(
         "google",
@@ -25,7 +34,8 @@ fn cookie_bytes(claims: Map<String, Value>, tokens: ExposedTokens) -> (usize, us
         now,
         now + Duration::from_secs(30 * 86_400),
         Some(now + Duration::from_secs(3600)),
-    );
+    )
+    .with_refresh(refresh_token, Some(now + Duration::from_secs(3600)));
     let sealer =
         Sealer::new(Purpose::Identity, b"0123456789abcdef0123456789abcdef", &[]).expect("a secret");
     let value = sealer
@@ -91,4 +101,34 @@ fn a_hundred_groups_stay_in_one_cookie_under_the_proxy_budget() {
     );
     assert_eq!(cookies, 1);
     assert!(bytes <= STREAMLIT_USER_100_GROUPS, "{bytes}");
+}
+
+/// An Entra login at its largest that still works: 150 group ids, both tokens exposed and an
+/// Entra-sized refresh token (opaque, about 1.8 KB) take several cookies, within the proxies'
+/// 8 KiB header budget and the ten-cookie bound; the adapter warns past 4 KiB.
+#[test]
+fn an_entra_sized_refreshable_session_is_chunked_within_the_header_budget() {
+    // Entra's refresh tokens are opaque base64 of about 1.8 KB (research: providers/entra).
+    let refresh_token: String = (0..1_800)
+        .map(|i| {
+            char::from(
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                    [(i * 37 + i / 7) % 64],
+            )
+        })
+        .collect();
+    let tokens = ExposedTokens {
+        id: Some(id_token()),
+        access: Some(access_token()),
+    };
+    let (without, _) = refreshable_cookie_bytes(claims_with_groups(150), tokens.clone(), None);
+    let (bytes, cookies) =
+        refreshable_cookie_bytes(claims_with_groups(150), tokens, Some(refresh_token));
+    println!("150 groups, both tokens, an Entra refresh token: {bytes} B in {cookies} cookie(s)");
+    assert!(
+        cookies > 1 && cookies <= doorman_seal::MAX_CHUNKS,
+        "{cookies}"
+    );
+    assert!(bytes <= doorman_seal::PROXY_HEADER_BUDGET, "{bytes}");
+    assert!(bytes > without, "the refresh token is kept in the cookie");
 }

@@ -56,6 +56,8 @@ pub(crate) struct Setup {
     pub(crate) persona: Option<Persona>,
     /// The app's public key (SPKI PEM), registered at the provider for `private_key_jwt`.
     pub(crate) client_public_key: Option<String>,
+    /// How long the provider's access tokens last; `None`: its default (an hour).
+    pub(crate) access_token_lifetime: Option<Duration>,
 }
 
 impl Default for Setup {
@@ -72,6 +74,7 @@ impl Default for Setup {
             groups: 0,
             persona: None,
             client_public_key: None,
+            access_token_lifetime: None,
         }
     }
 }
@@ -130,6 +133,9 @@ impl TestApp {
             Some(persona) => idp_config.with_persona(persona),
             None => idp_config,
         };
+        if let Some(lifetime) = setup.access_token_lifetime {
+            idp_config = idp_config.with_access_token_lifetime(lifetime);
+        }
         if let Some(public_pem) = &setup.client_public_key {
             idp_config = idp_config.with_client_public_key("app", public_pem);
         }
@@ -196,6 +202,10 @@ impl TestApp {
                 get(|user: User| async move { Json(Value::Object(user.to_dict())) }),
             )
             .route(&format!("{base}/failure"), get(failure))
+            .route(
+                &format!("{base}/renew"),
+                get(|| async { doorman_axum::refresh().into_response() }),
+            )
             .route(
                 &format!("{base}/failure-after-a-wait"),
                 // The handler, and so its extractor, first polled after the layer's first poll.
@@ -387,7 +397,7 @@ impl Browser {
     }
 
     /// The `Cookie` header this browser sends to `url`.
-    fn cookie_header(&self, url: &Url) -> Option<String> {
+    pub(crate) fn cookie_header(&self, url: &Url) -> Option<String> {
         let jar = self
             .jar
             .as_ref()?
