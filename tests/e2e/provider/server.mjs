@@ -1,11 +1,13 @@
 // oidc-provider on loopback, configured for doorman's end-to-end tests.
 //
-//   node server.mjs --port 4000 --app http://127.0.0.1:8501 --variant basic|pkce
+//   node server.mjs --port 4000 --app http://127.0.0.1:8501 --variant basic|pkce|refresh
 //
 // Two static confidential clients (client_secret_basic and client_secret_post), doorman's
 // redirect and post-logout URIs, development login pages, email and profile claims in the
 // ID token, and Streamlit's `prompt=select_account` registered.
-// `basic`: consent is granted without a screen; `pkce`: PKCE is required and consent shown.
+// `basic`: consent is granted without a screen; `pkce`: PKCE is required and consent shown;
+// `refresh`: as `basic`, with access tokens of 8 seconds and a refresh token on every code
+// grant, rotated on every use (oidc-provider revokes a reused one's grant).
 // GET /__e2e/requests lists what the provider received (parameter names and values,
 // body parameter names, the Authorization scheme), for tests to assert on.
 
@@ -18,7 +20,7 @@ const port = Number(args.port);
 const app = args.app;
 const variant = args.variant ?? 'basic';
 if (!port || !app) {
-  console.error('usage: node server.mjs --port PORT --app APP_ORIGIN [--variant basic|pkce]');
+  console.error('usage: node server.mjs --port PORT --app APP_ORIGIN [--variant basic|pkce|refresh]');
   process.exit(2);
 }
 
@@ -72,7 +74,13 @@ const configuration = {
   },
 };
 
-if (variant === 'basic') {
+if (variant === 'refresh') {
+  configuration.ttl = { AccessToken: 8, IdToken: 3600, RefreshToken: 86400, Grant: 86400, Session: 86400, Interaction: 3600, AuthorizationCode: 60 };
+  configuration.issueRefreshToken = async (ctx, client) => client.grantTypeAllowed('refresh_token');
+  configuration.rotateRefreshToken = () => true;
+}
+
+if (variant === 'basic' || variant === 'refresh') {
   // Consent without a screen: a grant for what doorman asks.
   configuration.loadExistingGrant = async (ctx) => {
     const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);

@@ -75,6 +75,9 @@ pub enum Variant {
     Basic,
     /// PKCE required, consent screen shown.
     Pkce,
+    /// As `Basic`, with access tokens of 8 seconds and a rotating refresh token on every
+    /// code grant.
+    Refresh,
 }
 
 /// A running `oidc-provider`.
@@ -99,10 +102,10 @@ impl Provider {
             .args(["--port", &port.to_string(), "--app", app_origin])
             .args([
                 "--variant",
-                if variant == Variant::Pkce {
-                    "pkce"
-                } else {
-                    "basic"
+                match variant {
+                    Variant::Basic => "basic",
+                    Variant::Pkce => "pkce",
+                    Variant::Refresh => "refresh",
                 },
             ])
             .current_dir(&dir)

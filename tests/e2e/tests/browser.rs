@@ -3,7 +3,8 @@
 //! cookie attributes as the browser stores them; logout at the app and at the provider.
 //! Another site cannot log the user out: not by sending the browser to the logout page, nor
 //! by posting a form to it, nor by an image, a `no-cors` fetch or a frame; the app's own
-//! logout button can.
+//! logout button can. A session renews itself with the provider's refresh token, and on the
+//! demo's Renew button.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -579,4 +580,49 @@ async fn the_logout_page_logs_out_by_itself_from_the_app_and_on_a_click_from_ano
     click(&client, "form.doorman-logout button").await;
     confirm_logout_at_the_provider_after(&client, "a click on the logout page").await;
     client.close().await.expect("close the browser");
+}
+
+/// The number on the demo's page at `#expires-at`: when the access token expires.
+async fn expires_at_shown(client: &fantoccini::Client) -> u64 {
+    text_of(client, "#expires-at")
+        .await
+        .parse()
+        .expect("Unix seconds")
+}
+
+/// With refresh tokens and 8-second access tokens, the session renews itself on a page load
+/// once its access token nears expiry, and at once with the demo's Renew button.
+#[tokio::test]
+async fn a_session_renews_itself_and_on_the_renew_button_in_chromium() {
+    let app_port = free_port();
+    let app = format!("http://127.0.0.1:{app_port}");
+    let provider = Provider::start(&app, Variant::Refresh).await;
+    let secrets = format!(
+        "{}refresh_margin = \"5s\"\n",
+        secrets(app_port, provider.port, "doorman-basic", false)
+    );
+    let _demo = Demo::start(app_port, &secrets).await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e");
+    let profile = root.join(format!("chromium-profile-{app_port}"));
+    std::fs::create_dir_all(&profile).expect("profile dir");
+    let profile = std::fs::canonicalize(&profile).expect("canonical path");
+    let (_driver, client) = browser(&profile).await;
+    log_in_as_alice(&client, &app).await;
+    let first = expires_at_shown(&client).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    client.refresh().await.expect("reload");
+    let renewed = expires_at_shown(&client).await;
+    assert!(renewed > first, "renewed on the page load: {renewed} after {first}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    click(&client, "form.doorman-refresh button").await;
+    assert_eq!(text_of(&client, "#email").await, "alice@example.com");
+    let clicked = expires_at_shown(&client).await;
+    assert!(clicked > renewed, "renewed on the button: {clicked} after {renewed}");
+    let refreshes = provider
+        .requests_to("/token")
+        .await
+        .into_iter()
+        .filter(|r| r["params"]["grant_type"] == "refresh_token" && r["status"] == 200)
+        .count();
+    assert_eq!(refreshes, 2);
 }

@@ -225,3 +225,58 @@ async fn client_secret_post_against_oidc_provider() {
 async fn pkce_required_and_consent_shown() {
     login_and_check(Variant::Pkce, "doorman-basic", false).await;
 }
+
+/// oidc-provider issues refresh tokens, rotated on every use, with access tokens of 8
+/// seconds: the demo (renewing 5 seconds before expiry) keeps the session alive past two
+/// access tokens, each renewal a `refresh_token` grant at the provider and a new access token
+/// in the app.
+#[tokio::test]
+async fn a_session_outlives_its_access_tokens_through_refresh() {
+    let app_port = free_port();
+    let origin = format!("http://127.0.0.1:{app_port}");
+    let provider = Provider::start(&origin, Variant::Refresh).await;
+    let secrets = format!(
+        "{}refresh_margin = \"5s\"\n",
+        secrets(app_port, provider.port, "doorman-basic", false)
+    );
+    let demo = Demo::start(app_port, &secrets).await;
+    let client = browser::client();
+    let (visited, page) = browse(
+        &client,
+        &format!(
+            "{}/auth/login?provider=op&return_to=/user.json",
+            demo.origin
+        ),
+        "alice",
+    )
+    .await;
+    let user: Value =
+        serde_json::from_str(&page).unwrap_or_else(|_| panic!("{visited:#?}\n{page}"));
+    assert_eq!(user["is_logged_in"], true, "{visited:#?}");
+    let mut access = user["tokens"]["access"].clone();
+    let mut expires_at = user["tokens"]["expires_at"].as_u64().expect("expires_at");
+    for round in 1..=2 {
+        tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+        let user: Value = client
+            .get(format!("{}/user.json", demo.origin))
+            .send()
+            .await
+            .expect("user.json")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(user["is_logged_in"], true, "round {round}: {user}");
+        assert_ne!(user["tokens"]["access"], access, "round {round}: a new access token");
+        let renewed = user["tokens"]["expires_at"].as_u64().expect("expires_at");
+        assert!(renewed > expires_at, "round {round}: {renewed} after {expires_at}");
+        access = user["tokens"]["access"].clone();
+        expires_at = renewed;
+        let refreshes = provider
+            .requests_to("/token")
+            .await
+            .into_iter()
+            .filter(|r| r["params"]["grant_type"] == "refresh_token" && r["status"] == 200)
+            .count();
+        assert_eq!(refreshes, round, "one refresh grant per renewal");
+    }
+}
