@@ -185,6 +185,11 @@ pub struct Provider {
     pub(crate) bound_to_id_token: Setting<bool>,
     pub(crate) call_userinfo: Setting<bool>,
     pub(crate) logout_params: Setting<LogoutParams>,
+    pub(crate) allowed_emails: Setting<Vec<String>>,
+    pub(crate) allowed_domains: Setting<Vec<String>>,
+    pub(crate) allowed_groups: Setting<Vec<String>>,
+    pub(crate) groups_claim: Setting<String>,
+    pub(crate) api_audience: Option<Setting<String>>,
 }
 
 impl Provider {
@@ -301,11 +306,53 @@ impl Provider {
         &self.logout_params
     }
 
+    /// `allowed_emails`: the addresses (ASCII letters lowercased) that may log in; empty
+    /// unless configured. With `allowed_domains`, an address passes by either.
+    #[must_use]
+    pub fn allowed_emails(&self) -> &Setting<Vec<String>> {
+        &self.allowed_emails
+    }
+
+    /// `allowed_domains`: the email domains (ASCII letters lowercased, matched exactly) whose
+    /// verified addresses may log in; empty unless configured.
+    #[must_use]
+    pub fn allowed_domains(&self) -> &Setting<Vec<String>> {
+        &self.allowed_domains
+    }
+
+    /// `allowed_groups`: the groups (as the provider writes them) whose members may log in;
+    /// empty unless configured.
+    #[must_use]
+    pub fn allowed_groups(&self) -> &Setting<Vec<String>> {
+        &self.allowed_groups
+    }
+
+    /// `groups_claim`: the claim, or dotted path into nested claims (`realm_access.roles`),
+    /// holding the user's groups; `groups` unless configured.
+    #[must_use]
+    pub fn groups_claim(&self) -> &Setting<String> {
+        &self.groups_claim
+    }
+
+    /// `api_audience`: the audience of access tokens for the app's API; when set, requests
+    /// with `Authorization: Bearer <JWT>` are verified against this provider's keys.
+    #[must_use]
+    pub fn api_audience(&self) -> Option<&Setting<String>> {
+        self.api_audience.as_ref()
+    }
+
     /// Every doorman setting of this provider, its value as text (secrets redacted) and where
     /// it came from, for display (`doorman check`).
     #[must_use]
     pub fn settings(&self) -> Vec<SettingLine> {
         let list = |items: &[String]| format!("{items:?}");
+        let anyone = |items: &[String]| {
+            if items.is_empty() {
+                "[] (anyone)".to_owned()
+            } else {
+                list(items)
+            }
+        };
         let mut lines = vec![
             SettingLine::of("cookie_lifetime", &self.cookie_lifetime, |d| {
                 crate::settings::format_duration(*d)
@@ -323,6 +370,10 @@ impl Provider {
             ),
             SettingLine::of("trusted_audiences", &self.trusted_audiences, |v| list(v)),
             SettingLine::of("allowed_tenants", &self.allowed_tenants, |v| list(v)),
+            SettingLine::of("allowed_emails", &self.allowed_emails, |v| anyone(v)),
+            SettingLine::of("allowed_domains", &self.allowed_domains, |v| anyone(v)),
+            SettingLine::of("allowed_groups", &self.allowed_groups, |v| anyone(v)),
+            SettingLine::of("groups_claim", &self.groups_claim, String::clone),
             SettingLine {
                 key: "token_endpoint_auth_method",
                 value: self.client_kwargs.token_endpoint_auth_method.map_or_else(
@@ -339,6 +390,9 @@ impl Provider {
         }
         if let Some(id) = &self.private_key_id {
             lines.push(SettingLine::of("private_key_id", id, String::clone));
+        }
+        if let Some(audience) = &self.api_audience {
+            lines.push(SettingLine::of("api_audience", audience, String::clone));
         }
         lines
     }

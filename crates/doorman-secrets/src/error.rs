@@ -176,6 +176,21 @@ pub enum Error {
         /// Why.
         reason: &'static str,
     },
+    /// An allow-list (`allowed_emails`, `allowed_domains`, `allowed_groups`) or its
+    /// `groups_claim` that cannot be used: an empty list, or an entry of the wrong shape.
+    InvalidAccessRule {
+        /// The list or the entry, its key path ending in its position such as `[0]`.
+        at: Location,
+        /// Why, never quoting the value.
+        reason: &'static str,
+    },
+    /// `api_audience` for a plain OAuth 2.0 provider, which has no keys to verify tokens with.
+    ApiAudienceWithoutKeys {
+        /// The key.
+        at: Location,
+        /// The provider, `default` for the unnamed one.
+        provider: String,
+    },
     /// One of doorman's app-wide keys (`base_path`, `previous_cookie_secrets`) in a provider's
     /// section.
     AppWideKey {
@@ -329,6 +344,15 @@ impl fmt::Display for Error {
                 f,
                 "`{}` must be text with {{claim}} placeholders, such as \"{{login_hint}}\": {reason} ({at})",
                 at.key_path
+            ),
+            Self::InvalidAccessRule { at, reason } => {
+                write!(f, "`{}` cannot be used: {reason} ({at})", at.key_path)
+            }
+            Self::ApiAudienceWithoutKeys { at, provider } => write!(
+                f,
+                "`{}` needs an OpenID provider, whose keys verify the API's tokens, and {} is plain OAuth 2.0 ({at})",
+                at.key_path,
+                provider_phrase(provider)
             ),
             Self::AppWideKey { at } => {
                 let key = at.key_path.rsplit('.').next().unwrap_or_default();

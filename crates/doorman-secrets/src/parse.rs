@@ -384,6 +384,11 @@ struct DoormanKeys {
     bound_to_id_token: Option<Setting<bool>>,
     call_userinfo: Option<Setting<bool>>,
     logout_params: Option<Setting<LogoutParams>>,
+    allowed_emails: Option<Setting<Vec<String>>>,
+    allowed_domains: Option<Setting<Vec<String>>>,
+    allowed_groups: Option<Setting<Vec<String>>>,
+    groups_claim: Option<Setting<String>>,
+    api_audience: Option<Setting<String>>,
     /// App-wide: read from `[auth]` only.
     previous_cookie_secrets: Option<Setting<Vec<Secret>>>,
     /// App-wide: read from `[auth]` only.
@@ -684,6 +689,19 @@ impl Context<'_> {
         };
 
         let own = self.doorman_keys(path, &own)?;
+        let api_audience = match (own.api_audience.clone(), &endpoints) {
+            (Some(setting), Endpoints::OAuth2 { .. }) => {
+                return Err(self.api_audience_without_keys(&setting, name));
+            }
+            // The shared key is the default provider's own when it is defined in `[auth]`.
+            (None, Endpoints::OAuth2 { .. }) => match &shared.api_audience {
+                Some(setting) if top_level => {
+                    return Err(self.api_audience_without_keys(setting, name));
+                }
+                _ => None,
+            },
+            (own_audience, _) => own_audience.or_else(|| shared.api_audience.clone()),
+        };
         let kwargs_method = client_kwargs
             .token_endpoint_auth_method
             .zip(kwargs_method_at);
@@ -759,7 +777,28 @@ impl Context<'_> {
                 &shared.logout_params,
                 LogoutParams::default(),
             ),
+            allowed_emails: pick(own.allowed_emails, &shared.allowed_emails, Vec::new()),
+            allowed_domains: pick(own.allowed_domains, &shared.allowed_domains, Vec::new()),
+            allowed_groups: pick(own.allowed_groups, &shared.allowed_groups, Vec::new()),
+            groups_claim: pick(
+                own.groups_claim,
+                &shared.groups_claim,
+                settings::DEFAULT_GROUPS_CLAIM.to_owned(),
+            ),
+            api_audience,
         })
+    }
+
+    /// The refusal of `api_audience` (`setting`) for the plain OAuth 2.0 provider `name`.
+    fn api_audience_without_keys(&self, setting: &Setting<String>, name: &str) -> Error {
+        let at = match setting.source() {
+            Source::File(at) => at.clone(),
+            _ => self.at(0..0, "auth"),
+        };
+        Error::ApiAudienceWithoutKeys {
+            at,
+            provider: name.to_owned(),
+        }
     }
 
     /// The endpoints of a plain OAuth 2.0 provider: each URL key, else the preset's URL.
@@ -881,6 +920,31 @@ impl Context<'_> {
                         tenants.push(item.to_ascii_lowercase());
                     }
                     keys.allowed_tenants = Some(Setting::new(tenants, source));
+                }
+                "allowed_emails" => {
+                    let emails = self.allow_list(value, &key_path, settings::allowed_email)?;
+                    keys.allowed_emails = Some(Setting::new(emails, source));
+                }
+                "allowed_domains" => {
+                    let domains = self.allow_list(value, &key_path, settings::allowed_domain)?;
+                    keys.allowed_domains = Some(Setting::new(domains, source));
+                }
+                "allowed_groups" => {
+                    let groups = self.allow_list(value, &key_path, |group| Ok(group.to_owned()))?;
+                    keys.allowed_groups = Some(Setting::new(groups, source));
+                }
+                "groups_claim" => {
+                    let path = self.string(value, &key_path)?;
+                    let path = settings::groups_claim(&path).map_err(|reason| {
+                        Error::InvalidAccessRule {
+                            at: self.at(value.span(), &key_path),
+                            reason,
+                        }
+                    })?;
+                    keys.groups_claim = Some(Setting::new(path, source));
+                }
+                "api_audience" => {
+                    keys.api_audience = Some(Setting::new(self.string(value, &key_path)?, source));
                 }
                 "token_endpoint_auth_method" => {
                     let text = self.string(value, &key_path)?;
@@ -1051,6 +1115,28 @@ impl Context<'_> {
             params.push((name.get_ref().to_string(), param));
         }
         Ok(LogoutParams { params })
+    }
+
+    /// An allow-list: a non-empty list of strings, each checked and normalized by `entry`.
+    fn allow_list(
+        &self,
+        value: &Value<'_>,
+        key_path: &str,
+        entry: impl Fn(&str) -> Result<String, &'static str>,
+    ) -> Result<Vec<String>, Error> {
+        let items = self.string_list(value, key_path)?;
+        if items.is_empty() {
+            return Err(Error::InvalidAccessRule {
+                at: self.at(value.span(), key_path),
+                reason: "an empty list lets no one in; leave the key out to let everyone in",
+            });
+        }
+        items
+            .into_iter()
+            .map(|(item, at)| {
+                entry(&item).map_err(|reason| Error::InvalidAccessRule { at, reason })
+            })
+            .collect()
     }
 
     /// A list of non-empty strings, each with its location (key path ending in `[i]`).

@@ -213,6 +213,55 @@ pub fn parse_base_path(text: &str) -> Result<String, &'static str> {
     Ok(trimmed.to_owned())
 }
 
+/// Checks an `allowed_emails` entry and returns it with its ASCII letters lowercased (the
+/// comparison ignores ASCII case only: other characters must match exactly, so that no
+/// Unicode case mapping, such as the Kelvin sign's to `k`, makes one address pass for another).
+pub(crate) fn allowed_email(text: &str) -> Result<String, &'static str> {
+    let (local, domain) = text
+        .rsplit_once('@')
+        .ok_or("an address needs an `@`, such as \"ada@example.com\"")?;
+    if local.is_empty() || local.contains('@') {
+        return Err("an address has one `@` and text before it, such as \"ada@example.com\"");
+    }
+    allowed_domain(domain)
+        .map_err(|_| "the part after `@` must be a domain, such as example.com")?;
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("an address holds no spaces or control characters");
+    }
+    Ok(text.to_ascii_lowercase())
+}
+
+/// Checks an `allowed_domains` entry, a domain matched exactly, and returns it with its ASCII
+/// letters lowercased.
+pub(crate) fn allowed_domain(text: &str) -> Result<String, &'static str> {
+    if text.starts_with('@') {
+        return Err("write the domain without `@`, such as \"example.com\"");
+    }
+    if text.contains('*') {
+        return Err("domains match exactly: list each one, wildcards are not supported");
+    }
+    if text.contains(['@', '/', ':', '?', '#'])
+        || text.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err("a domain is a bare name such as \"example.com\", not an address or a URL");
+    }
+    if text.split('.').any(str::is_empty) {
+        return Err("a domain has no empty labels: no leading, trailing or doubled `.`");
+    }
+    Ok(text.to_ascii_lowercase())
+}
+
+/// Checks `groups_claim`: a claim name, or a dotted path into nested claims
+/// (`realm_access.roles`), with no empty step.
+pub(crate) fn groups_claim(text: &str) -> Result<String, &'static str> {
+    if text.split('.').any(str::is_empty) {
+        return Err(
+            "a claim name or a dotted path such as \"realm_access.roles\": no leading, trailing or doubled `.`",
+        );
+    }
+    Ok(text.to_owned())
+}
+
 /// `logout_params`: extra query parameters of the provider's logout URL, as Streamlit
 /// specifies them: each sets a parameter (adding it or replacing doorman's value), its value
 /// a template whose `{claim}` placeholders are filled from the session's claims; an empty
@@ -455,6 +504,54 @@ mod tests {
             "dash", "/a?b", "/a#b", "/a b", "/a//b", "/a/../b", "/./a", "/a;b", "/%2e",
         ] {
             assert!(parse_base_path(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn allow_list_entries_are_normalized_or_refused_with_their_reason() {
+        assert_eq!(
+            allowed_email("Ada@Example.COM"),
+            Ok("ada@example.com".to_owned())
+        );
+        assert_eq!(
+            allowed_email("K\u{212A}@example.com"),
+            Ok("k\u{212A}@example.com".to_owned()),
+            "only ASCII letters are folded"
+        );
+        for (text, reason) in [
+            ("ada", "needs an `@`"),
+            ("@example.com", "text before it"),
+            ("a@b@example.com", "one `@`"),
+            ("ada@", "must be a domain"),
+            ("ada@*.example.com", "must be a domain"),
+            ("ada @example.com", "no spaces"),
+        ] {
+            let refused = allowed_email(text).expect_err(text);
+            assert!(refused.contains(reason), "{text}: {refused}");
+        }
+        assert_eq!(allowed_domain("Example.COM"), Ok("example.com".to_owned()));
+        for (text, reason) in [
+            ("@example.com", "without `@`"),
+            ("*.example.com", "wildcards"),
+            ("https://example.com", "not an address or a URL"),
+            ("ada@example.com", "not an address or a URL"),
+            (".example.com", "empty labels"),
+            ("example..com", "empty labels"),
+            ("example.com.", "empty labels"),
+        ] {
+            let refused = allowed_domain(text).expect_err(text);
+            assert!(refused.contains(reason), "{text}: {refused}");
+        }
+        for path in [
+            "groups",
+            "realm_access.roles",
+            "cognito:groups",
+            "https://x/roles",
+        ] {
+            assert_eq!(groups_claim(path).as_deref(), Ok(path));
+        }
+        for path in [".roles", "realm_access.", "a..b"] {
+            assert!(groups_claim(path).is_err(), "{path}");
         }
     }
 

@@ -444,6 +444,10 @@ fn nothing_set_gives_the_defaults() {
             default("logout_params", "{}"),
             default("trusted_audiences", "[]"),
             default("allowed_tenants", "[]"),
+            default("allowed_emails", "[] (anyone)"),
+            default("allowed_domains", "[] (anyone)"),
+            default("allowed_groups", "[] (anyone)"),
+            default("groups_claim", "groups"),
             default("token_endpoint_auth_method", "from the provider's metadata"),
         ]
     );
@@ -781,7 +785,7 @@ fn the_fixture_with_every_key_gives_its_values() {
     // A [auth.NAME.logout_params] table is found at its header.
     assert_eq!(
         written(cognito.logout_params()),
-        "auth.cognito.logout_params@37:1"
+        "auth.cognito.logout_params@43:1"
     );
     let logingov = config.provider(Some("logingov")).unwrap();
     assert!(logingov.private_key().is_some());

@@ -14,7 +14,7 @@ use toml::{Table, Value};
 
 /// The keys doorman reads that Streamlit does not (besides the plain OAuth 2.0 provider keys,
 /// which are Authlib's own names with Authlib's meaning).
-const OWN_KEYS: [&str; 13] = [
+const OWN_KEYS: [&str; 18] = [
     "cookie_lifetime",
     "refresh_margin",
     "previous_cookie_secrets",
@@ -28,6 +28,11 @@ const OWN_KEYS: [&str; 13] = [
     "private_key",
     "private_key_file",
     "private_key_id",
+    "allowed_emails",
+    "allowed_domains",
+    "allowed_groups",
+    "groups_claim",
+    "api_audience",
 ];
 
 /// Streamlit 1.67's handling of `[auth]`, as its source has it.
