@@ -136,6 +136,42 @@ async fn the_demo_serves_a_working_login_with_the_built_in_provider() {
         home.contains("Ada Lovelace") && home.contains("Log out"),
         "{home}"
     );
+
+    // The built-in provider's access tokens last two minutes and come with a refresh token:
+    // the page shows when the access token expires, and its Renew button renews it now.
+    let shown = |page: &str| -> u64 {
+        let start =
+            page.find(r#"id="expires-at">"#).expect("expires-at") + r#"id="expires-at">"#.len();
+        page[start..start + page[start..].find('<').expect("end")]
+            .parse()
+            .expect("Unix seconds")
+    };
+    let before = shown(&home);
+    assert!(home.contains("Renew now"), "{home}");
+    // Expiries are whole seconds: let one pass so the renewed one is later.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let renewed = client
+        .post(format!("{base}/auth/refresh"))
+        .header("origin", &base)
+        .form(&[("return_to", "/")])
+        .send()
+        .await
+        .expect("renew");
+    assert_eq!(location(&renewed), "/");
+    let after: serde_json::Value = client
+        .get(format!("{base}/user.json"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_ne!(
+        after["tokens"]["access"], user["tokens"]["access"],
+        "a new access token"
+    );
+    let home = client.get(format!("{base}/")).send().await.expect("home");
+    assert!(shown(&home.text().await.expect("text")) > before);
     drop(demo);
 }
 
