@@ -13,10 +13,15 @@ use crate::steps::say;
 use crate::tools::{self, Tool};
 
 /// Pairs of benchmarks: with doorman, and the same request without the layer.
-const PAIRS: [(&str, &str, &str); 4] = [
+const PAIRS: [(&str, &str, &str); 5] = [
     (
         "Google claims, `Json(user)`",
         "doorman/google",
+        "without_layer/google",
+    ),
+    (
+        "Google claims, a refreshable session (no refresh due), `Json(user)`",
+        "doorman_refreshable/google",
         "without_layer/google",
     ),
     (
