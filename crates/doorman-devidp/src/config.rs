@@ -83,6 +83,9 @@ pub struct DevIdpConfig {
     /// response's `expires_in`, and when userinfo stops taking the token. An hour unless set.
     /// ID tokens last an hour whatever it is.
     pub access_token_lifetime: Duration,
+    /// The audience of the app's API: when set, access tokens are JWTs for it (RFC 9068,
+    /// signed with the active key) instead of opaque strings.
+    pub api_audience: Option<String>,
 }
 
 impl DevIdpConfig {
@@ -100,6 +103,7 @@ impl DevIdpConfig {
             persona: None,
             client_public_keys: Vec::new(),
             access_token_lifetime: DEFAULT_ACCESS_TOKEN_LIFETIME,
+            api_audience: None,
         }
     }
 
@@ -134,6 +138,15 @@ impl DevIdpConfig {
     #[must_use]
     pub fn with_access_token_lifetime(mut self, lifetime: Duration) -> Self {
         self.access_token_lifetime = lifetime;
+        self
+    }
+
+    /// Issues access tokens as JWTs for the API of `audience` (RFC 9068), as Auth0, Okta's
+    /// custom authorization servers, Keycloak and Entra ID do for an API: what an app's
+    /// `api_audience` verifies.
+    #[must_use]
+    pub fn with_jwt_access_tokens(mut self, audience: &str) -> Self {
+        self.api_audience = Some(audience.to_owned());
         self
     }
 

@@ -55,7 +55,51 @@ pub(crate) struct Keys {
 /// A signed ID token; an empty string (logged) if the key cannot sign.
 pub(crate) fn id_token(issue: &Issue<'_>, keys: &Keys, switches: &Switches) -> String {
     let claims = claims(issue, switches);
-    sign(&Value::Object(claims), issue, keys, switches)
+    sign(&Value::Object(claims), "JWT", issue, keys, switches)
+}
+
+/// A signed JWT access token for the API of `audience` (RFC 9068: `typ` `at+jwt`, `iss`,
+/// `sub`, `aud`, `client_id`, `exp`, `iat`, `jti`, `scope`, and the user's claims, as Keycloak
+/// and Auth0 add them), valid for `lifetime`, bent by the same claim and signing misbehaviors
+/// as an ID token; an empty string (logged) if the key cannot sign.
+pub(crate) fn access_token(
+    issue: &Issue<'_>,
+    audience: &str,
+    lifetime: Duration,
+    keys: &Keys,
+    switches: &Switches,
+) -> String {
+    let now_s = unix(issue.now);
+    let mut claims = Map::new();
+    for (k, v) in &issue.user.claims {
+        claims.insert(k.clone(), v.clone());
+    }
+    claims.insert("iss".into(), json!(issue.issuer));
+    claims.insert("sub".into(), json!(issue.user.sub));
+    claims.insert("aud".into(), json!(audience));
+    claims.insert("client_id".into(), json!(issue.client.client_id));
+    claims.insert("exp".into(), json!(now_s + lifetime.as_secs()));
+    claims.insert("iat".into(), json!(now_s));
+    claims.insert("jti".into(), json!(random_token()));
+    claims.insert("scope".into(), json!("openid profile email"));
+    let on = |m: Misbehavior| switches.on(&m);
+    if on(Misbehavior::WrongIssuer) {
+        claims.insert("iss".into(), json!("https://evil.example"));
+    }
+    if on(Misbehavior::WrongAudience) {
+        claims.insert("aud".into(), json!("someone-else"));
+    }
+    if on(Misbehavior::Expired) {
+        claims.insert("exp".into(), json!(now_s.saturating_sub(3600)));
+        claims.insert("iat".into(), json!(now_s.saturating_sub(7200)));
+    }
+    if on(Misbehavior::IssuedInFuture) {
+        claims.insert("iat".into(), json!(now_s + 3600));
+    }
+    if on(Misbehavior::MissingSubject) {
+        claims.remove("sub");
+    }
+    sign(&Value::Object(claims), "at+jwt", issue, keys, switches)
 }
 
 /// The id a key is listed and named under: its own, with the persona's suffix.
@@ -176,11 +220,17 @@ fn claims(issue: &Issue<'_>, switches: &Switches) -> Map<String, Value> {
     claims
 }
 
-/// Signs `claims` with the key, `alg` and `kid` the switches pick.
-fn sign(claims: &Value, issue: &Issue<'_>, keys: &Keys, switches: &Switches) -> String {
+/// Signs `claims` as a JWS of type `typ` with the key, `alg` and `kid` the switches pick.
+fn sign(
+    claims: &Value,
+    typ: &'static str,
+    issue: &Issue<'_>,
+    keys: &Keys,
+    switches: &Switches,
+) -> String {
     let on = |m: Misbehavior| switches.on(&m);
     if on(Misbehavior::AlgNone) {
-        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"none","typ":"{typ}"}}"#));
         let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
         return format!("{header}.{payload}.");
     }
@@ -206,11 +256,11 @@ fn sign(claims: &Value, issue: &Issue<'_>, keys: &Keys, switches: &Switches) -> 
     let kid = kid.filter(|_| {
         !on(Misbehavior::KidAbsentSingleKey) && !on(Misbehavior::KidAbsentMultipleKeys)
     });
-    match compact(&jws, kid.as_deref(), claims) {
+    match compact(&jws, typ, kid.as_deref(), claims) {
         Ok(token) if on(Misbehavior::BadSignature) => alter_signature(&token),
         Ok(token) => token,
         Err(e) => {
-            tracing::error!(error = %e, "devidp could not sign an ID token");
+            tracing::error!(error = %e, typ, "devidp could not sign a token");
             String::new()
         }
     }
@@ -283,9 +333,14 @@ impl Jws<'_> {
 }
 
 /// A compact JWS: `base64url(header).base64url(claims).base64url(signature)`.
-fn compact(jws: &Jws<'_>, kid: Option<&str>, claims: &Value) -> Result<String, KeyError> {
+fn compact(
+    jws: &Jws<'_>,
+    typ: &'static str,
+    kid: Option<&str>,
+    claims: &Value,
+) -> Result<String, KeyError> {
     let header = Header {
-        typ: "JWT",
+        typ,
         alg: jws.alg(),
         kid,
     };

@@ -9,6 +9,8 @@
 //!   CodeExchange::token_response ─► TokensReceived ─► verify(keys, now)
 //!       ─► Verified(VerifiedLogin) | NeedFreshKeys(TokensReceived) (fetch the JWKS, verify again)
 //!   userinfo_request / VerifiedLogin::with_userinfo; refresh_request / refresh_response; logout_url
+//!   verify_bearer(token, api audience, config, metadata, keys, now)
+//!       ─► Verified(VerifiedBearer) | NeedFreshKeys (fetch the JWKS, verify again) | BearerError
 //!
 //!   plain OAuth 2.0 (GitHub): begin_oauth2(config, OAuth2Endpoints, entropy, now)
 //!       ─► PendingLogin::oauth2_callback ─► OAuth2CodeExchange ─► AccessGranted
@@ -52,6 +54,7 @@
 //! `Debug` of every state redacts `state`, `nonce`, the PKCE verifier, the code, the
 //! client secret and tokens; [`Error`] messages hold none of them.
 
+mod bearer;
 mod client_key;
 mod config;
 mod discovery;
@@ -68,6 +71,9 @@ mod token;
 mod userinfo;
 mod verify;
 
+pub use bearer::{
+    BEARER_KEY_REFRESH_INTERVAL, BearerError, BearerVerification, VerifiedBearer, verify_bearer,
+};
 pub use client_key::{AssertionEntropy, ClientKey};
 pub use config::{
     ClientConfig, DEFAULT_PROMPT, DEFAULT_SCOPE, RESERVED_PARAMS, SETTING_PARAMS, TokenAuthMethod,

@@ -34,17 +34,19 @@ pub(crate) enum NonceRule<'a> {
 
 /// The JOSE header members verification reads (RFC 7515 §4.1).
 #[derive(Deserialize)]
-struct Header {
-    alg: CoreJwsSigningAlgorithm,
-    kid: Option<String>,
+pub(crate) struct Header {
+    pub(crate) alg: CoreJwsSigningAlgorithm,
+    pub(crate) kid: Option<String>,
     /// Extensions the token says must be understood: doorman understands none.
-    crit: Option<Value>,
+    pub(crate) crit: Option<Value>,
+    /// The media type of the whole token (`JWT`, `at+jwt`, ...), read by bearer verification.
+    pub(crate) typ: Option<Value>,
 }
 
 /// A compact JWS, split and decoded, not yet trusted.
-struct Jws<'a> {
-    header: Header,
-    claims: Map<String, Value>,
+pub(crate) struct Jws<'a> {
+    pub(crate) header: Header,
+    pub(crate) claims: Map<String, Value>,
     /// `header.payload` as sent: what the signature covers.
     signing_input: &'a str,
     signature: Vec<u8>,
@@ -55,7 +57,7 @@ impl<'a> Jws<'a> {
     /// without padding (RFC 7515 §2, §3.1: a segment whose unused low bits are set, or that is
     /// padded, is refused, so a token is never malleable), a JSON header and a JSON object
     /// of claims. Claims are kept as sent: no claim's type fails here.
-    fn parse(raw: &'a str) -> Result<Self, Error> {
+    pub(crate) fn parse(raw: &'a str) -> Result<Self, Error> {
         let malformed = |reason: String| Error::MalformedIdToken { reason };
         let mut segments = raw.split('.');
         let (Some(header), Some(payload), Some(signature), None) = (
@@ -163,14 +165,6 @@ fn verify_signature(
             detail: format!("{} is not among the provider's algorithms", alg_name(alg)),
         });
     }
-    let message = jws.signing_input.as_bytes();
-    let checked = |key: &ProviderKey| {
-        key.verify_signature(alg, message, &jws.signature)
-            .map_err(|e| match e {
-                SignatureVerificationError::InvalidKey(detail) => Error::UnusableKey { detail },
-                _ => Error::InvalidSignature,
-            })
-    };
     if matches!(
         alg,
         CoreJwsSigningAlgorithm::HmacSha256
@@ -185,11 +179,21 @@ fn verify_signature(
                 detail: "an HMAC-signed ID token, and the client has no secret".to_owned(),
             });
         }
-        checked(&ProviderKey::new_symmetric(
-            config.client_secret.as_bytes().to_vec(),
-        ))?;
+        check_signature(
+            &ProviderKey::new_symmetric(config.client_secret.as_bytes().to_vec()),
+            jws,
+        )?;
         return Ok(None);
     }
+    let key = signing_key(keys, jws)?;
+    check_signature(key, jws)?;
+    Ok(Some(key.clone()))
+}
+
+/// The one key of the set that may have signed `jws`: its `kid` (when it names one) and a
+/// type and algorithm that fit `alg`.
+pub(crate) fn signing_key<'k>(keys: &'k KeySet, jws: &Jws<'_>) -> Result<&'k ProviderKey, Error> {
+    let alg = &jws.header.alg;
     let kid = jws.header.kid.as_deref();
     let mut candidates = keys
         .keys
@@ -201,11 +205,23 @@ fn verify_signature(
     if candidates.next().is_some() {
         return Err(Error::AmbiguousKey);
     }
-    checked(key)?;
-    Ok(Some(key.clone()))
+    Ok(key)
 }
 
-fn alg_name(alg: &CoreJwsSigningAlgorithm) -> String {
+/// Checks `jws`'s signature with `key`.
+pub(crate) fn check_signature(key: &ProviderKey, jws: &Jws<'_>) -> Result<(), Error> {
+    key.verify_signature(
+        &jws.header.alg,
+        jws.signing_input.as_bytes(),
+        &jws.signature,
+    )
+    .map_err(|e| match e {
+        SignatureVerificationError::InvalidKey(detail) => Error::UnusableKey { detail },
+        _ => Error::InvalidSignature,
+    })
+}
+
+pub(crate) fn alg_name(alg: &CoreJwsSigningAlgorithm) -> String {
     serde_json::to_value(alg)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -307,7 +323,7 @@ fn check_audience(config: &ClientConfig, claims: &Map<String, Value>) -> Result<
 }
 
 /// Seconds since the epoch of a numeric claim (an integer or, leniently, a float).
-fn seconds_claim(claims: &Map<String, Value>, name: &str) -> Result<f64, Error> {
+pub(crate) fn seconds_claim(claims: &Map<String, Value>, name: &str) -> Result<f64, Error> {
     match claims.get(name) {
         None | Some(Value::Null) => Err(Error::MissingClaim {
             claim: name.to_owned(),

@@ -14,6 +14,7 @@
 //!
 //! [`crate::signing`] makes the ID tokens.
 
+mod access_token;
 mod authorize;
 mod client_auth;
 mod end_session;

@@ -178,7 +178,10 @@ impl DevIdp {
             Redeemed::Code { family, .. } => family,
             Redeemed::Refresh { family } => Some(family),
         };
-        let access_token = random_token();
+        let access_token = match &self.config.api_audience {
+            Some(audience) => self.jwt_access_token(client, &login.user, audience, now, switches),
+            None => random_token(),
+        };
         let id_token = self.id_token(client, login, redeemed, &access_token, now, switches);
         let refresh_token = family
             .filter(|_| !redeemed.bent(&Misbehavior::RefreshWithoutNewRefreshToken, switches))
