@@ -21,6 +21,7 @@ use crate::consumed_states::{self, ConsumedStates};
 use crate::cookies::{CookieScope, Names, TRANSACTION_LIFETIME, page_cookies};
 use crate::discovery::{Discovered, DiscoveryReport};
 use crate::error::{AuthError, LoginFailure};
+use crate::guard::Guard;
 use crate::handlers;
 use crate::http_client::{HttpClient, Transport};
 use crate::layer::AuthLayer;
@@ -69,6 +70,10 @@ pub(crate) struct Inner {
     /// Every effective setting and where it came from, for [`Auth::settings`].
     pub(crate) settings: Vec<EffectiveSetting>,
     pub(crate) sessions: SessionCache,
+    /// Whether some provider has an `api_audience`: `Authorization: Bearer` is read.
+    pub(crate) bearer_tokens: bool,
+    /// Bearer tokens verified, until their `exp`.
+    pub(crate) bearers: SessionCache,
 }
 
 impl std::fmt::Debug for Auth {
@@ -278,6 +283,9 @@ impl Auth {
             .map(|provider| provider.policy.refresh_margin)
             .max()
             .unwrap_or_default();
+        let bearer_tokens = providers
+            .iter()
+            .any(|provider| provider.policy.api_audience.is_some());
         let secure = redirect_uri.scheme() == "https";
         let cookie_path = if base_path.is_empty() {
             "/".to_owned()
@@ -312,6 +320,12 @@ impl Auth {
                 base_path,
                 callback_path,
                 sessions: SessionCache::new(app.session_cache_size),
+                bearer_tokens,
+                bearers: SessionCache::new(if bearer_tokens {
+                    app.session_cache_size
+                } else {
+                    0
+                }),
                 settings: report,
             }),
         })
@@ -360,6 +374,27 @@ impl Auth {
     #[must_use]
     pub fn layer(&self) -> AuthLayer {
         AuthLayer { auth: self.clone() }
+    }
+
+    /// A layer for a router of protected routes: logged-in users (by cookie, or by bearer
+    /// token when an `api_audience` is set) go through; a browser's navigation without a user
+    /// is sent to log in with the default provider ([`Guard::login_with`] names another),
+    /// coming back to the requested page; any other request without a user (`fetch`, XHR, an
+    /// API client, a WebSocket upgrade) gets `401` and JSON naming the login URL. Apply it
+    /// inside [`Auth::layer`] (call `.layer(auth.require_login())` on the protected router,
+    /// then `.layer(auth.layer())` on the app), where the user it reads is handed to the
+    /// [`crate::User`] extractor without a second look-up.
+    #[must_use]
+    pub fn require_login(&self) -> Guard {
+        Guard::new(self.clone(), None)
+    }
+
+    /// [`Auth::require_login`], and the user must be in `group`: one of the groups at the
+    /// provider's `groups_claim` (`groups` unless configured). A logged-in user outside it
+    /// gets `403` (a page for a navigation, JSON otherwise).
+    #[must_use]
+    pub fn require_group(&self, group: &str) -> Guard {
+        Guard::new(self.clone(), Some(group.to_owned()))
     }
 
     /// Fetches every provider's metadata and keys now (or takes them from the cache) and

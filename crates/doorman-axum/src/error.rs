@@ -96,6 +96,20 @@ pub enum LoginFailure {
         /// The provider's name, from the secrets file.
         provider: String,
     },
+    /// The provider logged the user in, but the app's allow-lists (`allowed_emails`,
+    /// `allowed_domains`, `allowed_groups`) do not let them in: no session was made.
+    NotAllowed {
+        /// The provider's name, from the secrets file.
+        provider: String,
+    },
+    /// `allowed_groups` is set, and the provider did not list the user's groups but named
+    /// where to fetch them (Microsoft Entra ID's groups overage, for users in more than 200
+    /// groups): membership cannot be told, so no session was made. Emit group ids as app
+    /// roles or filter the groups claim to the app's groups at the provider.
+    GroupsOverage {
+        /// The provider's name, from the secrets file.
+        provider: String,
+    },
     /// The login succeeded but its session is too large to keep in cookies (claims or
     /// exposed tokens over the size limit).
     SessionTooLarge,
@@ -166,6 +180,10 @@ impl LoginFailure {
             }
             Self::Rejected { .. } => "the login provider's answer was refused; please try again",
             Self::SessionExpired { .. } => "your session has expired; please log in again",
+            Self::NotAllowed { .. } => "your account is not allowed to use this app",
+            Self::GroupsOverage { .. } => {
+                "the login provider did not list your groups, so this app cannot let you in; please contact the app's administrator"
+            }
             Self::SessionTooLarge => {
                 "your account has too much profile data to keep a session; please contact the app's administrator"
             }

@@ -8,8 +8,10 @@ use std::time::SystemTime;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use doorman_user::{Identity, Session};
 
+use crate::allow::{self, Groups};
 use crate::auth::Auth;
 use crate::cookies::{PageCookies, page_cookies};
 use crate::error::LoginFailure;
@@ -102,28 +104,111 @@ impl User {
     }
 }
 
+impl User {
+    /// The user's groups: the string, or the strings of the list, at their provider's
+    /// `groups_claim` (`groups` unless configured; a dotted path such as `realm_access.roles`
+    /// reads nested claims). Empty when anonymous, when the claim is missing, and when the
+    /// provider left the groups out for too many (Entra's groups overage).
+    #[must_use]
+    pub fn groups(&self) -> Vec<&str> {
+        let Some(session) = self.identity.session() else {
+            return Vec::new();
+        };
+        let path = self.auth.groups_claim(session.provider());
+        match allow::groups(session.claims(), path) {
+            Groups::Listed(groups) => groups,
+            Groups::Overage | Groups::Missing => Vec::new(),
+        }
+    }
+
+    /// Whether `group` is one of [`User::groups`], exactly as the provider writes it.
+    #[must_use]
+    pub fn in_group(&self, group: &str) -> bool {
+        self.groups().contains(&group)
+    }
+}
+
+/// What the extractor can tell without waiting.
+enum Start {
+    /// The user.
+    Ready(User),
+    /// The user of a session due for a refresh, the session and when it was read.
+    Refresh(User, Arc<Session>, SystemTime),
+    /// A bearer token never seen, to verify.
+    Bearer(Auth, SystemTime),
+}
+
+/// The extractor's answer outside the layer.
+fn outside_the_layer() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "doorman: the User extractor runs only under `auth.layer()`: add `.layer(auth.layer())` to the router, and extract in the handler's own task",
+    )
+        .into_response()
+}
+
+/// The user of a request: a guard in front of the handler may have read it already; else a
+/// bearer token (when bearer tokens are on, it wins over cookies), else the cookies.
+///
+/// Refused (as `Response`) only for a bearer token that does not make a user (`401`, `403`
+/// or `503`, see [`crate::Auth::require_login`]), and outside [`crate::Auth::layer`] (`500`).
 impl<S: Send + Sync> FromRequestParts<S> for User {
-    type Rejection = (StatusCode, &'static str);
+    type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let (user, due) = RequestScope::with_current(|scope| {
-            let scope = scope.ok_or((
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "doorman: the User extractor runs only under `auth.layer()`: add `.layer(auth.layer())` to the router, and extract in the handler's own task",
-            ))?;
-            Ok(Self::read(parts, scope))
-        })?;
-        match due {
-            None => Ok(user),
-            // Boxed: the rare path's state stays out of every request's future.
-            Some((session, now)) => {
+        let start =
+            RequestScope::with_current(|scope| scope.map(|scope| Self::start(parts, scope)))
+                .ok_or_else(outside_the_layer)?;
+        match start {
+            Start::Ready(user) => Ok(user),
+            // Boxed: the rare paths' state stays out of every request's future.
+            Start::Refresh(user, session, now) => {
                 Ok(Box::pin(user.refreshed(session, &parts.headers, now)).await)
+            }
+            Start::Bearer(auth, now) => {
+                let token = auth.bearer_token(&parts.headers).unwrap_or_default();
+                let session = Box::pin(auth.bearer_session(token, now))
+                    .await
+                    .map_err(IntoResponse::into_response)?;
+                Ok(Self {
+                    identity: Identity::logged_in(session),
+                    failure: None,
+                    auth,
+                })
             }
         }
     }
 }
 
 impl User {
+    /// The user of the request when it needs no waiting: the session a guard left, a bearer
+    /// token verified before, or the cookies (and whether their session is due for a refresh).
+    fn start(parts: &Parts, scope: &RequestScope) -> Start {
+        let auth = &scope.auth;
+        if let Some(session) = scope.resolved() {
+            return Start::Ready(Self {
+                identity: Identity::logged_in(session),
+                failure: None,
+                auth: auth.clone(),
+            });
+        }
+        if let Some(token) = auth.bearer_token(&parts.headers) {
+            let now = auth.inner.clock.now();
+            return match auth.remembered_bearer(token, now) {
+                Some(session) => Start::Ready(Self {
+                    identity: Identity::logged_in(session),
+                    failure: None,
+                    auth: auth.clone(),
+                }),
+                None => Start::Bearer(auth.clone(), now),
+            };
+        }
+        match Self::read(parts, scope) {
+            (user, None) => Start::Ready(user),
+            (user, Some((session, now))) => Start::Refresh(user, session, now),
+        }
+    }
+
     /// The user of the request whose headers are `parts`, served under `scope`, and its
     /// session with the time it was read at when a refresh is due.
     fn read(parts: &Parts, scope: &RequestScope) -> (Self, Option<(Arc<Session>, SystemTime)>) {

@@ -191,6 +191,7 @@ pub(crate) async fn callback(
             },
         };
         let logged_in = completed
+            .and_then(|session| auth.admit(&session).map(|()| session))
             .and_then(|session| auth.set_identity(&request_headers, &mut headers, &session, now));
         match logged_in {
             Ok(()) => {

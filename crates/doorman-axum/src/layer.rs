@@ -5,11 +5,13 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use doorman_user::Session;
 use tower::{Layer, Service};
 
 use crate::auth::Auth;
@@ -104,6 +106,9 @@ pub(crate) struct RequestScope {
     /// The request's path and query, where a [`Login`] comes back to: a cheap clone (a
     /// server's request bytes are shared).
     here: Option<PathAndQuery>,
+    /// The session a guard in front of the handler already read (refreshed, or verified from
+    /// a bearer token): the extractor takes it as is.
+    resolved: Cell<Option<Arc<Session>>>,
 }
 
 impl std::fmt::Debug for RequestScope {
@@ -132,6 +137,18 @@ impl RequestScope {
     /// Records that this request's login failure was handed out, so the response clears it.
     pub(crate) fn failure_shown(&self) {
         self.failure_shown.set(true);
+    }
+
+    /// Leaves `session`, read (and refreshed or verified) by a guard, for the extractor.
+    pub(crate) fn resolve(&self, session: Arc<Session>) {
+        self.resolved.set(Some(session));
+    }
+
+    /// The session a guard left, if any.
+    pub(crate) fn resolved(&self) -> Option<Arc<Session>> {
+        let resolved = self.resolved.take();
+        self.resolved.set(resolved.clone());
+        resolved
     }
 
     /// Adds `headers`' `Set-Cookie`s to the response.
@@ -190,11 +207,11 @@ where
             failure_shown: Cell::new(false),
             set_cookies: Cell::new(None),
             here: request.uri().path_and_query().cloned(),
+            resolved: Cell::new(None),
         };
-        ResponseFuture {
-            inner: self.inner.call(request),
-            scope,
-        }
+        // A guard called right here (not through a router's route) finds the scope too.
+        let inner = CURRENT.set(&scope, || self.inner.call(request));
+        ResponseFuture { inner, scope }
     }
 }
 

@@ -30,7 +30,9 @@
 //!   for the access token, with no signed ID token: lower assurance than OpenID Connect.
 //!   Logout with it is local.
 
+mod allow;
 mod auth;
+mod bearer;
 mod clock;
 mod consumed_states;
 mod cookies;
@@ -38,6 +40,7 @@ mod discovery;
 mod error;
 mod extract;
 mod failure;
+mod guard;
 mod handlers;
 mod html;
 mod http_client;
@@ -45,12 +48,14 @@ mod identity;
 mod layer;
 mod logging;
 mod logout;
+mod navigation;
 mod oauth2;
 mod openid;
 mod options;
 mod provider;
 mod refresh;
 mod refresh_flights;
+mod refusal;
 mod return_to;
 mod session_cache;
 mod settings;
@@ -62,6 +67,7 @@ pub use auth::Auth;
 pub use discovery::{Discovered, DiscoveryReport};
 pub use error::{AuthError, LoginFailure};
 pub use extract::User;
+pub use guard::{Guard, GuardFuture, GuardService};
 pub use html::escape_html;
 pub use layer::{
     AuthLayer, AuthService, Login, Logout, Refresh, ResponseFuture, login, logout, refresh,

@@ -9,6 +9,7 @@ use doorman_secrets::{
     format_duration,
 };
 
+use crate::allow::AccessRules;
 use crate::error::AuthError;
 use crate::options::{AuthOptions, DEFAULT_SESSION_CACHE_SIZE};
 
@@ -30,6 +31,10 @@ pub(crate) struct LoginPolicy {
     pub(crate) bound_to_id_token: bool,
     pub(crate) call_userinfo: bool,
     pub(crate) logout_params: LogoutParams,
+    /// Who may log in, and where the users' groups are.
+    pub(crate) access: AccessRules,
+    /// The audience of bearer tokens for the app's API this provider's keys verify.
+    pub(crate) api_audience: Option<String>,
 }
 
 /// The app-wide settings, resolved.
@@ -159,6 +164,8 @@ fn policy(provider: &Provider, options: &AuthOptions) -> (LoginPolicy, Vec<Setti
         bound_to_id_token: bound.into_value(),
         call_userinfo: userinfo.into_value(),
         logout_params: provider.logout_params().value().clone(),
+        access: AccessRules::of(provider),
+        api_audience: provider.api_audience().map(|a| a.value().clone()),
     };
     (policy, lines)
 }

@@ -58,6 +58,12 @@ pub(crate) struct Setup {
     pub(crate) client_public_key: Option<String>,
     /// How long the provider's access tokens last; `None`: its default (an hour).
     pub(crate) access_token_lifetime: Option<Duration>,
+    /// The provider issues JWT access tokens for this API audience.
+    pub(crate) jwt_access_tokens: Option<&'static str>,
+    /// More routes of the app, under its layer (guarded routers).
+    pub(crate) routes: Option<fn(&Auth) -> Router>,
+    /// Claims the test user (Ada) has besides her own, or instead of them.
+    pub(crate) user_claims: serde_json::Map<String, Value>,
 }
 
 impl Default for Setup {
@@ -75,6 +81,9 @@ impl Default for Setup {
             persona: None,
             client_public_key: None,
             access_token_lifetime: None,
+            jwt_access_tokens: None,
+            routes: None,
+            user_claims: serde_json::Map::new(),
         }
     }
 }
@@ -136,6 +145,9 @@ impl TestApp {
         if let Some(lifetime) = setup.access_token_lifetime {
             idp_config = idp_config.with_access_token_lifetime(lifetime);
         }
+        if let Some(audience) = setup.jwt_access_tokens {
+            idp_config = idp_config.with_jwt_access_tokens(audience);
+        }
         if let Some(public_pem) = &setup.client_public_key {
             idp_config = idp_config.with_client_public_key("app", public_pem);
         }
@@ -156,6 +168,7 @@ impl TestApp {
                 .claims
                 .insert("groups".into(), Value::Array(groups));
         }
+        idp_config.users[0].claims.extend(setup.user_claims);
         let idp = Arc::new(DevIdp::new(idp_config));
         let redirect_uri = if setup.https_redirect {
             format!("https://app.example{}/oauth2callback", setup.base_path)
@@ -224,6 +237,7 @@ impl TestApp {
                 &format!("{base}/bye"),
                 get(|| async { doorman_axum::logout().into_response() }),
             )
+            .merge(setup.routes.map_or_else(Router::new, |routes| routes(&auth)))
             .merge(auth.routes())
             .layer(auth.layer());
         let world = Arc::new(World {
