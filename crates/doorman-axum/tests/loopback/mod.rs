@@ -25,11 +25,18 @@ pub(crate) struct Served {
     pub(crate) idp: doorman_devidp::Running,
     pub(crate) auth: Auth,
     pub(crate) browser: reqwest::Client,
+    /// The browser's cookie jar.
+    jar: Arc<reqwest::cookie::Jar>,
     _server: tokio::task::JoinHandle<()>,
 }
 
 impl Served {
     pub(crate) async fn start(extra_secrets: &str) -> Self {
+        Self::start_with(extra_secrets, |_| Router::new()).await
+    }
+
+    /// [`Served::start`], with more routes of the app under its layer.
+    pub(crate) async fn start_with(extra_secrets: &str, routes: fn(&Auth) -> Router) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -58,13 +65,15 @@ impl Served {
                 "/user.json",
                 get(|user: User| async move { Json(Value::Object(user.to_dict())) }),
             )
+            .merge(routes(&auth))
             .merge(auth.routes())
             .layer(auth.layer());
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
+        let jar = Arc::new(reqwest::cookie::Jar::default());
         let browser = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(Arc::clone(&jar))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
@@ -73,8 +82,17 @@ impl Served {
             idp,
             auth,
             browser,
+            jar,
             _server: server,
         }
+    }
+
+    /// The `Cookie` header the browser sends to the app.
+    pub(crate) fn browser_cookie(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore as _;
+        let url = reqwest::Url::parse(&self.origin).expect("url");
+        let header = self.jar.cookies(&url)?;
+        header.to_str().ok().map(str::to_owned)
     }
 
     /// Follows redirects one by one from `path`; the last URL and its response's text.
