@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use base64::Engine as _;
 use doorman_oidc::{ClientConfig, ClientKey, OAuth2Endpoints, TokenAuthMethod, UserApi};
 use doorman_seal::{Purpose, Sealer, TagPurpose, Tagger};
@@ -28,6 +28,7 @@ use crate::layer::AuthLayer;
 use crate::options::AuthOptions;
 use crate::provider::{self, ProviderRuntime};
 use crate::refresh_flights::RefreshFlights;
+use crate::revocations::Revocations;
 use crate::session_cache::SessionCache;
 use crate::settings::{self, EffectiveSetting, Resolved};
 
@@ -58,6 +59,8 @@ pub(crate) struct Inner {
     pub(crate) refresh_flights: RefreshFlights,
     /// The largest of the providers' `refresh_margin`s: a session not due by it is not due.
     pub(crate) widest_refresh_margin: Duration,
+    /// Sessions ended before their cookie expires, and used back-channel logout tokens.
+    pub(crate) revocations: Revocations,
     /// Where the identity and login-failure cookies go.
     pub(crate) scope: CookieScope,
     /// Where the login-transaction cookies go (a path both login and callback see).
@@ -283,6 +286,11 @@ impl Auth {
             .map(|provider| provider.policy.refresh_margin)
             .max()
             .unwrap_or_default();
+        let longest_lifetime = providers
+            .iter()
+            .map(|provider| provider.policy.cookie_lifetime)
+            .max()
+            .unwrap_or_default();
         let bearer_tokens = providers
             .iter()
             .any(|provider| provider.policy.api_audience.is_some());
@@ -309,6 +317,7 @@ impl Auth {
                 refresh_tags,
                 refresh_flights: RefreshFlights::default(),
                 widest_refresh_margin,
+                revocations: Revocations::new(longest_lifetime),
                 scope,
                 transaction_scope,
                 names,
@@ -339,6 +348,31 @@ impl Auth {
         &self.inner.settings
     }
 
+    /// Ends every session of `user` (at its provider, by its `sub`) that began until now:
+    /// the user's other browsers and devices are logged out at their next request. This
+    /// process's list: other replicas learn of it with shared state.
+    ///
+    /// # Errors
+    /// [`AuthError::RevocationListFull`] when the list holds its most live entries.
+    pub fn logout_everywhere(&self, user: &crate::User) -> Result<(), AuthError> {
+        let Some(session) = user.session() else {
+            return Ok(());
+        };
+        let Some(sub) = session.claims().get("sub").and_then(|v| v.as_str()) else {
+            return Ok(());
+        };
+        let now = self.inner.clock.now();
+        self.inner
+            .revocations
+            .revoke_user(session.provider(), sub, now)
+            .map_err(|_| AuthError::RevocationListFull)?;
+        tracing::info!(
+            provider = session.provider(),
+            "every session of a user ended"
+        );
+        Ok(())
+    }
+
     /// Starts fetching every provider's metadata and keys in the background. A provider that
     /// is down is logged and retried at its first login; the others are unaffected.
     pub fn warm_up(&self) {
@@ -352,7 +386,8 @@ impl Auth {
     }
 
     /// The routes to merge into the app: login, the callback at `redirect_uri`'s path,
-    /// logout, the return from the provider's logout, and the manual refresh.
+    /// logout (of this session, or everywhere), the return from the provider's logout, the
+    /// manual refresh, and the provider's back-channel logout.
     pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         Router::new()
             .route(&self.path("/auth/login"), get(handlers::login))
@@ -365,6 +400,14 @@ impl Auth {
             .route(
                 &self.path("/auth/refresh"),
                 get(handlers::refresh_page).post(handlers::refresh),
+            )
+            .route(
+                &self.path("/auth/logout-everywhere"),
+                post(handlers::logout_everywhere),
+            )
+            .route(
+                &self.path("/auth/backchannel-logout"),
+                post(handlers::backchannel_logout),
             )
             .with_state(self.clone())
     }

@@ -19,6 +19,9 @@ pub enum AuthError {
     BasePath(String),
     /// The HTTP client could not be built.
     HttpClient(String),
+    /// The list of revoked sessions holds its most live entries: the revocation was not
+    /// recorded.
+    RevocationListFull,
     /// A provider's settings cannot be used (its private key, its client authentication).
     Provider {
         /// The provider's name.
@@ -36,6 +39,9 @@ impl fmt::Display for AuthError {
             Self::CookieSecret => f.write_str("`cookie_secret` must not be empty"),
             Self::BasePath(why) => write!(f, "invalid base path: {why}"),
             Self::HttpClient(why) => write!(f, "cannot build the HTTP client: {why}"),
+            Self::RevocationListFull => {
+                f.write_str("the list of revoked sessions is full; the revocation was not recorded")
+            }
             Self::Provider { provider, reason } => {
                 write!(f, "provider `{provider}` cannot be used: {reason}")
             }

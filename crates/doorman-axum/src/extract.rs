@@ -234,6 +234,14 @@ impl User {
         if failure.is_some() {
             scope.failure_shown();
         }
+        // A revoked session (logged out elsewhere) reads as logged out, its cookie deleted.
+        let session = match (session, now) {
+            (Some(session), Some(now)) if auth.inner.revocations.is_revoked(&session, now) => {
+                scope.set_cookies(auth.delete_identity(&parts.headers));
+                None
+            }
+            (session, _) => session,
+        };
         let due = match (&session, now) {
             // The widest margin first: one comparison for a session not due anywhere.
             (Some(session), Some(now))

@@ -251,6 +251,10 @@ pub(crate) async fn logout(
             tracing::info!(outcome = "logged out (no session)");
             return redirect(&home, headers);
         };
+        // A copy of the cookie (another tab's, a stolen one) no longer opens this session.
+        if auth.inner.revocations.revoke_session(&session, now).is_err() {
+            tracing::error!("the revocation list is full: a copy of this session's cookie stays valid until it expires");
+        }
         tracing::Span::current().record("provider", session.provider());
         let target = auth.provider_logout(&session).await;
         match target {
@@ -362,4 +366,138 @@ pub(crate) async fn refresh_page(
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
+}
+
+/// `POST {base}/auth/logout-everywhere`: ends every session of the user who asks (their
+/// other browsers and devices), as logout does this one: from the app's own pages, with the
+/// session's logout token; then logs out here too.
+pub(crate) async fn logout_everywhere(
+    State(auth): State<Auth>,
+    request_headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let span = tracing::info_span!("doorman.logout_everywhere");
+    async move {
+        if !auth.is_same_origin(&request_headers) {
+            tracing::warn!(outcome = "refused: not same-origin");
+            return (
+                StatusCode::FORBIDDEN,
+                "logout must come from the app's own pages",
+            )
+                .into_response();
+        }
+        let now = auth.inner.clock.now();
+        let headers = auth.delete_all(&request_headers);
+        let Some(session) = auth.session(&page_cookies(&request_headers, &auth.inner.names), now)
+        else {
+            return redirect(&auth.home(), headers);
+        };
+        let token = url::form_urlencoded::parse(&body)
+            .find(|(k, _)| k == TOKEN_FIELD)
+            .map(|(_, v)| v);
+        if !token.is_some_and(|t| auth.is_logout_token(&session, &t)) {
+            tracing::warn!(outcome = "refused: no valid logout token");
+            return (
+                StatusCode::FORBIDDEN,
+                "logout must come from the app's own logout form",
+            )
+                .into_response();
+        }
+        let Some(sub) = session.claims().get("sub").and_then(|v| v.as_str()) else {
+            return redirect(&auth.home(), headers);
+        };
+        match auth
+            .inner
+            .revocations
+            .revoke_user(session.provider(), sub, now)
+        {
+            Ok(()) => tracing::info!(outcome = "every session of the user ended"),
+            Err(_) => {
+                tracing::error!(outcome = "refused: the revocation list is full");
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the sessions could not be ended; please try again later",
+                )
+                    .into_response();
+            }
+        }
+        redirect(&auth.home(), headers)
+    }
+    .instrument(span)
+    .await
+}
+
+/// `POST {base}/auth/backchannel-logout` (OpenID Connect Back-Channel Logout 1.0 §2.5): the
+/// provider's `logout_token`, verified by the core ([`doorman_oidc::verify_logout_token`])
+/// against the provider it names, used once; then the provider session (`sid`), or every
+/// session of the user (`sub`), ends. `200`, or `400` with the OAuth error body; never cached.
+pub(crate) async fn backchannel_logout(State(auth): State<Auth>, body: Bytes) -> Response {
+    let span = tracing::info_span!(
+        "doorman.backchannel_logout",
+        provider = tracing::field::Empty
+    );
+    let mut response = async move {
+        let token = url::form_urlencoded::parse(&body)
+            .find(|(k, _)| k == "logout_token")
+            .map(|(_, v)| v.into_owned());
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            return invalid_logout_request("no logout_token");
+        };
+        let now = auth.inner.clock.now();
+        let request = match auth.verify_logout_token(&token, now).await {
+            Ok(request) => request,
+            Err(why) => {
+                tracing::warn!(outcome = "refused", why = %escaped(&why));
+                return invalid_logout_request(&why);
+            }
+        };
+        tracing::Span::current().record("provider", request.provider());
+        if !auth.inner.revocations.first_use(
+            request.provider(),
+            request.jti(),
+            request.replayable_until(),
+            now,
+        ) {
+            tracing::warn!(outcome = "refused: a logout token used before");
+            return invalid_logout_request("the logout token was used before");
+        }
+        let recorded = match (request.sid(), request.sub()) {
+            (Some(sid), _) => {
+                auth.inner
+                    .revocations
+                    .revoke_provider_session(request.provider(), sid, now)
+            }
+            (None, Some(sub)) => auth
+                .inner
+                .revocations
+                .revoke_user(request.provider(), sub, now),
+            (None, None) => Ok(()),
+        };
+        if recorded.is_err() {
+            tracing::error!(outcome = "refused: the revocation list is full");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the revocation list is full",
+            )
+                .into_response();
+        }
+        tracing::info!(outcome = "logged out by the provider");
+        StatusCode::OK.into_response()
+    }
+    .instrument(span)
+    .await;
+    no_store(&mut response);
+    response
+}
+
+/// `400` with `{"error": "invalid_request", "error_description": why}`.
+fn invalid_logout_request(why: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        axum::Json(serde_json::json!({
+            "error": "invalid_request",
+            "error_description": why,
+        })),
+    )
+        .into_response()
 }

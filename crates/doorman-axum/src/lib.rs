@@ -57,6 +57,7 @@ mod refresh;
 mod refresh_flights;
 mod refusal;
 mod return_to;
+mod revocations;
 mod session_cache;
 mod settings;
 #[doc(hidden)]

@@ -3,7 +3,9 @@
 //! or home).
 //!
 //! The logout form's token, which proves the request came from a page showing the session,
-//! is the identity cookie's ([`crate::identity`]).
+//! is the identity cookie's ([`crate::identity`]). The provider's back-channel logout tokens
+//! are verified here against the provider that issued them; what they end is
+//! [`crate::revocations`]'s.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use doorman_user::Session;
@@ -85,6 +87,47 @@ impl Auth {
             &url_safe(&state),
             &overrides,
         )
+    }
+}
+
+impl Auth {
+    /// The verified logout request of the back-channel logout token `raw`, from the OpenID
+    /// provider whose issuer it names (its keys fetched again once for an unknown `kid`, when
+    /// a minute old); the refusal's reason otherwise.
+    pub(crate) async fn verify_logout_token(
+        &self,
+        raw: &str,
+        now: std::time::SystemTime,
+    ) -> Result<doorman_oidc::LogoutRequest, String> {
+        use doorman_oidc::{LogoutTokenError, LogoutVerification};
+        let http = &self.inner.http;
+        for provider in self.inner.providers.iter().filter(|p| p.oauth2().is_none()) {
+            let Ok(ready) = provider.ready(http).await else {
+                continue;
+            };
+            let verify = |keys| {
+                doorman_oidc::verify_logout_token(&provider.client, &ready.metadata, keys, raw, now)
+            };
+            let verified = match verify(&ready.keys) {
+                Ok(LogoutVerification::NeedFreshKeys) => {
+                    match provider.refresh_keys(http, &ready.keys).await {
+                        Ok(keys) => verify(&keys),
+                        Err(why) => {
+                            return Err(format!("the provider's keys cannot be fetched: {why}"));
+                        }
+                    }
+                }
+                other => other,
+            };
+            match verified {
+                Ok(LogoutVerification::Verified(request)) => return Ok(request),
+                Ok(_) => return Err(LogoutTokenError::UnknownKey.to_string()),
+                // Another provider's token: the next provider may have issued it.
+                Err(LogoutTokenError::Issuer) => {}
+                Err(error) => return Err(error.to_string()),
+            }
+        }
+        Err("no configured provider issued the logout token".to_owned())
     }
 }
 

@@ -149,7 +149,7 @@ async fn the_demo_serves_a_working_login_with_the_built_in_provider() {
     let before = shown(&home);
     assert!(home.contains("Renew now"), "{home}");
     // Expiries are whole seconds: let one pass so the renewed one is later.
-    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
     let renewed = client
         .post(format!("{base}/auth/refresh"))
         .header("origin", &base)

@@ -116,6 +116,16 @@ pub enum Misbehavior {
     /// a second after the login if the clock has not moved (only where ID tokens carry
     /// `auth_time`: the provider's own do, and some personas').
     RefreshAuthTimeChanged,
+    /// A back-channel logout token carries a `nonce`, as an ID token would.
+    LogoutTokenWithNonce,
+    /// A back-channel logout token has no `events` claim.
+    LogoutTokenWithoutEvents,
+    /// A back-channel logout token has neither `sid` nor `sub`.
+    LogoutTokenWithoutSidOrSub,
+    /// A back-channel logout token has no `jti`.
+    LogoutTokenWithoutJti,
+    /// A back-channel logout token names the type of an ID token (`typ: id_token+jwt`).
+    LogoutTokenWrongType,
 }
 
 /// The switches that were on when a request arrived: [`crate::DevIdp::handle`] takes this one

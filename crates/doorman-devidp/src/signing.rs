@@ -102,6 +102,73 @@ pub(crate) fn access_token(
     sign(&Value::Object(claims), "at+jwt", issue, keys, switches)
 }
 
+/// The provider's session id (`sid`) of `sub`'s login at `auth_time` to `client_id`: the same
+/// in every ID token of that login, refreshed ones included.
+pub(crate) fn session_id(client_id: &str, sub: &str, auth_time: SystemTime) -> String {
+    let digest = Sha256::digest(format!("{client_id}\0{sub}\0{}", unix(auth_time)));
+    URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+/// A signed back-channel logout token (Back-Channel Logout 1.0 §2.4: `typ` `logout+jwt`,
+/// `iss`, `aud`, `iat`, `exp`, `jti`, `events`, `sid` and/or `sub`, never a `nonce`), bent by
+/// the claim, signing and logout-token misbehaviors; an empty string (logged) if the key
+/// cannot sign.
+pub(crate) fn logout_token(
+    issue: &Issue<'_>,
+    sid: Option<&str>,
+    keys: &Keys,
+    switches: &Switches,
+) -> String {
+    let now_s = unix(issue.now);
+    let mut claims = Map::new();
+    claims.insert("iss".into(), json!(issue.issuer));
+    claims.insert("sub".into(), json!(issue.user.sub));
+    claims.insert("aud".into(), json!(issue.client.client_id));
+    claims.insert("iat".into(), json!(now_s));
+    claims.insert("exp".into(), json!(now_s + 120));
+    claims.insert("jti".into(), json!(random_token()));
+    claims.insert(
+        "events".into(),
+        json!({ "http://schemas.openid.net/event/backchannel-logout": {} }),
+    );
+    if let Some(sid) = sid {
+        claims.insert("sid".into(), json!(sid));
+    }
+    let on = |m: Misbehavior| switches.on(&m);
+    if on(Misbehavior::WrongIssuer) {
+        claims.insert("iss".into(), json!("https://evil.example"));
+    }
+    if on(Misbehavior::WrongAudience) {
+        claims.insert("aud".into(), json!("someone-else"));
+    }
+    if on(Misbehavior::Expired) {
+        claims.insert("exp".into(), json!(now_s.saturating_sub(3600)));
+        claims.insert("iat".into(), json!(now_s.saturating_sub(7200)));
+    }
+    if on(Misbehavior::IssuedInFuture) {
+        claims.insert("iat".into(), json!(now_s + 3600));
+    }
+    if on(Misbehavior::LogoutTokenWithNonce) {
+        claims.insert("nonce".into(), json!("a-nonce"));
+    }
+    if on(Misbehavior::LogoutTokenWithoutEvents) {
+        claims.remove("events");
+    }
+    if on(Misbehavior::LogoutTokenWithoutSidOrSub) {
+        claims.remove("sid");
+        claims.remove("sub");
+    }
+    if on(Misbehavior::LogoutTokenWithoutJti) {
+        claims.remove("jti");
+    }
+    let typ = if on(Misbehavior::LogoutTokenWrongType) {
+        "id_token+jwt"
+    } else {
+        "logout+jwt"
+    };
+    sign(&Value::Object(claims), typ, issue, keys, switches)
+}
+
 /// The id a key is listed and named under: its own, with the persona's suffix.
 fn listed_kid(key: &SigningKey, shape: Option<&Shape>) -> String {
     let suffix = shape.map_or("", |shape| shape.keys.kid_suffix);
@@ -175,6 +242,11 @@ fn claims(issue: &Issue<'_>, switches: &Switches) -> Map<String, Value> {
     match issue.shape {
         None => {
             claims.insert("auth_time".into(), json!(unix(issue.auth_time)));
+            // The provider's session of this login, for back-channel logout.
+            claims.insert(
+                "sid".into(),
+                json!(session_id(&client.client_id, &user.sub, issue.auth_time)),
+            );
         }
         Some(shape) => stamp(&mut claims, shape.stamps, issue),
     }

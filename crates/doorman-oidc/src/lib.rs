@@ -65,6 +65,7 @@ mod jwk;
 mod keys;
 mod login;
 mod logout;
+mod logout_token;
 mod oauth2;
 mod refresh;
 mod token;
@@ -83,6 +84,10 @@ pub use error::Error;
 pub use keys::{KEY_REFRESH_INTERVAL, KeySet, jwks_request};
 pub use login::{CodeExchange, LoginEntropy, PendingLogin, TokensReceived, Verification, begin};
 pub use logout::logout_url;
+pub use logout_token::{
+    BACKCHANNEL_LOGOUT_EVENT, LOGOUT_KEY_REFRESH_INTERVAL, LogoutRequest, LogoutTokenError,
+    LogoutVerification, MAX_LOGOUT_TOKEN_AGE, verify_logout_token,
+};
 pub use oauth2::{
     AccessGranted, EmailLookup, OAuth2CodeExchange, OAuth2Endpoints, OAuth2Identity, UserApi,
     UserLookup, begin_oauth2,

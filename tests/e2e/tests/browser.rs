@@ -612,12 +612,18 @@ async fn a_session_renews_itself_and_on_the_renew_button_in_chromium() {
     tokio::time::sleep(Duration::from_secs(4)).await;
     client.refresh().await.expect("reload");
     let renewed = expires_at_shown(&client).await;
-    assert!(renewed > first, "renewed on the page load: {renewed} after {first}");
+    assert!(
+        renewed > first,
+        "renewed on the page load: {renewed} after {first}"
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     click(&client, "form.doorman-refresh button").await;
     assert_eq!(text_of(&client, "#email").await, "alice@example.com");
     let clicked = expires_at_shown(&client).await;
-    assert!(clicked > renewed, "renewed on the button: {clicked} after {renewed}");
+    assert!(
+        clicked > renewed,
+        "renewed on the button: {clicked} after {renewed}"
+    );
     let refreshes = provider
         .requests_to("/token")
         .await

@@ -266,9 +266,15 @@ async fn a_session_outlives_its_access_tokens_through_refresh() {
             .await
             .expect("json");
         assert_eq!(user["is_logged_in"], true, "round {round}: {user}");
-        assert_ne!(user["tokens"]["access"], access, "round {round}: a new access token");
+        assert_ne!(
+            user["tokens"]["access"], access,
+            "round {round}: a new access token"
+        );
         let renewed = user["tokens"]["expires_at"].as_u64().expect("expires_at");
-        assert!(renewed > expires_at, "round {round}: {renewed} after {expires_at}");
+        assert!(
+            renewed > expires_at,
+            "round {round}: {renewed} after {expires_at}"
+        );
         access = user["tokens"]["access"].clone();
         expires_at = renewed;
         let refreshes = provider

@@ -237,7 +237,11 @@ impl TestApp {
                 &format!("{base}/bye"),
                 get(|| async { doorman_axum::logout().into_response() }),
             )
-            .merge(setup.routes.map_or_else(Router::new, |routes| routes(&auth)))
+            .merge(
+                setup
+                    .routes
+                    .map_or_else(Router::new, |routes| routes(&auth)),
+            )
             .merge(auth.routes())
             .layer(auth.layer());
         let world = Arc::new(World {

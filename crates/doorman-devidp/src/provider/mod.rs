@@ -16,6 +16,7 @@
 
 mod access_token;
 mod authorize;
+mod backchannel;
 mod client_auth;
 mod end_session;
 mod github;

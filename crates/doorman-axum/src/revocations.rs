@@ -1,0 +1,315 @@
+//! [`Revocations`]: sessions ended before their cookie expires — by the user's logout (that
+//! session), by "log out everywhere" (every session of the user until now), or by the
+//! provider's back-channel logout (the sessions of a provider session `sid`, or of a user) —
+//! and the back-channel logout tokens already used (their `jti`), so none is replayed.
+//!
+//! A cookie-mode session lives in its cookie, so a revocation is a list every request is
+//! checked against. The list is this process's: a revocation reaches the other replicas only
+//! with shared state (a later issue). Each entry lasts as long as a cookie sealed before it
+//! could (the longest `cookie_lifetime` of the providers), then goes. The hot path reads one
+//! flag while the list is empty.
+//!
+//! # Bounds
+//! At most [`MAX_ENTRIES`] entries of each kind; expired ones go first, and a revocation that
+//! still finds no room is refused (the caller says so) rather than silently dropped.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{PoisonError, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use doorman_user::Session;
+
+/// The most entries of each kind.
+pub(crate) const MAX_ENTRIES: usize = 65_536;
+
+/// The list is full of live entries: the revocation was not recorded.
+#[derive(Debug)]
+pub(crate) struct Full;
+
+/// Revoked sessions, users and provider sessions, and used logout tokens.
+#[derive(Debug)]
+pub(crate) struct Revocations {
+    /// Whether any session, user or provider session is revoked: all the hot path reads
+    /// while none is.
+    active: AtomicBool,
+    /// How long an entry lasts: as long as a cookie sealed before it could.
+    horizon: Duration,
+    lists: RwLock<Lists>,
+}
+
+#[derive(Debug, Default)]
+struct Lists {
+    /// One session, by `provider \0 sub \0 login time`: until when.
+    sessions: HashMap<String, SystemTime>,
+    /// Every session of a user, by `provider \0 sub`: those that began at or before the first
+    /// time, until the second.
+    users: HashMap<String, (SystemTime, SystemTime)>,
+    /// The sessions of a provider session, by `provider \0 sid`: until when.
+    provider_sessions: HashMap<String, SystemTime>,
+    /// Logout tokens used, by `provider \0 jti`: until when they could be replayed.
+    used_tokens: HashMap<String, SystemTime>,
+}
+
+fn key(parts: &[&str]) -> String {
+    parts.join("\0")
+}
+
+fn unix(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Inserts `key` → `value` into `map`, first dropping what expired (`until` reads an entry's
+/// end); refuses when the map is full of live entries.
+fn insert<V>(
+    map: &mut HashMap<String, V>,
+    key: String,
+    value: V,
+    now: SystemTime,
+    until: impl Fn(&V) -> SystemTime,
+) -> Result<(), Full> {
+    if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
+        map.retain(|_, v| until(v) > now);
+        if map.len() >= MAX_ENTRIES {
+            return Err(Full);
+        }
+    }
+    map.insert(key, value);
+    Ok(())
+}
+
+impl Revocations {
+    /// An empty list whose entries last `horizon`.
+    pub(crate) fn new(horizon: Duration) -> Self {
+        Self {
+            active: AtomicBool::new(false),
+            horizon,
+            lists: RwLock::new(Lists::default()),
+        }
+    }
+
+    /// Whether `session` was revoked at `now`.
+    #[inline]
+    pub(crate) fn is_revoked(&self, session: &Session, now: SystemTime) -> bool {
+        self.active.load(Ordering::Acquire) && self.lookup(session, now)
+    }
+
+    fn lookup(&self, session: &Session, now: SystemTime) -> bool {
+        let lists = self.lists.read().unwrap_or_else(PoisonError::into_inner);
+        let provider = session.provider();
+        let claim = |name| session.claims().get(name).and_then(|v| v.as_str());
+        let live = |until: Option<&SystemTime>| until.is_some_and(|until| *until > now);
+        if let Some(sub) = claim("sub") {
+            let login = unix(session.login_at()).to_string();
+            if live(lists.sessions.get(&key(&[provider, sub, &login]))) {
+                return true;
+            }
+            if let Some((not_before, until)) = lists.users.get(&key(&[provider, sub]))
+                && *until > now
+                && session.login_at() <= *not_before
+            {
+                return true;
+            }
+        }
+        claim("sid").is_some_and(|sid| live(lists.provider_sessions.get(&key(&[provider, sid]))))
+    }
+
+    /// Ends `session` (its user's logout), at `now`.
+    pub(crate) fn revoke_session(&self, session: &Session, now: SystemTime) -> Result<(), Full> {
+        let Some(sub) = session.claims().get("sub").and_then(|v| v.as_str()) else {
+            return Ok(());
+        };
+        let login = unix(session.login_at()).to_string();
+        let until = now + self.horizon;
+        let mut lists = self.lists.write().unwrap_or_else(PoisonError::into_inner);
+        insert(
+            &mut lists.sessions,
+            key(&[session.provider(), sub, &login]),
+            until,
+            now,
+            |v| *v,
+        )?;
+        self.active.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Ends every session of `sub` at `provider` that began at or before `now`.
+    pub(crate) fn revoke_user(
+        &self,
+        provider: &str,
+        sub: &str,
+        now: SystemTime,
+    ) -> Result<(), Full> {
+        let until = now + self.horizon;
+        let mut lists = self.lists.write().unwrap_or_else(PoisonError::into_inner);
+        insert(
+            &mut lists.users,
+            key(&[provider, sub]),
+            (now, until),
+            now,
+            |v| v.1,
+        )?;
+        self.active.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Ends the sessions of the provider session `sid` at `provider`.
+    pub(crate) fn revoke_provider_session(
+        &self,
+        provider: &str,
+        sid: &str,
+        now: SystemTime,
+    ) -> Result<(), Full> {
+        let until = now + self.horizon;
+        let mut lists = self.lists.write().unwrap_or_else(PoisonError::into_inner);
+        insert(
+            &mut lists.provider_sessions,
+            key(&[provider, sid]),
+            until,
+            now,
+            |v| *v,
+        )?;
+        self.active.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Records the logout token `jti` of `provider` as used until `until`; `false` when it
+    /// was used before (a replay) or cannot be recorded.
+    pub(crate) fn first_use(
+        &self,
+        provider: &str,
+        jti: &str,
+        until: SystemTime,
+        now: SystemTime,
+    ) -> bool {
+        let mut lists = self.lists.write().unwrap_or_else(PoisonError::into_inner);
+        let token = key(&[provider, jti]);
+        if lists
+            .used_tokens
+            .get(&token)
+            .is_some_and(|used| *used > now)
+        {
+            return false;
+        }
+        insert(&mut lists.used_tokens, token, until, now, |v| *v).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use doorman_user::ExposedTokens;
+    use serde_json::{Map, Value, json};
+
+    use super::*;
+
+    fn at(seconds: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(seconds)
+    }
+
+    fn session(sub: &str, sid: &str, login: u64) -> Session {
+        let Value::Object(claims) = json!({"sub": sub, "sid": sid}) else {
+            unreachable!()
+        };
+        Session::new(
+            "dev",
+            claims,
+            ExposedTokens::default(),
+            at(login),
+            at(login + 10_000),
+            None,
+        )
+    }
+
+    #[test]
+    fn nothing_is_revoked_until_something_is() {
+        let list = Revocations::new(Duration::from_secs(1_000));
+        assert!(!list.is_revoked(&session("ada", "s1", 100), at(200)));
+        assert!(!list.active.load(Ordering::Acquire));
+    }
+
+    #[test]
+    fn each_kind_revokes_what_it_names_and_nothing_else() {
+        let list = Revocations::new(Duration::from_secs(1_000));
+        let ada_1 = session("ada", "s1", 100);
+        let ada_2 = session("ada", "s2", 150);
+        let bob = session("bob", "s3", 100);
+        list.revoke_session(&ada_1, at(200)).expect("room");
+        assert!(list.is_revoked(&ada_1, at(201)));
+        assert!(
+            !list.is_revoked(&ada_2, at(201)),
+            "another session of the user"
+        );
+        assert!(!list.is_revoked(&bob, at(201)));
+
+        let list = Revocations::new(Duration::from_secs(1_000));
+        list.revoke_provider_session("dev", "s2", at(200))
+            .expect("room");
+        assert!(list.is_revoked(&ada_2, at(201)));
+        assert!(!list.is_revoked(&ada_1, at(201)));
+        let mut other_provider = Map::new();
+        other_provider.insert("sid".into(), json!("s2"));
+        let elsewhere = Session::new(
+            "okta",
+            other_provider,
+            ExposedTokens::default(),
+            at(150),
+            at(9_000),
+            None,
+        );
+        assert!(
+            !list.is_revoked(&elsewhere, at(201)),
+            "the same sid at another provider"
+        );
+
+        let list = Revocations::new(Duration::from_secs(1_000));
+        list.revoke_user("dev", "ada", at(200)).expect("room");
+        assert!(list.is_revoked(&ada_1, at(201)));
+        assert!(list.is_revoked(&ada_2, at(201)));
+        assert!(!list.is_revoked(&bob, at(201)));
+        assert!(
+            !list.is_revoked(&session("ada", "s4", 300), at(301)),
+            "a login after the revocation"
+        );
+    }
+
+    #[test]
+    fn entries_end_with_the_horizon() {
+        let list = Revocations::new(Duration::from_secs(100));
+        let ada = session("ada", "s1", 100);
+        list.revoke_session(&ada, at(200)).expect("room");
+        assert!(list.is_revoked(&ada, at(299)));
+        assert!(!list.is_revoked(&ada, at(300)));
+    }
+
+    #[test]
+    fn a_logout_token_is_used_once() {
+        let list = Revocations::new(Duration::from_secs(100));
+        assert!(list.first_use("dev", "jti-1", at(500), at(100)));
+        assert!(
+            !list.first_use("dev", "jti-1", at(500), at(200)),
+            "a replay"
+        );
+        assert!(
+            list.first_use("okta", "jti-1", at(500), at(200)),
+            "another provider's"
+        );
+        assert!(
+            list.first_use("dev", "jti-1", at(900), at(500)),
+            "remembered until its end only"
+        );
+    }
+
+    #[test]
+    fn a_full_list_refuses_rather_than_forgets() {
+        let list = Revocations::new(Duration::from_secs(1_000));
+        for i in 0..MAX_ENTRIES {
+            list.revoke_user("dev", &i.to_string(), at(100))
+                .expect("room");
+        }
+        assert!(list.revoke_user("dev", "one-more", at(200)).is_err());
+        assert!(
+            list.revoke_user("dev", "one-more", at(1_100)).is_ok(),
+            "after the old ones end"
+        );
+    }
+}
