@@ -17,7 +17,8 @@
 //!   error="invalid_token"` ([`crate::bearer`]).
 //!
 //! A session due for a refresh is refreshed before the guard decides, as the extractor would:
-//! a session the provider ends is anonymous.
+//! a session the provider ends is anonymous; so is a revoked one (logged out elsewhere), whose
+//! cookie the answer deletes.
 
 use std::fmt;
 use std::future::Future;
@@ -140,6 +141,12 @@ impl Guard {
         let Some(session) = auth.session(&cookies, now) else {
             return Judged::Refused(self.anonymous(headers, here));
         };
+        // A revoked session (logged out elsewhere) is anonymous, its cookie deleted.
+        if auth.inner.revocations.is_revoked(&session, now) {
+            let mut response = self.anonymous(headers, here);
+            response.headers_mut().extend(auth.delete_identity(headers));
+            return Judged::Refused(response);
+        }
         if scope.is_some()
             && session.refresh_due(now, auth.inner.widest_refresh_margin)
             && auth.refresh_due(&session, now)

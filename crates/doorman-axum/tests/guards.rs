@@ -409,3 +409,29 @@ async fn a_guard_outside_the_layer_still_decides() {
     let response = app.get("/outer").await;
     assert_eq!(response.text().expect("text"), "ada@example.com");
 }
+
+#[tokio::test]
+async fn a_session_logged_out_elsewhere_is_anonymous_to_the_guard() {
+    let app = app().await;
+    app.login("provider=dev").await;
+    let copied = app
+        .client
+        .cookie_header(&url::Url::parse(&app.url("/")).expect("url"))
+        .expect("the session cookie");
+    app.logout().await;
+    let response = app
+        .bare()
+        .get(app.url("/api/me"))
+        .header("cookie", &copied)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(response.status(), 401);
+    assert!(
+        app::set_cookies(&response)
+            .iter()
+            .any(|c| c.starts_with("doorman_user=") && c.contains("Max-Age=0")),
+        "the copied cookie is deleted"
+    );
+}

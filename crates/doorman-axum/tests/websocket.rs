@@ -1,4 +1,4 @@
-//! WebSockets over a real socket: the `User` extractor works on an upgrade request, so a
+//! WebSocket connections over a real socket: the `User` extractor works on an upgrade request, so a
 //! client that opens `/ws` with the session cookie receives its user; `require_login`
 //! answers an anonymous upgrade `401`, never a redirect.
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
+use axum::extract::ws::{Message, WebSocketUpgrade};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONNECTION};
@@ -87,6 +88,10 @@ fn hex(bytes: &[u8]) -> String {
 /// How long the built-in provider's access tokens last: short, so that a refresh shows.
 const DEMO_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(120);
 
+/// The audience of the built-in provider's access tokens (JWTs), which `/api/me` takes as
+/// bearer tokens: `curl -H "Authorization: Bearer $ACCESS_TOKEN" http://127.0.0.1:8501/api/me`.
+const DEMO_API_AUDIENCE: &str = "doorman-demo-api";
+
 fn built_in_provider(app: SocketAddr) -> Result<(String, doorman_devidp::Running), String> {
     let idp_listener = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(|e| e.to_string())?;
     let idp_addr = idp_listener.local_addr().map_err(|e| e.to_string())?;
@@ -100,6 +105,7 @@ fn built_in_provider(app: SocketAddr) -> Result<(String, doorman_devidp::Running
     // Access tokens of two minutes, so that the demo shows a session renewing itself.
     let config = DevIdpConfig::new(issuer.clone())
         .with_access_token_lifetime(DEMO_ACCESS_TOKEN_LIFETIME)
+        .with_jwt_access_tokens(DEMO_API_AUDIENCE)
         .with_client(RegisteredClient {
             client_id: "doorman-demo".to_owned(),
             client_secret: client_secret.clone(),
@@ -111,7 +117,7 @@ fn built_in_provider(app: SocketAddr) -> Result<(String, doorman_devidp::Running
     let idp = Arc::new(DevIdp::with_keys(config, vec![key], ec));
     let running = doorman_devidp::serve(idp_listener, idp).map_err(|e| e.to_string())?;
     let secrets = format!(
-        "[auth]\nredirect_uri = \"{app_origin}/oauth2callback\"\ncookie_secret = \"{}\"\nexpose_tokens = [\"id\", \"access\"]\ncookie_lifetime = \"12h\"\nlogout_params = {{ logout_hint = \"{{email}}\" }}\n\n[auth.devidp]\nclient_id = \"doorman-demo\"\nclient_secret = \"{client_secret}\"\nserver_metadata_url = \"{}/.well-known/openid-configuration\"\nclient_kwargs = {{ scope = \"openid profile email offline_access\" }}\n",
+        "[auth]\nredirect_uri = \"{app_origin}/oauth2callback\"\ncookie_secret = \"{}\"\nexpose_tokens = [\"id\", \"access\"]\ncookie_lifetime = \"12h\"\nlogout_params = {{ logout_hint = \"{{email}}\" }}\n\n[auth.devidp]\nclient_id = \"doorman-demo\"\nclient_secret = \"{client_secret}\"\nserver_metadata_url = \"{}/.well-known/openid-configuration\"\nclient_kwargs = {{ scope = \"openid profile email offline_access\" }}\napi_audience = \"{DEMO_API_AUDIENCE}\"\n",
         hex(&cookie_secret),
         issuer.as_str().trim_end_matches('/'),
     );
@@ -150,9 +156,15 @@ async fn serve(args: &DemoArgs) -> Result<(), String> {
         Auth::new(&config, AuthOptions::default().port(addr.port())).map_err(|e| e.to_string())?;
     auth.warm_up();
     crate::say(&settings_report(&auth));
+    let private = Router::new()
+        .route("/private", get(private))
+        .route("/api/me", get(user_json))
+        .layer(auth.require_login());
     let app = Router::new()
         .route("/", get(home))
         .route("/user.json", get(user_json))
+        .route("/ws", get(websocket))
+        .merge(private)
         .merge(auth.routes())
         .layer(auth.layer());
     let shown = if addr.ip().is_unspecified() {
@@ -202,8 +214,9 @@ async fn serve_connections(
     loop {
         // axum's accept: retries, and waits a second after an error such as too many open files.
         let (stream, peer) = axum::serve::Listener::accept(&mut listener).await;
-        let connection =
-            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = http
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()))
+            .with_upgrades();
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::debug!(%peer, error = %e, "connection closed");
@@ -279,17 +292,40 @@ async fn home(user: User) -> Response {
         body.push_str(
             r#"</table><p><a href="/user.json">/user.json</a> is what the app sees.</p>"#,
         );
+        body.push_str(GUARDED);
     } else {
         body.push_str(r#"<p id="greeting">You are not logged in.</p>"#);
         for provider in user.providers() {
             body.push_str(&user.login_button(&format!("Log in with {provider}"), Some(provider)));
         }
+        body.push_str(GUARDED);
     }
     (NO_STORE, Html(format!(r#"<!doctype html><html><head><meta charset="utf-8"><title>doorman demo</title><style>{STYLE}</style></head><body>{body}</body></html>"#))).into_response()
 }
 
 async fn user_json(user: User) -> Response {
     (NO_STORE, Json(user.to_dict())).into_response()
+}
+
+/// The guarded routes, as the home page lists them.
+const GUARDED: &str = r#"<h2>Guarded routes</h2><ul>
+<li><a href="/private">/private</a>: a page behind <code>require_login()</code> (logged out, it sends you to log in and back)</li>
+<li><a href="/api/me">/api/me</a>: JSON behind <code>require_login()</code> (logged out, a script or curl gets <code>401</code>; an access token of the built-in provider works as <code>Authorization: Bearer</code>)</li>
+<li><code>/ws</code>: a WebSocket that sends what <code>/user.json</code> shows, once, and closes</li></ul>"#;
+
+/// `/private`: a page only logged-in users reach.
+async fn private(user: User) -> Response {
+    let name = user.name().or(user.email()).unwrap_or("there");
+    (NO_STORE, Html(format!(r#"<!doctype html><html><head><meta charset="utf-8"><title>Private</title><style>{STYLE}</style></head><body><h1>Private</h1><p id="private">Only logged-in users see this page, {}.</p><p><a href="/">Home</a></p></body></html>"#, escape_html(name)))).into_response()
+}
+
+/// `/ws`: sends the user's `/user.json` body once, then closes.
+async fn websocket(user: User, upgrade: WebSocketUpgrade) -> Response {
+    let body = serde_json::Value::Object(user.to_dict()).to_string();
+    upgrade.on_upgrade(|mut socket| async move {
+        let _ = socket.send(Message::Text(body.into())).await;
+        let _ = socket.send(Message::Close(None)).await;
+    })
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@
 //!
 //! | module | crate | what it does |
 //! |---|---|---|
-//! | (root) | `doorman-axum` | [`Auth`], its routes and layer ([`AuthLayer`], whose service is [`AuthService`]), [`User`], [`login`], [`logout`] |
+//! | (root) | `doorman-axum` | [`Auth`], its routes and layer ([`AuthLayer`], whose service is [`AuthService`]), [`User`], [`login`], [`logout`], route guards ([`Guard`]: `auth.require_login()`, `auth.require_group(..)`) |
 //! | [`secrets`] | `doorman-secrets` | parse and validate the `[auth]` section, Streamlit's file lookup |
 //! | [`oidc`] | `doorman-oidc` | the OpenID Connect relying party as a sans-IO state machine |
 //! | [`seal`] | `doorman-seal` | seal cookie values: AEAD, keys per purpose, rotation, expiry inside, chunking |
@@ -42,8 +42,8 @@
 
 pub use doorman_axum::{
     Auth, AuthError, AuthLayer, AuthOptions, AuthService, Discovered, DiscoveryReport,
-    EffectiveSetting, Login, LoginFailure, Logout, Refresh, ResponseFuture, User, escape_html,
-    login, logout, refresh,
+    EffectiveSetting, Guard, GuardFuture, GuardService, Login, LoginFailure, Logout, Refresh,
+    ResponseFuture, User, escape_html, login, logout, refresh,
 };
 pub use doorman_oidc as oidc;
 pub use doorman_seal as seal;
@@ -65,6 +65,12 @@ pub struct GettingStartedDoctests;
 #[doc = include_str!("../../../docs/migrating-from-streamlit.md")]
 #[cfg(doctest)]
 pub struct MigrationDoctests;
+
+/// The guide to protecting routes (guards, allow-lists, bearer tokens, WebSockets), its
+/// examples compiled as doctests.
+#[doc = include_str!("../../../docs/protect-routes.md")]
+#[cfg(doctest)]
+pub struct ProtectRoutesDoctests;
 
 /// The deployment guide's examples, compiled as doctests.
 #[doc = include_str!("../../../docs/deployment.md")]
