@@ -1,13 +1,14 @@
 // oidc-provider on loopback, configured for doorman's end-to-end tests.
 //
-//   node server.mjs --port 4000 --app http://127.0.0.1:8501 --variant basic|pkce|refresh
+//   node server.mjs --port 4000 --app http://127.0.0.1:8501 --variant basic|pkce|refresh|backchannel
 //
 // Two static confidential clients (client_secret_basic and client_secret_post), doorman's
 // redirect and post-logout URIs, development login pages, email and profile claims in the
 // ID token, and Streamlit's `prompt=select_account` registered.
 // `basic`: consent is granted without a screen; `pkce`: PKCE is required and consent shown;
 // `refresh`: as `basic`, with access tokens of 8 seconds and a refresh token on every code
-// grant, rotated on every use (oidc-provider revokes a reused one's grant).
+// grant, rotated on every use (oidc-provider revokes a reused one's grant); `backchannel`: as
+// `basic`, with back-channel logout to doorman's `/auth/backchannel-logout` (session required).
 // GET /__e2e/requests lists what the provider received (parameter names and values,
 // body parameter names, the Authorization scheme), for tests to assert on.
 
@@ -20,7 +21,7 @@ const port = Number(args.port);
 const app = args.app;
 const variant = args.variant ?? 'basic';
 if (!port || !app) {
-  console.error('usage: node server.mjs --port PORT --app APP_ORIGIN [--variant basic|pkce|refresh]');
+  console.error('usage: node server.mjs --port PORT --app APP_ORIGIN [--variant basic|pkce|refresh|backchannel]');
   process.exit(2);
 }
 
@@ -40,6 +41,9 @@ const client = (id, method) => ({
   token_endpoint_auth_method: method,
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
+  ...(variant === 'backchannel'
+    ? { backchannel_logout_uri: `${app}/auth/backchannel-logout`, backchannel_logout_session_required: true }
+    : {}),
 });
 
 const configuration = {
@@ -54,6 +58,7 @@ const configuration = {
   features: {
     devInteractions: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    backchannelLogout: { enabled: variant === 'backchannel' },
   },
   interactions: { policy },
   pkce: { required: () => variant === 'pkce' },
@@ -80,7 +85,16 @@ if (variant === 'refresh') {
   configuration.rotateRefreshToken = () => true;
 }
 
-if (variant === 'basic' || variant === 'refresh') {
+if (variant === 'backchannel') {
+  // oidc-provider refuses outgoing requests to special-use addresses (loopback among them) as
+  // SSRF protection; the app it posts logout tokens to is on loopback in these tests only.
+  configuration.fetch = (url, options) => {
+    delete options.dispatcher;
+    return fetch(url, options);
+  };
+}
+
+if (variant === 'basic' || variant === 'refresh' || variant === 'backchannel') {
   // Consent without a screen: a grant for what doorman asks.
   configuration.loadExistingGrant = async (ctx) => {
     const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
@@ -112,6 +126,14 @@ provider.use(async (ctx, next) => {
     auth_scheme: (ctx.get('authorization') || '').split(' ')[0] || null,
     status: ctx.status,
   });
+});
+
+// Back-channel deliveries, for tests to assert on (and to see why one failed).
+provider.on('backchannel.success', (_ctx, client) => {
+  received.push({ method: 'POST', path: '__backchannel', params: { client_id: client.clientId }, status: 200 });
+});
+provider.on('backchannel.error', (_ctx, err, client) => {
+  received.push({ method: 'POST', path: '__backchannel', params: { client_id: client.clientId, error: String(err), cause: String(err.cause) }, status: 500 });
 });
 
 provider.listen(port, '127.0.0.1', () => {

@@ -78,6 +78,8 @@ pub enum Variant {
     /// As `Basic`, with access tokens of 8 seconds and a rotating refresh token on every
     /// code grant.
     Refresh,
+    /// As `Basic`, with back-channel logout to the app's `/auth/backchannel-logout`.
+    Backchannel,
 }
 
 /// A running `oidc-provider`.
@@ -106,6 +108,7 @@ impl Provider {
                     Variant::Basic => "basic",
                     Variant::Pkce => "pkce",
                     Variant::Refresh => "refresh",
+                    Variant::Backchannel => "backchannel",
                 },
             ])
             .current_dir(&dir)

@@ -286,3 +286,79 @@ async fn a_session_outlives_its_access_tokens_through_refresh() {
         assert_eq!(refreshes, round, "one refresh grant per renewal");
     }
 }
+
+/// oidc-provider with back-channel logout: the user signs out at the provider (not through
+/// the app); the provider posts a logout token to the app, which verifies it and ends the
+/// session, so the app's next request is logged out.
+#[tokio::test]
+async fn signing_out_at_the_provider_logs_out_of_the_app_through_the_back_channel() {
+    let app_port = free_port();
+    let origin = format!("http://127.0.0.1:{app_port}");
+    let provider = Provider::start(&origin, Variant::Backchannel).await;
+    let demo = Demo::start(
+        app_port,
+        &secrets(app_port, provider.port, "doorman-basic", false),
+    )
+    .await;
+    let client = browser::client();
+    let (visited, page) = browse(
+        &client,
+        &format!(
+            "{}/auth/login?provider=op&return_to=/user.json",
+            demo.origin
+        ),
+        "alice",
+    )
+    .await;
+    let user: Value =
+        serde_json::from_str(&page).unwrap_or_else(|_| panic!("{visited:#?}\n{page}"));
+    assert_eq!(user["is_logged_in"], true, "{visited:#?}");
+    assert!(user["sid"].is_string(), "the provider's session id: {user}");
+
+    // Sign out at the provider's own logout page.
+    let end = format!("http://127.0.0.1:{}/session/end", provider.port);
+    let page = client
+        .get(&end)
+        .send()
+        .await
+        .expect("end")
+        .text()
+        .await
+        .expect("text");
+    let action = attribute_near(&page, "name=\"xsrf\"", "action").expect("the logout form");
+    let xsrf = {
+        let marker = "name=\"xsrf\" value=\"";
+        let start = page.find(marker).expect("xsrf") + marker.len();
+        page[start..start + page[start..].find('"').expect("end")].to_owned()
+    };
+    let confirm = reqwest::Url::parse(&end)
+        .expect("url")
+        .join(&action)
+        .expect("action");
+    client
+        .post(confirm)
+        .form(&[("xsrf", xsrf.as_str()), ("logout", "yes")])
+        .send()
+        .await
+        .expect("confirm");
+    let delivered = provider.requests_to("__backchannel").await;
+    assert_eq!(delivered.len(), 1, "{delivered:#?}");
+    assert_eq!(
+        delivered[0]["status"], 200,
+        "the app accepted the logout token: {delivered:#?}"
+    );
+
+    // The provider delivers the logout token before it answers the confirmation.
+    let seen: Value = client
+        .get(format!("{}/user.json", demo.origin))
+        .send()
+        .await
+        .expect("user.json")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        seen["is_logged_in"], false,
+        "logged out through the back channel"
+    );
+}
