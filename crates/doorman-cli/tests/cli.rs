@@ -122,6 +122,7 @@ fn check_prints_every_setting_and_where_it_came_from() {
         format!("        cookie_lifetime = 12h ({file}:4:19)\n"),
         format!("        logout_params = {{ logout_hint = \"{{login_hint}}\" }} ({file}:7:17)\n"),
         "        call_userinfo = true (default)\n".to_owned(),
+        "        refresh_margin = 1m (default)\n".to_owned(),
         "        token_endpoint_auth_method = from the provider's metadata (default)\n".to_owned(),
     ] {
         assert!(stdout.contains(&expected), "{expected:?} in:\n{stdout}");

@@ -357,6 +357,9 @@ impl Provider {
             SettingLine::of("cookie_lifetime", &self.cookie_lifetime, |d| {
                 crate::settings::format_duration(*d)
             }),
+            SettingLine::of("refresh_margin", &self.refresh_margin, |d| {
+                crate::settings::format_duration(*d)
+            }),
             SettingLine::of(
                 "bound_to_id_token",
                 &self.bound_to_id_token,

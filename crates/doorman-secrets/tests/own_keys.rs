@@ -439,6 +439,7 @@ fn nothing_set_gives_the_defaults() {
         lines(provider.settings()),
         [
             default("cookie_lifetime", "30d"),
+            default("refresh_margin", "1m"),
             default("bound_to_id_token", "false"),
             default("call_userinfo", "true"),
             default("logout_params", "{}"),
@@ -475,7 +476,7 @@ fn settings_show_each_value_and_where_it_was_written() {
         provider
             .settings()
             .into_iter()
-            .take(4)
+            .take(5)
             .map(|line| (line.key, line.value, line.source.to_string()))
             .collect()
     };
@@ -484,6 +485,7 @@ fn settings_show_each_value_and_where_it_was_written() {
         shown(okta(&config)),
         [
             line("cookie_lifetime", "30m", "t:12:19"),
+            line("refresh_margin", "1m", "default"),
             line("bound_to_id_token", "false", "t:13:21"),
             line("call_userinfo", "true", "t:14:17"),
             line("logout_params", "{ client_id = \"\" }", "t:15:17"),
@@ -493,6 +495,7 @@ fn settings_show_each_value_and_where_it_was_written() {
         shown(config.provider(Some("auth0")).unwrap()),
         [
             line("cookie_lifetime", "12h", "t:4:19"),
+            line("refresh_margin", "1m", "default"),
             line("bound_to_id_token", "true", "t:5:21"),
             line("call_userinfo", "false", "t:6:17"),
             line(
