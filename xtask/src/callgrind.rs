@@ -13,11 +13,21 @@ use crate::steps::say;
 use crate::tools::{self, Tool};
 
 /// Pairs of benchmarks: with doorman, and the same request without the layer.
-const PAIRS: [(&str, &str, &str); 5] = [
+const PAIRS: [(&str, &str, &str); 7] = [
     (
         "Google claims, `Json(user)`",
         "doorman/google",
         "without_layer/google",
+    ),
+    (
+        "Google claims, `Json(user)` behind `require_login()` (against the same request without the guard)",
+        "doorman_require_login/google",
+        "doorman/google",
+    ),
+    (
+        "A bearer token verified before (the memo's path), `Json(user)`",
+        "doorman_bearer/token",
+        "without_layer_bearer/token",
     ),
     (
         "Google claims, a refreshable session (no refresh due), `Json(user)`",

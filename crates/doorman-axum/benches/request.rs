@@ -21,7 +21,9 @@ use axum::body::Body;
 use axum::response::{Json, Response};
 use axum::routing::get;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use doorman_axum::testing::{VirtualClock, in_process_auth};
 use doorman_axum::{Auth, AuthOptions, User};
+use doorman_devidp::{DevIdp, DevIdpConfig, RegisteredClient};
 use doorman_seal::{Purpose, Sealer};
 use doorman_secrets::{AuthConfig, Origin};
 use doorman_testkit::claims;
@@ -38,6 +40,38 @@ fn auth() -> Auth {
     );
     let config = AuthConfig::parse(&secrets, Origin::Text("bench".into())).expect("secrets");
     Auth::new(&config, AuthOptions::default()).expect("auth")
+}
+
+/// The audience of the bearer benchmark's API.
+const API: &str = "https://api.bench.test";
+
+/// An `Auth` that takes bearer tokens for [`API`] from the development provider (answering in
+/// process), and a token of its, valid for an hour.
+fn bearer_auth() -> (Auth, String) {
+    let now = SystemTime::now();
+    let idp = Arc::new(DevIdp::new(
+        DevIdpConfig::new(url::Url::parse("http://idp.bench").expect("issuer"))
+            .with_client(RegisteredClient {
+                client_id: "bench".into(),
+                client_secret: "bench-secret".into(),
+                redirect_uris: vec!["http://127.0.0.1:8501/oauth2callback".into()],
+                post_logout_redirect_uris: Vec::new(),
+            })
+            .with_jwt_access_tokens(API),
+    ));
+    let token = idp.issue_access_token("ada", now).expect("a token");
+    let secrets = format!(
+        "[auth]\nredirect_uri = \"http://127.0.0.1:8501/oauth2callback\"\ncookie_secret = \"{COOKIE_SECRET}\"\n\n[auth.dev]\nclient_id = \"bench\"\nclient_secret = \"bench-secret\"\nserver_metadata_url = \"http://idp.bench/.well-known/openid-configuration\"\napi_audience = \"{API}\"\n"
+    );
+    let config = AuthConfig::parse(&secrets, Origin::Text("bench".into())).expect("secrets");
+    let auth = in_process_auth(
+        &config,
+        AuthOptions::default(),
+        &VirtualClock::starting_at(now),
+        move |request, at| Some(idp.handle(request, at)),
+    )
+    .expect("auth");
+    (auth, token)
 }
 
 /// A valid identity cookie header for `claims`, and the JSON the app serves for it.
@@ -125,6 +159,12 @@ fn logged_in_request(c: &mut Criterion) {
     ] {
         let (refreshable, _) = cookie(claims.clone(), true);
         let (cookie, json) = cookie(claims, false);
+        let guarded = Router::new()
+            .route(
+                "/private.json",
+                get(|user: User| async move { Json(user.into_inner()) }),
+            )
+            .layer(auth.require_login());
         let mut with_layer = Router::new()
             .route(
                 "/user.json",
@@ -136,8 +176,9 @@ fn logged_in_request(c: &mut Criterion) {
             )
             .merge(auth.routes())
             .layer(auth.layer())
+            .merge(guarded)
             .with_state(());
-        for path in ["/user.json", "/user-dict.json"] {
+        for path in ["/user.json", "/user-dict.json", "/private.json"] {
             let uri: Uri = path.parse().expect("a path");
             let response = serve(&runtime, &mut with_layer, request(&uri, &cookie));
             assert_eq!(response.status(), 200);
@@ -163,6 +204,7 @@ fn logged_in_request(c: &mut Criterion) {
             .with_state(());
         for (id, layered, path, cookie) in [
             ("doorman", true, "/user.json", &cookie),
+            ("doorman_require_login", true, "/private.json", &cookie),
             ("doorman_refreshable", true, "/user.json", &refreshable),
             ("without_layer", false, "/user.json", &cookie),
             ("doorman_to_dict", true, "/user-dict.json", &cookie),
@@ -179,7 +221,54 @@ fn logged_in_request(c: &mut Criterion) {
             });
         }
     }
+    bearer_request(&runtime, &mut group);
     group.finish();
+}
+
+/// An API client's request with a bearer token verified before, against the same JSON
+/// served without the layer.
+fn bearer_request(
+    runtime: &tokio::runtime::Runtime,
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+) {
+    let (auth, token) = bearer_auth();
+    let bearer = format!("Bearer {token}");
+    let mut with_layer = Router::new()
+        .route(
+            "/user.json",
+            get(|user: User| async move { Json(user.into_inner()) }),
+        )
+        .layer(auth.layer())
+        .with_state(());
+    let uri: Uri = "/user.json".parse().expect("a path");
+    let with_bearer = || {
+        Request::get(uri.clone())
+            .header(header::AUTHORIZATION, &bearer)
+            .body(Body::empty())
+            .expect("request")
+    };
+    // Verified once here; every request after is the memo's.
+    let first = serve(runtime, &mut with_layer, with_bearer());
+    assert_eq!(first.status(), 200);
+    let body = runtime
+        .block_on(axum::body::to_bytes(first.into_body(), usize::MAX))
+        .expect("body");
+    let json: Arc<Value> = Arc::new(serde_json::from_slice(&body).expect("json"));
+    let mut without_layer = Router::new()
+        .route(
+            "/user.json",
+            get(move || {
+                let body = SharedJson(Arc::clone(&json));
+                async move { Json(body) }
+            }),
+        )
+        .with_state(());
+    group.bench_function("doorman_bearer/token", |b| {
+        b.iter(|| serve(runtime, &mut with_layer, with_bearer()));
+    });
+    group.bench_function("without_layer_bearer/token", |b| {
+        b.iter(|| serve(runtime, &mut without_layer, with_bearer()));
+    });
 }
 
 criterion_group! { name = benches; config = doorman_testkit::bench::config(); targets = logged_in_request }

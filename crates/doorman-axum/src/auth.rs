@@ -423,10 +423,10 @@ impl Auth {
     /// token when an `api_audience` is set) go through; a browser's navigation without a user
     /// is sent to log in with the default provider ([`Guard::login_with`] names another),
     /// coming back to the requested page; any other request without a user (`fetch`, XHR, an
-    /// API client, a WebSocket upgrade) gets `401` and JSON naming the login URL. Apply it
-    /// inside [`Auth::layer`] (call `.layer(auth.require_login())` on the protected router,
-    /// then `.layer(auth.layer())` on the app), where the user it reads is handed to the
-    /// [`crate::User`] extractor without a second look-up.
+    /// API client, a WebSocket upgrade) gets `401` and JSON naming the login URL. The layer
+    /// serves the protected routes as [`Auth::layer`] does, and hands the user it reads to the
+    /// [`crate::User`] extractor without a second look-up: merge the protected router next to
+    /// the app's layered routes (see [`Guard`]).
     #[must_use]
     pub fn require_login(&self) -> Guard {
         Guard::new(self.clone(), None)

@@ -36,13 +36,14 @@ use tower::{Layer, Service, ServiceExt as _};
 use crate::allow::{self, Groups};
 use crate::auth::Auth;
 use crate::cookies::{PageCookies, page_cookies};
-use crate::layer::RequestScope;
+use crate::layer::{AuthService, RequestScope};
 use crate::navigation::is_navigation;
 use crate::refusal;
 
-/// A layer that lets through only logged-in users, and for
-/// [`Auth::require_group`] only members of a group: apply it to a router of protected
-/// routes, inside [`Auth::layer`].
+/// A layer that lets through only logged-in users, and for [`Auth::require_group`] only
+/// members of a group: apply it to a router of protected routes. It serves them as
+/// [`Auth::layer`] does, so the protected router is merged next to the app's layered routes
+/// (merged inside them, it works the same, at the cost of a second layer).
 ///
 /// ```rust,no_run
 /// # fn app(auth: doorman_axum::Auth) -> axum::Router {
@@ -51,9 +52,10 @@ use crate::refusal;
 ///     .route("/private", get(|| async { "only for logged-in users" }))
 ///     .layer(auth.require_login());
 /// Router::new()
-///     .merge(private)
+///     .route("/", get(|| async { "public" }))
 ///     .merge(auth.routes())
 ///     .layer(auth.layer())
+///     .merge(private)
 /// # }
 /// ```
 #[derive(Clone, Debug)]
@@ -90,14 +92,21 @@ impl Guard {
     }
 }
 
+/// The guard serves its routes as [`Auth::layer`] does (the [`crate::User`] extractor,
+/// [`crate::login()`], [`crate::logout()`] work in them), with the check right inside: no
+/// layer of the router between the two, so a guarded route costs what an unguarded one does
+/// and the check.
 impl<S> Layer<S> for Guard {
-    type Service = GuardService<S>;
+    type Service = AuthService<GuardService<S>>;
 
-    fn layer(&self, inner: S) -> GuardService<S> {
-        GuardService {
-            inner,
-            guard: Arc::new(self.clone()),
-        }
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService::new(
+            GuardService {
+                inner,
+                guard: Arc::new(self.clone()),
+            },
+            self.auth.clone(),
+        )
     }
 }
 

@@ -188,6 +188,13 @@ pub struct AuthService<S> {
     auth: Auth,
 }
 
+impl<S> AuthService<S> {
+    /// `inner` served as [`AuthLayer`] serves it (the layer of a guard builds one).
+    pub(crate) fn new(inner: S, auth: Auth) -> Self {
+        Self { inner, auth }
+    }
+}
+
 impl<S, B> Service<Request<B>> for AuthService<S>
 where
     S: Service<Request<B>, Response = Response>,

@@ -164,9 +164,9 @@ async fn serve(args: &DemoArgs) -> Result<(), String> {
         .route("/", get(home))
         .route("/user.json", get(user_json))
         .route("/ws", get(websocket))
-        .merge(private)
         .merge(auth.routes())
-        .layer(auth.layer());
+        .layer(auth.layer())
+        .merge(private);
     let shown = if addr.ip().is_unspecified() {
         format!("http://127.0.0.1:{}", addr.port())
     } else {
