@@ -67,8 +67,10 @@ fn same_bytes_variants(segment: &str) -> Vec<String> {
 }
 
 /// The regression case of the seed in `properties.proptest-regressions`: the RS256
-/// signature's last character `A`, replaced by `B`, decodes to the same bytes leniently.
-/// Every such variant, of every signing algorithm, is refused as malformed, never verified.
+/// signature's last character `A`, replaced by `B`, decoded to the same bytes leniently.
+/// Every such variant of the signature's last character, whatever that character is (the
+/// seed's `A` was the signature's before ID tokens carried a `sid`), of every signing
+/// algorithm, is refused as malformed, never verified.
 #[test]
 fn a_non_canonical_signature_ending_is_refused() {
     for misbehavior in [
@@ -94,9 +96,6 @@ fn a_non_canonical_signature_ending_is_refused() {
         );
         // 256- and 64-byte signatures end in a character with 4 unused bits: 15 variants.
         assert_eq!(variants.len(), 15, "{misbehavior:?}");
-        if misbehavior.is_none() {
-            assert!(variants.iter().any(|v| v.ends_with('B')), "the seed's case");
-        }
         for variant in variants {
             match verify_tampered(misbehavior.clone(), |_| variant.clone()) {
                 Err(Error::MalformedIdToken { reason }) => {
