@@ -348,9 +348,11 @@ impl Auth {
         &self.inner.settings
     }
 
-    /// Ends every session of `user` (at its provider, by its `sub`) that began until now:
-    /// the user's other browsers and devices are logged out at their next request. This
-    /// process's list: other replicas learn of it with shared state.
+    /// Ends every session of `user` in this app (every session of its `sub` from its
+    /// provider) that began until now: the user's other browsers and devices are logged out
+    /// at their next request. It does not log out at the provider. This process's list: other
+    /// replicas learn of it with shared state. `user.logout_everywhere_button(label)` is the
+    /// same from a page.
     ///
     /// # Errors
     /// [`AuthError::RevocationListFull`] when the list holds its most live entries.

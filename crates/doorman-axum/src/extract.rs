@@ -93,6 +93,21 @@ impl User {
 }
 
 impl User {
+    /// An HTML form that ends every session of this user (their other browsers and
+    /// devices) and this one: a same-origin `POST` to `{base}/auth/logout-everywhere` carrying
+    /// this session's logout token. Empty when no one is logged in.
+    #[must_use]
+    pub fn logout_everywhere_button(&self, label: &str) -> String {
+        let Some(session) = self.identity.session() else {
+            return String::new();
+        };
+        html::logout_form(
+            &self.auth.path("/auth/logout-everywhere"),
+            &self.auth.logout_token(session),
+            label,
+        )
+    }
+
     /// An HTML form that renews the session at the provider now (a same-origin `POST` to
     /// `{base}/auth/refresh`), coming back to `return_to`. Empty when no one is logged in.
     #[must_use]

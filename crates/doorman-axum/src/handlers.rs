@@ -326,10 +326,12 @@ pub(crate) async fn refresh(
             .map(|(_, v)| v.into_owned());
         let return_to = safe_return_to(written.as_deref(), &home);
         let now = auth.inner.clock.now();
-        let Some(session) = auth.session(&page_cookies(&request_headers, &auth.inner.names), now)
+        let Some(session) = auth
+            .session(&page_cookies(&request_headers, &auth.inner.names), now)
+            .filter(|session| !auth.inner.revocations.is_revoked(session, now))
         else {
             tracing::info!(outcome = "nothing to refresh: no session");
-            return redirect(&return_to, HeaderMap::new());
+            return redirect(&return_to, auth.delete_identity(&request_headers));
         };
         if session.refresh_token().is_none() {
             tracing::info!(outcome = "nothing to refresh: the provider gave no refresh token");
@@ -452,27 +454,26 @@ pub(crate) async fn backchannel_logout(State(auth): State<Auth>, body: Bytes) ->
             }
         };
         tracing::Span::current().record("provider", request.provider());
-        if !auth.inner.revocations.first_use(
-            request.provider(),
-            request.jti(),
-            request.replayable_until(),
-            now,
-        ) {
+        let revocations = &auth.inner.revocations;
+        if revocations.was_used(request.provider(), request.jti(), now) {
             tracing::warn!(outcome = "refused: a logout token used before");
             return invalid_logout_request("the logout token was used before");
         }
+        // The core refuses a token with neither: one of the two is there.
         let recorded = match (request.sid(), request.sub()) {
-            (Some(sid), _) => {
-                auth.inner
-                    .revocations
-                    .revoke_provider_session(request.provider(), sid, now)
+            (Some(sid), _) => revocations.revoke_provider_session(request.provider(), sid, now),
+            (None, sub) => {
+                revocations.revoke_user(request.provider(), sub.unwrap_or_default(), now)
             }
-            (None, Some(sub)) => auth
-                .inner
-                .revocations
-                .revoke_user(request.provider(), sub, now),
-            (None, None) => Ok(()),
-        };
+        }
+        .and_then(|()| {
+            revocations.record_use(
+                request.provider(),
+                request.jti(),
+                request.replayable_until(),
+                now,
+            )
+        });
         if recorded.is_err() {
             tracing::error!(outcome = "refused: the revocation list is full");
             return (

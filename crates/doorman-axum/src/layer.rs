@@ -155,7 +155,10 @@ impl RequestScope {
     pub(crate) fn set_cookies(&self, headers: HeaderMap) {
         let merged = match self.set_cookies.take() {
             Some(mut earlier) => {
-                earlier.extend(headers);
+                // Appended, not extended: `extend` would replace the earlier `Set-Cookie`s.
+                for value in headers.get_all(header::SET_COOKIE) {
+                    earlier.append(header::SET_COOKIE, value.clone());
+                }
                 earlier
             }
             None => Box::new(headers),

@@ -14,6 +14,7 @@ use url::Url;
 
 use crate::auth::{Auth, random, url_safe};
 use crate::cookies;
+use crate::logging::escaped;
 
 impl Auth {
     /// Whether a request comes from the app's own pages: its `Origin` is the app's, or,
@@ -101,6 +102,7 @@ impl Auth {
     ) -> Result<doorman_oidc::LogoutRequest, String> {
         use doorman_oidc::{LogoutTokenError, LogoutVerification};
         let http = &self.inner.http;
+        let mut audience = None;
         for provider in self.inner.providers.iter().filter(|p| p.oauth2().is_none()) {
             let Ok(ready) = provider.ready(http).await else {
                 continue;
@@ -113,7 +115,8 @@ impl Auth {
                     match provider.refresh_keys(http, &ready.keys).await {
                         Ok(keys) => verify(&keys),
                         Err(why) => {
-                            return Err(format!("the provider's keys cannot be fetched: {why}"));
+                            tracing::warn!(provider = %provider.name, why = %escaped(&why), "keys unreachable for a logout token");
+                            return Err("the provider's keys cannot be fetched".to_owned());
                         }
                     }
                 }
@@ -124,10 +127,13 @@ impl Auth {
                 Ok(_) => return Err(LogoutTokenError::UnknownKey.to_string()),
                 // Another provider's token: the next provider may have issued it.
                 Err(LogoutTokenError::Issuer) => {}
+                // Another client's of a shared issuer: the next may be it; if none is, this
+                // is the answer.
+                Err(error @ LogoutTokenError::Audience) => audience = Some(error.to_string()),
                 Err(error) => return Err(error.to_string()),
             }
         }
-        Err("no configured provider issued the logout token".to_owned())
+        Err(audience.unwrap_or_else(|| "no configured provider issued the logout token".to_owned()))
     }
 }
 

@@ -23,8 +23,8 @@ use crate::logging::escaped;
 use crate::provider::ProviderRuntime;
 use crate::refresh_flights::{MAX_WAIT, Outcome};
 
-/// What a request goes on with after its session's refresh.
-#[derive(Debug)]
+/// What a request goes on with after its session's refresh. Its `Debug` leaves out the
+/// cookies, which carry the session.
 pub(crate) struct AfterRefresh {
     /// The session: refreshed, the one it had (provider unavailable), or none (ended).
     pub(crate) session: Option<Arc<Session>>,
@@ -32,6 +32,16 @@ pub(crate) struct AfterRefresh {
     pub(crate) failure: Option<LoginFailure>,
     /// The response's `Set-Cookie`s: the refreshed identity cookie, or its deletion.
     pub(crate) set_cookies: HeaderMap,
+}
+
+impl std::fmt::Debug for AfterRefresh {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AfterRefresh")
+            .field("session", &self.session)
+            .field("failure", &self.failure)
+            .field("set_cookies", &self.set_cookies.len())
+            .finish()
+    }
 }
 
 impl AfterRefresh {
@@ -68,18 +78,18 @@ impl Auth {
         };
         let key = self.inner.refresh_tags.tag(token.as_bytes());
         let flight = self.inner.refresh_flights.flight(key, now);
-        let refresh = flight.outcome(|failures| {
-            let auth = self.clone();
-            let session = Arc::clone(&session);
-            async move {
-                let outcome = auth.refresh_at_provider(&session, now, failures).await;
-                (outcome, auth.inner.clock.now())
-            }
-        });
-        let Ok(outcome) = tokio::time::timeout(MAX_WAIT, refresh).await else {
+        let auth = self.clone();
+        let leader_session = Arc::clone(&session);
+        let refresh = move |failures| async move {
+            let outcome = auth
+                .refresh_at_provider(&leader_session, now, failures)
+                .await;
+            (outcome, auth.inner.clock.now())
+        };
+        let Some(outcome) = flight.outcome(refresh, now, MAX_WAIT).await else {
             tracing::warn!(
                 provider = session.provider(),
-                "a refresh of this session took too long; going on with the session as it is"
+                "a refresh of this session takes long; going on with the session as it is"
             );
             return AfterRefresh::kept(session);
         };
@@ -174,24 +184,31 @@ impl Auth {
             Err(error) => return self.refused(provider, &error, now, failures),
         };
         let new_id_token = !login.id_token().is_empty();
+        // The token endpoint has answered: its tokens are kept whatever follows (a refresh
+        // token it rotated is the only one left), and userinfo that cannot be reached leaves
+        // the ID token's claims as they are.
         let login = match doorman_oidc::userinfo_request(&ready.metadata, &login) {
             Some(request) if new_id_token && provider.policy.call_userinfo => {
-                let response = match http.send(request).await {
-                    Ok(response) => response,
-                    Err(why) => return unavailable("userinfo", &why),
-                };
-                match login.with_userinfo(&response) {
-                    Ok(login) => login,
-                    Err(error) => return self.refused(provider, &error, now, failures),
+                match http.send(request).await {
+                    Ok(response) => match login.clone().with_userinfo(&response) {
+                        Ok(login) => login,
+                        Err(error) => return self.refused(provider, &error, now, failures),
+                    },
+                    Err(why) => {
+                        tracing::warn!(step = "userinfo", why = %escaped(&why.to_string()), "refreshed without userinfo's claims");
+                        login
+                    }
                 }
             }
             _ => login,
         };
+        // The lifetime counts from the login; bound to the ID token, the session ends with
+        // the newest one, so each refresh can carry it further.
         let mut expires_at = session.expires_at();
         if provider.policy.bound_to_id_token
             && let Some(exp) = login.id_token_expires_at()
         {
-            expires_at = expires_at.min(exp);
+            expires_at = (session.login_at() + provider.policy.cookie_lifetime).min(exp);
         }
         if expires_at <= now {
             tracing::info!(outcome = "ended: the session's own lifetime is over");

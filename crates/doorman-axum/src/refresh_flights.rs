@@ -1,9 +1,11 @@
 //! [`RefreshFlights`]: the refreshes of this process, one per refresh token, so that a
 //! refresh token is spent once however many requests of its session arrive together.
 //!
-//! - **Single flight:** the first request whose session is due leads the refresh; the others
-//!   with the same refresh token wait for its outcome (at most [`MAX_WAIT`], then they go on
-//!   with the session they have).
+//! - **Single flight:** the first request whose session is due starts the refresh on a task
+//!   of its own, so that it finishes (and its outcome is kept) even if that request is
+//!   cancelled or gives up; every request with the same refresh token waits for the outcome
+//!   at most [`MAX_WAIT`], then goes on with the session it has. A refresh is given
+//!   [`DEADLINE`] in all, then counts as the provider's failure.
 //! - **Grace:** a finished refresh is kept for [`GRACE`], so that a request still carrying the
 //!   pre-refresh cookie (sent before the browser stored the new one) gets the refreshed
 //!   session, never a second use of the rotated refresh token.
@@ -16,12 +18,13 @@
 //! would replace (a lock and the outcome in Redis instead of this process's memory).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use doorman_seal::TAG_LEN;
 use doorman_user::Session;
-use tokio::sync::OnceCell;
+use tokio::sync::Notify;
 
 use crate::error::LoginFailure;
 
@@ -31,8 +34,12 @@ pub(crate) type FlightKey = [u8; TAG_LEN];
 /// How long a finished refresh answers requests that still carry the pre-refresh cookie.
 pub(crate) const GRACE: Duration = Duration::from_secs(60);
 
-/// How long a request waits for another request's refresh of its session.
+/// How long a request waits for its session's refresh.
 pub(crate) const MAX_WAIT: Duration = Duration::from_secs(10);
+
+/// How long one refresh may take in all (the token call, keys, userinfo), after which it
+/// counts as the provider's failure and backs off.
+pub(crate) const DEADLINE: Duration = Duration::from_secs(30);
 
 /// The wait before asking again a provider that could not answer a refresh.
 pub(crate) const FIRST_RETRY: Duration = Duration::from_secs(5);
@@ -40,8 +47,8 @@ pub(crate) const FIRST_RETRY: Duration = Duration::from_secs(5);
 /// The longest wait between refresh attempts at a provider that keeps failing.
 pub(crate) const LAST_RETRY: Duration = Duration::from_secs(60);
 
-/// The most refresh tokens remembered at once; past it, finished ones are dropped first,
-/// then new refreshes run without a flight (each request on its own).
+/// The most refresh tokens remembered at once; past it, new refreshes run without a shared
+/// flight (each request on its own), with a warning.
 pub(crate) const MAX_FLIGHTS: usize = 65_536;
 
 /// How one refresh ended.
@@ -82,30 +89,57 @@ impl Outcome {
     }
 }
 
-/// One refresh token's refresh: led by one request, awaited by the others.
+/// One refresh token's refresh: started once, on a task of its own; awaited by every request
+/// that carries the token.
 #[derive(Debug, Default)]
 pub(crate) struct Flight {
-    outcome: OnceCell<(Outcome, SystemTime)>,
+    started: AtomicBool,
+    outcome: OnceLock<(Outcome, SystemTime)>,
+    finished: Notify,
     /// Failed attempts in a row before this one.
     previous_failures: u32,
 }
 
 impl Flight {
-    /// The outcome, running `refresh` if no request has (or is running it); a request that
-    /// gives up waiting, or whose leader was dropped, runs it itself.
-    pub(crate) async fn outcome<F>(&self, refresh: impl FnOnce(u32) -> F) -> Outcome
+    /// The outcome, starting `refresh` on a task of its own unless it was started; waits at
+    /// most `wait` for it (`None` past that: the refresh goes on without this request).
+    /// `refresh` gets the failed attempts in a row so far and returns the outcome and when it
+    /// ended; past [`DEADLINE`] the outcome is the provider's failure at `now`.
+    pub(crate) async fn outcome<F>(
+        self: &Arc<Self>,
+        refresh: impl FnOnce(u32) -> F,
+        now: SystemTime,
+        wait: Duration,
+    ) -> Option<Outcome>
     where
-        F: Future<Output = (Outcome, SystemTime)>,
+        F: Future<Output = (Outcome, SystemTime)> + Send + 'static,
     {
-        let failures = self.previous_failures;
-        self.outcome
-            .get_or_init(|| refresh(failures))
-            .await
-            .0
-            .clone()
+        let finished = self.finished.notified();
+        tokio::pin!(finished);
+        finished.as_mut().enable();
+        if let Some((outcome, _)) = self.outcome.get() {
+            return Some(outcome.clone());
+        }
+        if !self.started.swap(true, Ordering::AcqRel) {
+            let flight = Arc::clone(self);
+            let failures = self.previous_failures;
+            let refresh = refresh(failures);
+            tokio::spawn(async move {
+                let ended = tokio::time::timeout(DEADLINE, refresh)
+                    .await
+                    .unwrap_or_else(|_| (Outcome::unavailable(failures + 1, now), now));
+                let _ = flight.outcome.set(ended);
+                flight.finished.notify_waiters();
+            });
+        }
+        if let Some((outcome, _)) = self.outcome.get() {
+            return Some(outcome.clone());
+        }
+        tokio::time::timeout(wait, finished).await.ok()?;
+        self.outcome.get().map(|(outcome, _)| outcome.clone())
     }
 
-    /// The outcome if the refresh is over.
+    /// The outcome and when it ended, if the refresh is over.
     fn finished(&self) -> Option<&(Outcome, SystemTime)> {
         self.outcome.get()
     }
@@ -114,15 +148,26 @@ impl Flight {
 /// The refreshes of this process, by refresh token.
 #[derive(Debug, Default)]
 pub(crate) struct RefreshFlights {
-    flights: Mutex<HashMap<FlightKey, Arc<Flight>>>,
+    flights: Mutex<Flights>,
 }
+
+#[derive(Debug, Default)]
+struct Flights {
+    by_key: HashMap<FlightKey, Arc<Flight>>,
+    /// The size at which the finished flights past their time are dropped next.
+    prune_at: usize,
+}
+
+/// The smallest size at which finished flights are pruned.
+const FIRST_PRUNE: usize = 64;
 
 impl RefreshFlights {
     /// The flight of `key` at `now`: a finished one that still answers (grace, or a backoff
-    /// not yet over), the one in progress, or a new one.
+    /// not yet over), the one in progress, or a new one. Finished flights past their time are
+    /// dropped whenever the map doubles, so it holds about what the last minute refreshed.
     pub(crate) fn flight(&self, key: FlightKey, now: SystemTime) -> Arc<Flight> {
         let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
-        let previous_failures = match flights.get(&key) {
+        let previous_failures = match flights.by_key.get(&key) {
             Some(flight) => match flight.finished() {
                 None => return Arc::clone(flight),
                 Some((outcome, at)) if now < outcome.valid_until(*at) => {
@@ -133,19 +178,22 @@ impl RefreshFlights {
             },
             None => 0,
         };
-        if flights.len() >= MAX_FLIGHTS {
-            flights.retain(|_, flight| {
+        if flights.by_key.len() >= flights.prune_at.max(FIRST_PRUNE) {
+            flights.by_key.retain(|_, flight| {
                 flight
                     .finished()
                     .is_none_or(|(outcome, at)| now < outcome.valid_until(*at))
             });
+            flights.prune_at = (flights.by_key.len() * 2).max(FIRST_PRUNE);
         }
         let flight = Arc::new(Flight {
-            outcome: OnceCell::new(),
             previous_failures,
+            ..Flight::default()
         });
-        if flights.len() < MAX_FLIGHTS {
-            flights.insert(key, Arc::clone(&flight));
+        if flights.by_key.len() < MAX_FLIGHTS {
+            flights.by_key.insert(key, Arc::clone(&flight));
+        } else {
+            tracing::warn!("too many refreshes in flight; this one is not shared");
         }
         flight
     }
@@ -156,13 +204,14 @@ impl RefreshFlights {
         self.flights
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .by_key
             .len()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicUsize;
     use std::time::UNIX_EPOCH;
 
     use super::*;
@@ -175,6 +224,8 @@ mod tests {
         Outcome::Ended(LoginFailure::Internal)
     }
 
+    const WAIT: Duration = Duration::from_secs(5);
+
     #[tokio::test]
     async fn concurrent_requests_share_one_refresh() {
         let flights = Arc::new(RefreshFlights::default());
@@ -186,18 +237,63 @@ mod tests {
             tasks.push(tokio::spawn(async move {
                 let flight = flights.flight([7; TAG_LEN], at(100));
                 flight
-                    .outcome(|_| async {
-                        calls.fetch_add(1, Ordering::SeqCst);
-                        tokio::task::yield_now().await;
-                        (ended(), at(100))
-                    })
+                    .outcome(
+                        |_| async move {
+                            calls.fetch_add(1, Ordering::SeqCst);
+                            tokio::task::yield_now().await;
+                            (ended(), at(100))
+                        },
+                        at(100),
+                        WAIT,
+                    )
                     .await
             }));
         }
         for task in tasks {
-            assert!(matches!(task.await.expect("task"), Outcome::Ended(_)));
+            assert!(matches!(task.await.expect("task"), Some(Outcome::Ended(_))));
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    /// The request that started a refresh may be cancelled: the refresh finishes on its own
+    /// task, and the next request gets its outcome instead of spending the token again.
+    #[tokio::test]
+    async fn a_cancelled_request_does_not_cancel_its_refresh() {
+        let flights = RefreshFlights::default();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let flight = flights.flight([3; TAG_LEN], at(100));
+        let counted = Arc::clone(&calls);
+        let waiting = flight.outcome(
+            |_| async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let _ = released.await;
+                (ended(), at(100))
+            },
+            at(100),
+            WAIT,
+        );
+        // Cancelled before the refresh ends.
+        assert!(
+            tokio::time::timeout(Duration::from_millis(1), waiting)
+                .await
+                .is_err()
+        );
+        let _ = release.send(());
+        let again = flights.flight([3; TAG_LEN], at(101));
+        let counted = Arc::clone(&calls);
+        let outcome = again
+            .outcome(
+                |_| async move {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    (ended(), at(101))
+                },
+                at(101),
+                WAIT,
+            )
+            .await;
+        assert!(matches!(outcome, Some(Outcome::Ended(_))));
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "the token was spent once");
     }
 
     #[tokio::test]
@@ -205,7 +301,9 @@ mod tests {
         let flights = RefreshFlights::default();
         let key = [1; TAG_LEN];
         let first = flights.flight(key, at(100));
-        first.outcome(|_| async { (ended(), at(100)) }).await;
+        first
+            .outcome(|_| async { (ended(), at(100)) }, at(100), WAIT)
+            .await;
         assert!(Arc::ptr_eq(&first, &flights.flight(key, at(159))));
         assert!(!Arc::ptr_eq(&first, &flights.flight(key, at(160))));
     }
@@ -219,9 +317,13 @@ mod tests {
         for _ in 0..6 {
             let flight = flights.flight(key, now);
             let outcome = flight
-                .outcome(|failures| async move { (Outcome::unavailable(failures + 1, now), now) })
+                .outcome(
+                    |failures| async move { (Outcome::unavailable(failures + 1, now), now) },
+                    now,
+                    WAIT,
+                )
                 .await;
-            let Outcome::Unavailable { retry_at, .. } = outcome else {
+            let Some(Outcome::Unavailable { retry_at, .. }) = outcome else {
                 panic!("unavailable");
             };
             let wait = retry_at.duration_since(now).expect("later");
@@ -239,16 +341,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn finished_refreshes_are_dropped_when_the_map_is_full() {
+    async fn finished_refreshes_past_their_time_are_dropped_as_the_map_grows() {
         let flights = RefreshFlights::default();
-        for i in 0..MAX_FLIGHTS {
+        for i in 0..1_000_u64 {
             let mut key = [0; TAG_LEN];
-            key[..8].copy_from_slice(&(i as u64).to_le_bytes());
-            let flight = flights.flight(key, at(0));
-            flight.outcome(|_| async { (ended(), at(0)) }).await;
+            key[..8].copy_from_slice(&i.to_le_bytes());
+            let flight = flights.flight(key, at(i));
+            flight
+                .outcome(|_| async move { (ended(), at(i)) }, at(i), WAIT)
+                .await;
         }
-        assert_eq!(flights.len(), MAX_FLIGHTS);
-        let _ = flights.flight([9; TAG_LEN], at(1_000));
-        assert_eq!(flights.len(), 1, "the expired ones went, the new one stays");
+        assert!(flights.len() < 200, "{} kept", flights.len());
     }
 }

@@ -173,25 +173,32 @@ impl Revocations {
         Ok(())
     }
 
-    /// Records the logout token `jti` of `provider` as used until `until`; `false` when it
-    /// was used before (a replay) or cannot be recorded.
-    pub(crate) fn first_use(
+    /// Whether the logout token `jti` of `provider` was used before (and could still be
+    /// replayed at `now`).
+    pub(crate) fn was_used(&self, provider: &str, jti: &str, now: SystemTime) -> bool {
+        let lists = self.lists.read().unwrap_or_else(PoisonError::into_inner);
+        lists
+            .used_tokens
+            .get(&key(&[provider, jti]))
+            .is_some_and(|until| *until > now)
+    }
+
+    /// Records the logout token `jti` of `provider` as used until `until`.
+    pub(crate) fn record_use(
         &self,
         provider: &str,
         jti: &str,
         until: SystemTime,
         now: SystemTime,
-    ) -> bool {
+    ) -> Result<(), Full> {
         let mut lists = self.lists.write().unwrap_or_else(PoisonError::into_inner);
-        let token = key(&[provider, jti]);
-        if lists
-            .used_tokens
-            .get(&token)
-            .is_some_and(|used| *used > now)
-        {
-            return false;
-        }
-        insert(&mut lists.used_tokens, token, until, now, |v| *v).is_ok()
+        insert(
+            &mut lists.used_tokens,
+            key(&[provider, jti]),
+            until,
+            now,
+            |v| *v,
+        )
     }
 }
 
@@ -284,17 +291,16 @@ mod tests {
     #[test]
     fn a_logout_token_is_used_once() {
         let list = Revocations::new(Duration::from_secs(100));
-        assert!(list.first_use("dev", "jti-1", at(500), at(100)));
+        assert!(!list.was_used("dev", "jti-1", at(100)));
+        list.record_use("dev", "jti-1", at(500), at(100))
+            .expect("room");
+        assert!(list.was_used("dev", "jti-1", at(200)), "a replay");
         assert!(
-            !list.first_use("dev", "jti-1", at(500), at(200)),
-            "a replay"
-        );
-        assert!(
-            list.first_use("okta", "jti-1", at(500), at(200)),
+            !list.was_used("okta", "jti-1", at(200)),
             "another provider's"
         );
         assert!(
-            list.first_use("dev", "jti-1", at(900), at(500)),
+            !list.was_used("dev", "jti-1", at(500)),
             "remembered until its end only"
         );
     }

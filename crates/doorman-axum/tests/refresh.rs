@@ -334,3 +334,27 @@ async fn without_offline_access_there_is_nothing_to_refresh() {
     assert_eq!(after["tokens"]["access"], before["tokens"]["access"]);
     assert_eq!(app.idp().requests_to("/token").len(), 1, "the login's only");
 }
+
+/// Bound to the ID token, a session that refreshes lives on with each new ID token, up to
+/// its lifetime from the login.
+#[tokio::test]
+async fn a_session_bound_to_the_id_token_lives_on_with_each_refreshed_one() {
+    let (app, _) = logged_in(Setup {
+        extra_secrets: "client_kwargs = { scope = \"openid profile email offline_access\" }\nbound_to_id_token = true\ncookie_lifetime = \"2h\""
+            .into(),
+        access_token_lifetime: Some(LIFETIME),
+        ..Setup::default()
+    })
+    .await;
+    // The first ID token lives an hour: well past it, the session lives on.
+    for round in 1..=20 {
+        app.clock.advance(Duration::from_secs(250));
+        assert_eq!(app.user_json().await["is_logged_in"], true, "round {round}");
+    }
+    // Past the two hours of `cookie_lifetime`, counted from the login, it ends.
+    for _ in 0..10 {
+        app.clock.advance(Duration::from_secs(250));
+        app.user_json().await;
+    }
+    assert_eq!(app.user_json().await["is_logged_in"], false);
+}

@@ -140,8 +140,8 @@ pub enum Error {
     AmbiguousKey,
     /// Userinfo: the response's `sub` differs from the ID token's.
     UserinfoSubjectMismatch,
-    /// A refreshed ID token's `iss`, `sub`, `aud` or `auth_time` differs from the original
-    /// (Core §12.2).
+    /// A refreshed ID token's `iss`, `sub`, `aud`, `azp`, `auth_time` or `nonce` differs from
+    /// the original (Core §12.2).
     RefreshIdentityChanged {
         /// The claim that changed.
         claim: &'static str,

@@ -11,8 +11,8 @@
 //! - `iss` the provider's issuer (with its documented exceptions, as for ID tokens), checked
 //!   before the signature too, so another provider's token never touches this one's keys;
 //!   `aud` holding the client id;
-//! - `iat` present, not in the future and at most [`MAX_LOGOUT_TOKEN_AGE`] old; `exp`, when
-//!   present, not past (both with the client's leeway);
+//! - `iat` present, not in the future and at most [`MAX_LOGOUT_TOKEN_AGE`] old; `exp`, which
+//!   the specification makes optional, not past when present (both with the client's leeway);
 //! - `jti` present (the adapter refuses one seen before: a replay);
 //! - `events` an object holding the back-channel logout event, as an object;
 //! - `sid` or `sub` present, as strings;
@@ -141,8 +141,9 @@ impl LogoutRequest {
         &self.jti
     }
 
-    /// Until when the token could be replayed (its `exp`, or its `iat` plus
-    /// [`MAX_LOGOUT_TOKEN_AGE`], with the leeway): how long its `jti` must be remembered.
+    /// Until when the token could be replayed (its `iat` plus [`MAX_LOGOUT_TOKEN_AGE`], with
+    /// the leeway: the `iat` rule refuses it afterwards): how long its `jti` must be
+    /// remembered.
     #[must_use]
     pub fn replayable_until(&self) -> SystemTime {
         self.replayable_until
@@ -271,13 +272,13 @@ fn check_times(
     if iat > now_s + leeway || iat < now_s - leeway - max_age {
         return Err(LogoutTokenError::IssuedAt);
     }
-    let mut until = iat + max_age + leeway;
+    // Past this, the `iat` rule refuses the token whatever its `exp`.
+    let until = iat + max_age + leeway;
     if claims.contains_key("exp") {
         let exp = verify::seconds_claim(claims, "exp").map_err(|_| LogoutTokenError::Expired)?;
         if exp <= now_s - leeway {
             return Err(LogoutTokenError::Expired);
         }
-        until = until.max(exp + leeway);
     }
     Ok(UNIX_EPOCH + Duration::from_secs_f64(until.clamp(0.0, 1e12)))
 }

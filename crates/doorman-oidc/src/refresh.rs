@@ -38,8 +38,9 @@ pub fn refresh_request(
 /// Reads a refresh response for a session whose original claims are `original`.
 ///
 /// A refreshed ID token, when present, is verified like a login's (without `nonce`), and its
-/// `iss`, `sub` and `aud` must equal the original's, and its `auth_time` too when both state
-/// one (Core §12.2). Without one, the original claims are kept.
+/// `iss`, `sub`, `aud` and `azp` must equal the original's (an `azp` absent at login absent
+/// now), its `auth_time` too when both state one, and a `nonce`, when it has one, the login's
+/// (Core §12.2). Without one, the original claims are kept.
 ///
 /// # Errors
 /// Any token-endpoint or ID-token rule of [`Error`], and [`Error::RefreshIdentityChanged`].
@@ -64,6 +65,14 @@ pub fn refresh_response(
             }
             if audiences(&claims) != audiences(original) {
                 return Err(Error::RefreshIdentityChanged { claim: "aud" });
+            }
+            // `azp` as at login, or absent if it was (Core §12.2).
+            if claims.get("azp") != original.get("azp") {
+                return Err(Error::RefreshIdentityChanged { claim: "azp" });
+            }
+            // A `nonce` need not be there; if it is, it is the login's.
+            if claims.contains_key("nonce") && claims.get("nonce") != original.get("nonce") {
+                return Err(Error::RefreshIdentityChanged { claim: "nonce" });
             }
             // The original authentication's time, if the provider states it either time.
             if let (Some(new), Some(old)) = (claims.get("auth_time"), original.get("auth_time"))

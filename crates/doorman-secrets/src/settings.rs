@@ -198,11 +198,14 @@ pub fn parse_base_path(text: &str) -> Result<String, &'static str> {
     if !trimmed.is_ascii() {
         return Err("it must be ASCII: browsers send other characters percent-encoded");
     }
-    if trimmed
-        .chars()
-        .any(|c| matches!(c, '?' | '#' | ';' | '\\' | '%') || c.is_whitespace() || c.is_control())
-    {
-        return Err("it must be a plain path: no `?`, `#`, `;`, `\\`, `%`, spaces or controls");
+    if trimmed.chars().any(|c| {
+        matches!(c, '?' | '#' | ';' | '\\' | '%' | '{' | '}' | '*' | ':')
+            || c.is_whitespace()
+            || c.is_control()
+    }) {
+        return Err(
+            "it must be a plain path: no `?`, `#`, `;`, `\\`, `%`, `{`, `}`, `*`, `:`, spaces or controls",
+        );
     }
     if trimmed[1..]
         .split('/')

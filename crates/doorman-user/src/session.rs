@@ -68,8 +68,27 @@ impl fmt::Debug for ExposedTokens {
 }
 
 /// The logged-in session: sealed into the identity cookie, read on every request.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+///
+/// It implements neither `Serialize` nor `Deserialize`: its only wire form is the sealed
+/// payload of [`Session::to_bytes`] (through the private [`Wire`]), so an app that hands a
+/// session to serde cannot send its refresh token anywhere.
+#[derive(Clone, PartialEq)]
 pub struct Session {
+    version: u64,
+    provider: String,
+    claims: Map<String, Value>,
+    tokens: ExposedTokens,
+    login_at: u64,
+    expires_at: u64,
+    id_token_expires_at: Option<u64>,
+    refresh_token: Option<String>,
+    access_expires_at: Option<u64>,
+}
+
+/// The payload's JSON form of [`Session`], known to this module only.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Session")]
+struct Wire {
     #[serde(rename = "v")]
     version: u64,
     #[serde(rename = "p")]
@@ -202,7 +221,10 @@ impl Session {
     pub fn to_bytes(&self) -> Result<Vec<u8>, UserError> {
         // Serializing string keys and JSON values cannot fail; an empty payload would be
         // refused when read, never taken for a session.
-        let json = serde_json::to_vec(self).unwrap_or_default();
+        let mut json = Vec::new();
+        if Wire::serialize(self, &mut serde_json::Serializer::new(&mut json)).is_err() {
+            json.clear();
+        }
         if json.len() > MAX_SESSION_LEN {
             return Err(UserError::TooLarge { len: json.len() });
         }
@@ -239,7 +261,9 @@ impl Session {
         if json.len() > MAX_SESSION_LEN {
             return Err(UserError::TooLarge { len: json.len() });
         }
-        let session: Self = serde_json::from_slice(json).map_err(UserError::Malformed)?;
+        let mut reader = serde_json::Deserializer::from_slice(json);
+        let session = Wire::deserialize(&mut reader).map_err(UserError::Malformed)?;
+        reader.end().map_err(UserError::Malformed)?;
         if session.version != SESSION_VERSION {
             return Err(UserError::UnsupportedVersion(session.version));
         }

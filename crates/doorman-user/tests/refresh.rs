@@ -115,3 +115,28 @@ fn a_refresh_replaces_what_the_provider_renewed_and_keeps_the_rest() {
     assert!(identity.tokens().is_expired(at(8_200)));
     assert_eq!(identity.tokens().to_dict()["expires_at"], 8_200);
 }
+
+/// `Session` has no serde impls of its own: the only way to its JSON is the sealed payload,
+/// so an app cannot serialize a session (and its refresh token) by mistake. Checked at
+/// compile time: the probe's inherent constant exists only for a `Serialize` type.
+#[test]
+fn a_session_cannot_be_handed_to_serde() {
+    trait NotSerialize {
+        const SERIALIZES: bool = false;
+    }
+    impl<T> NotSerialize for T {}
+    struct Probe<T>(std::marker::PhantomData<T>);
+    impl<T: serde::Serialize> Probe<T> {
+        #[allow(dead_code)]
+        const SERIALIZES: bool = true;
+    }
+    const {
+        assert!(!Probe::<Session>::SERIALIZES);
+    };
+    const {
+        assert!(
+            Probe::<ExposedTokens>::SERIALIZES,
+            "the probe sees a Serialize impl"
+        );
+    };
+}
