@@ -70,7 +70,7 @@ impl fmt::Debug for ExposedTokens {
 /// The logged-in session: sealed into the identity cookie, read on every request.
 ///
 /// It implements neither `Serialize` nor `Deserialize`: its only wire form is the sealed
-/// payload of [`Session::to_bytes`] (through the private [`Wire`]), so an app that hands a
+/// payload of [`Session::to_bytes`] (through a private mirror of its fields), so an app that hands a
 /// session to serde cannot send its refresh token anywhere.
 #[derive(Clone, PartialEq)]
 pub struct Session {
