@@ -190,6 +190,12 @@ pub(crate) async fn callback(
                 }
             },
         };
+        // Each login's session gets an id of its own, kept through refreshes: what its
+        // logout revokes.
+        let completed = completed.map(|session| match random::<16>() {
+            Some(id) => session.with_id(url_safe(&id)),
+            None => session,
+        });
         let logged_in = completed
             .and_then(|session| auth.admit(&session).map(|()| session))
             .and_then(|session| auth.set_identity(&request_headers, &mut headers, &session, now));

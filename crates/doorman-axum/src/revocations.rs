@@ -16,9 +16,11 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{PoisonError, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use doorman_user::Session;
+
+use crate::auth::unix_seconds;
 
 /// The most entries of each kind.
 pub(crate) const MAX_ENTRIES: usize = 65_536;
@@ -40,7 +42,7 @@ pub(crate) struct Revocations {
 
 #[derive(Debug, Default)]
 struct Lists {
-    /// One session, by `provider \0 sub \0 login time`: until when.
+    /// One session, by `provider \0 sub \0 id`: until when.
     sessions: HashMap<String, SystemTime>,
     /// Every session of a user, by `provider \0 sub`: those that began at or before the first
     /// time, until the second.
@@ -55,8 +57,16 @@ fn key(parts: &[&str]) -> String {
     parts.join("\0")
 }
 
-fn unix(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+/// One session's key: its provider, user and id (a session sealed before ids were given is
+/// named by its login second instead).
+fn session_key(session: &Session, sub: &str) -> String {
+    match session.id() {
+        Some(id) => key(&[session.provider(), sub, id]),
+        None => {
+            let login = unix_seconds(session.login_at()).to_string();
+            key(&[session.provider(), sub, "login", &login])
+        }
+    }
 }
 
 /// Inserts `key` → `value` into `map`, first dropping what expired (`until` reads an entry's
@@ -100,8 +110,7 @@ impl Revocations {
         let claim = |name| session.claims().get(name).and_then(|v| v.as_str());
         let live = |until: Option<&SystemTime>| until.is_some_and(|until| *until > now);
         if let Some(sub) = claim("sub") {
-            let login = unix(session.login_at()).to_string();
-            if live(lists.sessions.get(&key(&[provider, sub, &login]))) {
+            if live(lists.sessions.get(&session_key(session, sub))) {
                 return true;
             }
             if let Some((not_before, until)) = lists.users.get(&key(&[provider, sub]))
@@ -119,12 +128,11 @@ impl Revocations {
         let Some(sub) = session.claims().get("sub").and_then(|v| v.as_str()) else {
             return Ok(());
         };
-        let login = unix(session.login_at()).to_string();
         let until = now + self.horizon;
         let mut lists = self.lists.write().unwrap_or_else(PoisonError::into_inner);
         insert(
             &mut lists.sessions,
-            key(&[session.provider(), sub, &login]),
+            session_key(session, sub),
             until,
             now,
             |v| *v,
@@ -207,6 +215,8 @@ mod tests {
     use doorman_user::ExposedTokens;
     use serde_json::{Map, Value, json};
 
+    use std::time::UNIX_EPOCH;
+
     use super::*;
 
     fn at(seconds: u64) -> SystemTime {
@@ -277,6 +287,16 @@ mod tests {
             !list.is_revoked(&session("ada", "s4", 300), at(301)),
             "a login after the revocation"
         );
+    }
+
+    #[test]
+    fn two_logins_in_one_second_are_two_sessions() {
+        let list = Revocations::new(Duration::from_secs(1_000));
+        let first = session("ada", "s1", 100).with_id("first");
+        let second = session("ada", "s1", 100).with_id("second");
+        list.revoke_session(&first, at(100)).expect("room");
+        assert!(list.is_revoked(&first, at(100)));
+        assert!(!list.is_revoked(&second, at(100)));
     }
 
     #[test]

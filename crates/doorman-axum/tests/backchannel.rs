@@ -238,3 +238,12 @@ async fn a_revocation_lasts_as_long_as_the_cookies_it_refuses() {
         "the cookie itself expired with the revocation"
     );
 }
+
+/// A logout and a new login in the same second: the new session is not the one revoked.
+#[tokio::test]
+async fn logging_in_again_at_once_after_a_logout_works() {
+    let app = TestApp::start().await;
+    log_in(&app, &app.client).await;
+    assert_eq!(app.logout().await.status(), 303);
+    log_in(&app, &app.client).await;
+}

@@ -3,10 +3,10 @@
 //! ```text
 //! {"v":1,"p":"google","c":{...claims, once...},"t":{"i":"<id token>","a":"<access token>"},
 //!  "l":<login time>,"e":<expiry>,"x":<the ID token's exp>,
-//!  "r":"<refresh token>","ax":<the access token's expiry>}
+//!  "r":"<refresh token>","ax":<the access token's expiry>,"s":"<the session's id>"}
 //! ```
 //! Times are Unix seconds. `t` holds only the tokens the configuration exposes, and is left
-//! out when it holds none; `x`, `r` and `ax` are left out when unknown. The refresh token is
+//! out when it holds none; `x`, `r`, `ax` and `s` are left out when unknown. The refresh token is
 //! kept for the adapter to refresh with, inside the sealed cookie; no view of this crate
 //! ([`crate::Identity`], [`crate::Tokens`]) hands it to the app, and `Debug` redacts it.
 //!
@@ -83,6 +83,7 @@ pub struct Session {
     id_token_expires_at: Option<u64>,
     refresh_token: Option<String>,
     access_expires_at: Option<u64>,
+    id: Option<String>,
 }
 
 /// The payload's JSON form of [`Session`], known to this module only.
@@ -107,6 +108,8 @@ struct Wire {
     refresh_token: Option<String>,
     #[serde(rename = "ax", default, skip_serializing_if = "Option::is_none")]
     access_expires_at: Option<u64>,
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
 }
 
 fn seconds(time: SystemTime) -> u64 {
@@ -173,7 +176,23 @@ impl Session {
             id_token_expires_at: id_token_expires_at.map(seconds),
             refresh_token: None,
             access_expires_at: None,
+            id: None,
         }
+    }
+
+    /// This session, named `id`: random, given at login, kept through refreshes, so that one
+    /// session can be told from another login of the same user in the same second.
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// The session's id, when it was given one (sessions sealed before ids were given have
+    /// none).
+    #[must_use]
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
     }
 
     /// This session, able to be refreshed: the provider's `refresh_token` (kept sealed, never
@@ -210,6 +229,7 @@ impl Session {
                 .refresh_token
                 .or_else(|| self.refresh_token.clone()),
             access_expires_at: refreshed.access_expires_at.map(seconds),
+            id: self.id.clone(),
         }
     }
 
