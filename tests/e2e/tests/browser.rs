@@ -630,5 +630,7 @@ async fn a_session_renews_itself_and_on_the_renew_button_in_chromium() {
         .into_iter()
         .filter(|r| r["params"]["grant_type"] == "refresh_token" && r["status"] == 200)
         .count();
-    assert_eq!(refreshes, 2);
+    // The page load's and the button's (one more if a slow machine put the first page
+    // within the margin already).
+    assert!(refreshes >= 2, "{refreshes} refresh grants");
 }
