@@ -7,13 +7,15 @@
 //! checked against. The list is this process's: a revocation reaches the other replicas only
 //! with shared state (a later issue). Each entry lasts as long as a cookie sealed before it
 //! could (the longest `cookie_lifetime` of the providers), then goes. The hot path reads one
-//! flag while the list is empty.
+//! flag while the list is empty, and after the first revocation looks entries up under a read
+//! lock by a 128-bit keyed hash of their parts, without allocating.
 //!
 //! # Bounds
 //! At most [`MAX_ENTRIES`] entries of each kind; expired ones go first, and a revocation that
 //! still finds no room is refused (the caller says so) rather than silently dropped.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
@@ -37,43 +39,32 @@ pub(crate) struct Revocations {
     active: AtomicBool,
     /// How long an entry lasts: as long as a cookie sealed before it could.
     horizon: Duration,
+    /// Two randomly keyed hashers: an entry's key is both its hashes.
+    hashers: [std::hash::RandomState; 2],
     lists: RwLock<Lists>,
 }
+
+/// An entry's key: a 128-bit keyed hash of its parts.
+type Key = u128;
 
 #[derive(Debug, Default)]
 struct Lists {
     /// One session, by `provider \0 sub \0 id`: until when.
-    sessions: HashMap<String, SystemTime>,
+    sessions: HashMap<Key, SystemTime>,
     /// Every session of a user, by `provider \0 sub`: those that began at or before the first
     /// time, until the second.
-    users: HashMap<String, (SystemTime, SystemTime)>,
+    users: HashMap<Key, (SystemTime, SystemTime)>,
     /// The sessions of a provider session, by `provider \0 sid`: until when.
-    provider_sessions: HashMap<String, SystemTime>,
+    provider_sessions: HashMap<Key, SystemTime>,
     /// Logout tokens used, by `provider \0 jti`: until when they could be replayed.
-    used_tokens: HashMap<String, SystemTime>,
-}
-
-fn key(parts: &[&str]) -> String {
-    parts.join("\0")
-}
-
-/// One session's key: its provider, user and id (a session sealed before ids were given is
-/// named by its login second instead).
-fn session_key(session: &Session, sub: &str) -> String {
-    match session.id() {
-        Some(id) => key(&[session.provider(), sub, id]),
-        None => {
-            let login = unix_seconds(session.login_at()).to_string();
-            key(&[session.provider(), sub, "login", &login])
-        }
-    }
+    used_tokens: HashMap<Key, SystemTime>,
 }
 
 /// Inserts `key` → `value` into `map`, first dropping what expired (`until` reads an entry's
 /// end); refuses when the map is full of live entries.
 fn insert<V>(
-    map: &mut HashMap<String, V>,
-    key: String,
+    map: &mut HashMap<Key, V>,
+    key: Key,
     value: V,
     now: SystemTime,
     until: impl Fn(&V) -> SystemTime,
@@ -94,7 +85,35 @@ impl Revocations {
         Self {
             active: AtomicBool::new(false),
             horizon,
+            hashers: [std::hash::RandomState::new(), std::hash::RandomState::new()],
             lists: RwLock::new(Lists::default()),
+        }
+    }
+
+    /// The key of an entry named by `parts` (each hashed with its length, so no two lists of
+    /// parts run together).
+    fn key(&self, parts: &[&[u8]]) -> Key {
+        let [first, second] = self.hashers.each_ref().map(|hasher| {
+            let mut state = hasher.build_hasher();
+            for part in parts {
+                state.write_usize(part.len());
+                state.write(part);
+            }
+            state.finish()
+        });
+        (u128::from(first) << 64) | u128::from(second)
+    }
+
+    /// One session's key: its provider, user and id (a session sealed before ids were given
+    /// is named by its login second instead).
+    fn session_key(&self, session: &Session, sub: &str) -> Key {
+        let provider = session.provider().as_bytes();
+        match session.id() {
+            Some(id) => self.key(&[provider, sub.as_bytes(), id.as_bytes()]),
+            None => {
+                let login = unix_seconds(session.login_at()).to_be_bytes();
+                self.key(&[provider, sub.as_bytes(), b"login", &login])
+            }
         }
     }
 
@@ -110,17 +129,25 @@ impl Revocations {
         let claim = |name| session.claims().get(name).and_then(|v| v.as_str());
         let live = |until: Option<&SystemTime>| until.is_some_and(|until| *until > now);
         if let Some(sub) = claim("sub") {
-            if live(lists.sessions.get(&session_key(session, sub))) {
+            if live(lists.sessions.get(&self.session_key(session, sub))) {
                 return true;
             }
-            if let Some((not_before, until)) = lists.users.get(&key(&[provider, sub]))
+            if let Some((not_before, until)) = lists
+                .users
+                .get(&self.key(&[provider.as_bytes(), sub.as_bytes()]))
                 && *until > now
                 && session.login_at() <= *not_before
             {
                 return true;
             }
         }
-        claim("sid").is_some_and(|sid| live(lists.provider_sessions.get(&key(&[provider, sid]))))
+        claim("sid").is_some_and(|sid| {
+            live(
+                lists
+                    .provider_sessions
+                    .get(&self.key(&[provider.as_bytes(), sid.as_bytes()])),
+            )
+        })
     }
 
     /// Ends `session` (its user's logout), at `now`.
@@ -129,14 +156,9 @@ impl Revocations {
             return Ok(());
         };
         let until = now + self.horizon;
+        let key = self.session_key(session, sub);
         let mut lists = self.lists.write().unwrap_or_else(PoisonError::into_inner);
-        insert(
-            &mut lists.sessions,
-            session_key(session, sub),
-            until,
-            now,
-            |v| *v,
-        )?;
+        insert(&mut lists.sessions, key, until, now, |v| *v)?;
         self.active.store(true, Ordering::Release);
         Ok(())
     }
@@ -149,14 +171,9 @@ impl Revocations {
         now: SystemTime,
     ) -> Result<(), Full> {
         let until = now + self.horizon;
+        let key = self.key(&[provider.as_bytes(), sub.as_bytes()]);
         let mut lists = self.lists.write().unwrap_or_else(PoisonError::into_inner);
-        insert(
-            &mut lists.users,
-            key(&[provider, sub]),
-            (now, until),
-            now,
-            |v| v.1,
-        )?;
+        insert(&mut lists.users, key, (now, until), now, |v| v.1)?;
         self.active.store(true, Ordering::Release);
         Ok(())
     }
@@ -169,14 +186,9 @@ impl Revocations {
         now: SystemTime,
     ) -> Result<(), Full> {
         let until = now + self.horizon;
+        let key = self.key(&[provider.as_bytes(), sid.as_bytes()]);
         let mut lists = self.lists.write().unwrap_or_else(PoisonError::into_inner);
-        insert(
-            &mut lists.provider_sessions,
-            key(&[provider, sid]),
-            until,
-            now,
-            |v| *v,
-        )?;
+        insert(&mut lists.provider_sessions, key, until, now, |v| *v)?;
         self.active.store(true, Ordering::Release);
         Ok(())
     }
@@ -187,7 +199,7 @@ impl Revocations {
         let lists = self.lists.read().unwrap_or_else(PoisonError::into_inner);
         lists
             .used_tokens
-            .get(&key(&[provider, jti]))
+            .get(&self.key(&[provider.as_bytes(), jti.as_bytes()]))
             .is_some_and(|until| *until > now)
     }
 
@@ -199,23 +211,18 @@ impl Revocations {
         until: SystemTime,
         now: SystemTime,
     ) -> Result<(), Full> {
+        let key = self.key(&[provider.as_bytes(), jti.as_bytes()]);
         let mut lists = self.lists.write().unwrap_or_else(PoisonError::into_inner);
-        insert(
-            &mut lists.used_tokens,
-            key(&[provider, jti]),
-            until,
-            now,
-            |v| *v,
-        )
+        insert(&mut lists.used_tokens, key, until, now, |v| *v)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::UNIX_EPOCH;
+
     use doorman_user::ExposedTokens;
     use serde_json::{Map, Value, json};
-
-    use std::time::UNIX_EPOCH;
 
     use super::*;
 
