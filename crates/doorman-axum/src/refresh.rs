@@ -218,6 +218,12 @@ impl Auth {
             self.refreshed_parts(session, login, new_id_token),
             expires_at,
         );
+        // The allow-lists hold for every renewal: a user who left the allowed groups (or
+        // whose address changed) is logged out, not kept in for the session's life.
+        if let Err(failure) = self.admit(&refreshed) {
+            tracing::info!(outcome = "ended: no longer allowed");
+            return Outcome::Ended(failure);
+        }
         tracing::info!(outcome = "refreshed");
         Outcome::Refreshed(Arc::new(refreshed))
     }

@@ -358,3 +358,46 @@ async fn a_session_bound_to_the_id_token_lives_on_with_each_refreshed_one() {
     }
     assert_eq!(app.user_json().await["is_logged_in"], false);
 }
+
+/// The allow-lists hold for every renewal: a user the directory takes out of the allowed
+/// group is logged out at the next refresh, with the refusal shown.
+#[tokio::test]
+async fn a_user_no_longer_allowed_is_logged_out_at_the_next_refresh() {
+    let app = TestApp::with(Setup {
+        extra_secrets: "client_kwargs = { scope = \"openid profile email offline_access\" }".into(),
+        access_token_lifetime: Some(LIFETIME),
+        groups: 1,
+        ..Setup::default()
+    })
+    .await;
+    app.login("provider=dev").await;
+    let user = app.user_json().await;
+    let group = user["groups"][0].as_str().expect("a group").to_owned();
+    let allowed = TestApp::with(Setup {
+        extra_secrets: format!(
+            "client_kwargs = {{ scope = \"openid profile email offline_access\" }}\nallowed_groups = [\"{group}\"]"
+        ),
+        access_token_lifetime: Some(LIFETIME),
+        groups: 1,
+        ..Setup::default()
+    })
+    .await;
+    allowed.login("provider=dev").await;
+    let sub = allowed.user_json().await["sub"]
+        .as_str()
+        .expect("sub")
+        .to_owned();
+    allowed.clock.advance(Duration::from_secs(250));
+    assert_eq!(
+        allowed.user_json().await["is_logged_in"],
+        true,
+        "still in the group"
+    );
+    let mut left = serde_json::Map::new();
+    left.insert("groups".into(), serde_json::json!([]));
+    allowed.idp().update_user_claims(&sub, left);
+    allowed.clock.advance(Duration::from_secs(250));
+    let failure = allowed.failure().await;
+    assert!(failure.starts_with("NotAllowed"), "{failure}");
+    assert_eq!(allowed.user_json().await["is_logged_in"], false);
+}

@@ -33,6 +33,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{Method, Request, Response, StatusCode, header};
+use serde_json::{Map, Value};
 
 use crate::config::{DevIdpConfig, RegisteredClient, TestUser};
 use crate::keys::{SigningKey, test_keys};
@@ -131,6 +132,9 @@ struct State {
     requests: Vec<RecordedRequest>,
     /// The `jti`s of client assertions already used: an assertion is single-use.
     assertion_ids: HashSet<String>,
+    /// Claims changed for a user since the configuration (a new group, a new name), by
+    /// `sub`: the ID tokens and userinfo answers issued from now on carry them.
+    claim_updates: HashMap<String, Map<String, Value>>,
 }
 
 /// The development provider.
@@ -196,6 +200,7 @@ impl DevIdp {
                 id_tokens: HashMap::new(),
                 requests: Vec::new(),
                 assertion_ids: HashSet::new(),
+                claim_updates: HashMap::new(),
             }),
             github: GitHub::default(),
         }
@@ -218,6 +223,28 @@ impl DevIdp {
     /// Turns a misbehavior on.
     pub fn misbehave(&self, misbehavior: Misbehavior) {
         self.state().misbehaviors.push(misbehavior);
+    }
+
+    /// Changes the user `sub`'s claims from now on, as a directory does when a user joins a
+    /// group or is renamed: each claim of `claims` is set (or replaced) in the ID tokens and
+    /// userinfo answers issued afterwards, refreshed ones included.
+    pub fn update_user_claims(&self, sub: &str, claims: Map<String, Value>) {
+        self.state()
+            .claim_updates
+            .entry(sub.to_owned())
+            .or_default()
+            .extend(claims);
+    }
+
+    /// `user` with the claims changed for it since the configuration.
+    pub(crate) fn updated_user(&self, user: &TestUser) -> Option<TestUser> {
+        let state = self.state();
+        let updates = state.claim_updates.get(&user.sub)?;
+        let mut updated = user.clone();
+        updated
+            .claims
+            .extend(updates.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Some(updated)
     }
 
     /// Turns every misbehavior off.

@@ -256,14 +256,16 @@ impl DevIdp {
             Redeemed::Refresh { .. } => (None, None),
         };
         let other;
+        let updated = self.updated_user(&login.user);
+        let current = updated.as_ref().unwrap_or(&login.user);
         let user = if bent(Misbehavior::RefreshOtherSubject) {
             other = TestUser {
                 sub: OTHER_SUBJECT.to_owned(),
-                claims: login.user.claims.clone(),
+                claims: current.claims.clone(),
             };
             &other
         } else {
-            &login.user
+            current
         };
         let issuer = if bent(Misbehavior::RefreshOtherIssuer) {
             OTHER_ISSUER.to_owned()

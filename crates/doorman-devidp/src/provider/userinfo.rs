@@ -37,6 +37,9 @@ impl DevIdp {
             );
         }
         let mut claims = grant.user.claims.clone();
+        if let Some(updates) = state.claim_updates.get(&grant.user.sub) {
+            claims.extend(updates.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         let sub = if switches.on(&Misbehavior::UserinfoOtherSubject) {
             "someone-else".to_owned()
         } else {
