@@ -41,7 +41,14 @@ fn prefers_html(accept: &str) -> bool {
         let mut parts = range.split(';');
         let media = parts.next().unwrap_or_default().trim();
         let quality = parts
-            .filter_map(|param| param.trim().strip_prefix("q="))
+            .filter_map(|param| {
+                let param = param.trim();
+                // Parameter names are case-insensitive (RFC 9110 §5.6.6).
+                param
+                    .get(..2)
+                    .filter(|name| name.eq_ignore_ascii_case("q="))
+                    .map(|_| &param[2..])
+            })
             .find_map(|q| q.trim().parse::<f32>().ok())
             .filter(|q| (0.0..=1.0).contains(q))
             .unwrap_or(1.0);
@@ -209,6 +216,10 @@ mod tests {
         assert!(prefers_html("text/html;q=0.9, application/json;q=0.8"));
         assert!(prefers_html("TEXT/HTML"));
         assert!(!prefers_html("text/html;q=0"));
+        assert!(
+            !prefers_html("text/html;Q=0"),
+            "parameter names without case"
+        );
         assert!(!prefers_html("text/*"));
         assert!(prefers_html("application/json;q=0.5, text/html;q=nonsense"));
         assert!(!prefers_html(""));

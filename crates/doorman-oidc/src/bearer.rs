@@ -44,7 +44,9 @@ pub enum BearerError {
     /// object of claims: an opaque token, or garbage.
     Malformed,
     /// The header's `typ` names something other than an access token (an ID token, a logout
-    /// token), or `crit` asks for extensions doorman does not understand.
+    /// token), its claims are an ID token's or a logout token's (`nonce`, `at_hash`, `c_hash`,
+    /// `events`, Keycloak's `typ: ID`), or `crit` asks for extensions doorman does not
+    /// understand.
     NotAnAccessToken,
     /// `alg: none`: unsigned.
     Unsigned,
@@ -77,7 +79,9 @@ impl fmt::Display for BearerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Malformed => "bearer token: not a signed JWT (an opaque or malformed token)",
-            Self::NotAnAccessToken => "bearer token: its header says it is not an access token",
+            Self::NotAnAccessToken => {
+                "bearer token: it is not an access token (its header or its claims say so)"
+            }
             Self::Unsigned => "bearer token: `alg: none` (unsigned) is refused",
             Self::DisallowedAlgorithm => {
                 "bearer token: its algorithm is not among the provider's signature algorithms"
@@ -206,6 +210,15 @@ pub fn verify_bearer(
     )
     .map_err(|_| BearerError::InvalidIssuer)?;
     check_audience(&claims, audience)?;
+    // An ID token (or a logout token) whose audience is the API's, where an app set
+    // `api_audience` to its client id: its claims give it away when its header does not.
+    if ["nonce", "at_hash", "c_hash", "events"]
+        .iter()
+        .any(|claim| claims.contains_key(*claim))
+        || claims.get("typ").and_then(Value::as_str) == Some("ID")
+    {
+        return Err(BearerError::NotAnAccessToken);
+    }
     let expires_at = check_times(&claims, config.leeway, now)?;
     if !claims.get("sub").is_some_and(Value::is_string) {
         return Err(BearerError::MissingClaim { claim: "sub" });

@@ -135,6 +135,12 @@ fn an_id_token_is_no_access_token_for_the_api() {
         Some(BearerError::InvalidAudience),
         "its audience is the client"
     );
+    // An app whose API audience is its own client id: the ID token's claims give it away.
+    let client_id = pair.config.client_id().to_owned();
+    assert_eq!(
+        verify(&pair, login.id_token(), &client_id).err(),
+        Some(BearerError::NotAnAccessToken)
+    );
 }
 
 #[test]
