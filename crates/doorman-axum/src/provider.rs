@@ -37,6 +37,9 @@ pub(crate) struct Ready {
 struct Cache {
     ready: Option<(Ready, Instant)>,
     failure: Option<(String, Instant)>,
+    /// When fetching the keys again (for an unknown `kid`) last failed: for [`RETRY_AFTER`],
+    /// tokens naming unknown keys are refused without another fetch.
+    keys_failure: Option<Instant>,
     refreshing: bool,
 }
 
@@ -214,7 +217,9 @@ impl ProviderRuntime {
         KeySet::from_response(&response, self.clock.now()).map_err(|e| e.to_string())
     }
 
-    /// Fetches the keys again after an unknown `kid`, unless another request just did.
+    /// Fetches the keys again after an unknown `kid`, unless another request just did, or a
+    /// fetch failed less than [`RETRY_AFTER`] ago (so tokens naming made-up keys cannot make
+    /// the app ask a failing provider on every request).
     pub(crate) async fn refresh_keys(
         &self,
         http: &Transport,
@@ -226,11 +231,22 @@ impl ProviderRuntime {
         {
             return Ok(ready.keys.clone());
         }
+        if let Some(at) = self.cache().keys_failure
+            && self.clock.since(at) < RETRY_AFTER
+        {
+            return Err("the keys could not be fetched a moment ago".to_owned());
+        }
         let metadata = match &self.cache().ready {
             Some((ready, _)) => ready.metadata.clone(),
             None => return Err("no metadata".to_owned()),
         };
-        let keys = self.fetch_keys(http, &metadata).await?;
+        let keys = match self.fetch_keys(http, &metadata).await {
+            Ok(keys) => keys,
+            Err(why) => {
+                self.cache_mut().keys_failure = Some(self.clock.instant());
+                return Err(why);
+            }
+        };
         if let Some((ready, _)) = &mut self.cache_mut().ready {
             ready.keys = keys.clone();
         }

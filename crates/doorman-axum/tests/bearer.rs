@@ -16,7 +16,7 @@ use axum::Router;
 use axum::response::Json;
 use axum::routing::get;
 use doorman_axum::{Auth, User};
-use doorman_devidp::Misbehavior;
+use doorman_devidp::{Endpoint, Misbehavior};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -301,4 +301,30 @@ proptest! {
         });
         prop_assert!(status == 401, "{status}");
     }
+}
+
+/// While the provider's key set cannot be fetched, tokens naming unknown keys do not make the
+/// app ask for it on every request: one failed fetch, then a pause before the next.
+#[tokio::test]
+async fn a_failing_key_set_is_not_asked_again_at_once() {
+    let app = app().await;
+    assert_eq!(
+        bearer_get(&app, "/api/me", &token(&app)).await.status(),
+        200
+    );
+    app.idp().rotate_keys();
+    app.idp().misbehave(Misbehavior::Failing(Endpoint::Jwks));
+    app.clock.advance(Duration::from_secs(61));
+    let rotated = token(&app);
+    for _ in 0..5 {
+        assert_ne!(bearer_get(&app, "/api/me", &rotated).await.status(), 200);
+    }
+    assert_eq!(
+        app.idp().requests_to("/jwks").len(),
+        2,
+        "the first fetch and one failed refetch"
+    );
+    app.idp().behave();
+    app.clock.advance(Duration::from_secs(6));
+    assert_eq!(bearer_get(&app, "/api/me", &rotated).await.status(), 200);
 }
