@@ -212,7 +212,7 @@ async fn a_token_is_verified_once_and_remembered_until_its_exp() {
     assert_eq!(bearer_get(&app, "/api/me", &token).await.status(), 200);
     // The provider's keys are now unreachable: a remembered token needs none of them.
     app.idp()
-        .misbehave(Misbehavior::Failing(doorman_devidp::Endpoint::Jwks));
+        .misbehave(Misbehavior::Failing(Endpoint::Jwks));
     let requests = app.idp().requests().len();
     for _ in 0..3 {
         assert_eq!(bearer_get(&app, "/api/me", &token).await.status(), 200);
@@ -283,7 +283,7 @@ async fn without_an_api_audience_the_header_is_not_read() {
 async fn a_provider_down_is_a_503_for_a_token_never_seen() {
     let app = app().await;
     app.idp()
-        .misbehave(Misbehavior::Failing(doorman_devidp::Endpoint::Discovery));
+        .misbehave(Misbehavior::Failing(Endpoint::Discovery));
     let response = bearer_get(&app, "/api/me", &token(&app)).await;
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["retry-after"], "5");
