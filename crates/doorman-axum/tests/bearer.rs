@@ -211,8 +211,7 @@ async fn a_token_is_verified_once_and_remembered_until_its_exp() {
     let token = token(&app);
     assert_eq!(bearer_get(&app, "/api/me", &token).await.status(), 200);
     // The provider's keys are now unreachable: a remembered token needs none of them.
-    app.idp()
-        .misbehave(Misbehavior::Failing(Endpoint::Jwks));
+    app.idp().misbehave(Misbehavior::Failing(Endpoint::Jwks));
     let requests = app.idp().requests().len();
     for _ in 0..3 {
         assert_eq!(bearer_get(&app, "/api/me", &token).await.status(), 200);
