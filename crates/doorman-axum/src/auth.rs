@@ -357,22 +357,10 @@ impl Auth {
     /// # Errors
     /// [`AuthError::RevocationListFull`] when the list holds its most live entries.
     pub fn logout_everywhere(&self, user: &crate::User) -> Result<(), AuthError> {
-        let Some(session) = user.session() else {
-            return Ok(());
-        };
-        let Some(sub) = session.claims().get("sub").and_then(|v| v.as_str()) else {
-            return Ok(());
-        };
-        let now = self.inner.clock.now();
-        self.inner
-            .revocations
-            .revoke_user(session.provider(), sub, now)
-            .map_err(|_| AuthError::RevocationListFull)?;
-        tracing::info!(
-            provider = session.provider(),
-            "every session of a user ended"
-        );
-        Ok(())
+        match user.session() {
+            Some(session) => self.end_every_session(session, self.inner.clock.now()),
+            None => Ok(()),
+        }
     }
 
     /// Starts fetching every provider's metadata and keys in the background. A provider that

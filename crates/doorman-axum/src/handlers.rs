@@ -228,29 +228,11 @@ pub(crate) async fn logout(
 ) -> Response {
     let span = tracing::info_span!("doorman.logout", provider = tracing::field::Empty);
     async move {
-        if !auth.is_same_origin(&request_headers) {
-            tracing::warn!(outcome = "refused: not same-origin");
-            return (
-                StatusCode::FORBIDDEN,
-                "logout must come from the app's own pages",
-            )
-                .into_response();
-        }
         let now = auth.inner.clock.now();
-        let session = auth.session(&page_cookies(&request_headers, &auth.inner.names), now);
-        if let Some(session) = &session {
-            let token = url::form_urlencoded::parse(&body)
-                .find(|(k, _)| k == TOKEN_FIELD)
-                .map(|(_, v)| v);
-            if !token.is_some_and(|t| auth.is_logout_token(session, &t)) {
-                tracing::warn!(outcome = "refused: no valid logout token");
-                return (
-                    StatusCode::FORBIDDEN,
-                    "logout must come from the app's own logout form",
-                )
-                    .into_response();
-            }
-        }
+        let session = match logout_request(&auth, &request_headers, &body, now) {
+            Ok(session) => session,
+            Err(refused) => return refused,
+        };
         let headers = auth.delete_all(&request_headers);
         let home = auth.home();
         let Some(session) = session else {
@@ -276,6 +258,40 @@ pub(crate) async fn logout(
     }
     .instrument(span)
     .await
+}
+
+/// A logout's checks, shared by logout and log out everywhere: the request comes from the
+/// app's own pages and, when there is a session, carries the session's logout token. The
+/// session (if any), or the `403` refusing the request.
+fn logout_request(
+    auth: &Auth,
+    request_headers: &HeaderMap,
+    body: &[u8],
+    now: SystemTime,
+) -> Result<Option<std::sync::Arc<doorman_user::Session>>, Response> {
+    if !auth.is_same_origin(request_headers) {
+        tracing::warn!(outcome = "refused: not same-origin");
+        return Err((
+            StatusCode::FORBIDDEN,
+            "logout must come from the app's own pages",
+        )
+            .into_response());
+    }
+    let session = auth.session(&page_cookies(request_headers, &auth.inner.names), now);
+    if let Some(session) = &session {
+        let token = url::form_urlencoded::parse(body)
+            .find(|(k, _)| k == TOKEN_FIELD)
+            .map(|(_, v)| v);
+        if !token.is_some_and(|t| auth.is_logout_token(session, &t)) {
+            tracing::warn!(outcome = "refused: no valid logout token");
+            return Err((
+                StatusCode::FORBIDDEN,
+                "logout must come from the app's own logout form",
+            )
+                .into_response());
+        }
+    }
+    Ok(session)
 }
 
 /// `GET {base}/auth/logout` (where [`crate::logout()`] leads): the logout form, submitted at
@@ -386,48 +402,21 @@ pub(crate) async fn logout_everywhere(
 ) -> Response {
     let span = tracing::info_span!("doorman.logout_everywhere");
     async move {
-        if !auth.is_same_origin(&request_headers) {
-            tracing::warn!(outcome = "refused: not same-origin");
-            return (
-                StatusCode::FORBIDDEN,
-                "logout must come from the app's own pages",
-            )
-                .into_response();
-        }
         let now = auth.inner.clock.now();
-        let headers = auth.delete_all(&request_headers);
-        let Some(session) = auth.session(&page_cookies(&request_headers, &auth.inner.names), now)
-        else {
-            return redirect(&auth.home(), headers);
+        let session = match logout_request(&auth, &request_headers, &body, now) {
+            Ok(session) => session,
+            Err(refused) => return refused,
         };
-        let token = url::form_urlencoded::parse(&body)
-            .find(|(k, _)| k == TOKEN_FIELD)
-            .map(|(_, v)| v);
-        if !token.is_some_and(|t| auth.is_logout_token(&session, &t)) {
-            tracing::warn!(outcome = "refused: no valid logout token");
+        let headers = auth.delete_all(&request_headers);
+        if let Some(session) = session
+            && auth.end_every_session(&session, now).is_err()
+        {
+            tracing::error!(outcome = "refused: the revocation list is full");
             return (
-                StatusCode::FORBIDDEN,
-                "logout must come from the app's own logout form",
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the sessions could not be ended; please try again later",
             )
                 .into_response();
-        }
-        let Some(sub) = session.claims().get("sub").and_then(|v| v.as_str()) else {
-            return redirect(&auth.home(), headers);
-        };
-        match auth
-            .inner
-            .revocations
-            .revoke_user(session.provider(), sub, now)
-        {
-            Ok(()) => tracing::info!(outcome = "every session of the user ended"),
-            Err(_) => {
-                tracing::error!(outcome = "refused: the revocation list is full");
-                return (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the sessions could not be ended; please try again later",
-                )
-                    .into_response();
-            }
         }
         redirect(&auth.home(), headers)
     }

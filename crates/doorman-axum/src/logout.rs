@@ -92,6 +92,27 @@ impl Auth {
 }
 
 impl Auth {
+    /// Ends every session of `session`'s user (its `sub` at its provider) that began until
+    /// `now`: [`Auth::logout_everywhere`] and its route.
+    pub(crate) fn end_every_session(
+        &self,
+        session: &Session,
+        now: std::time::SystemTime,
+    ) -> Result<(), crate::error::AuthError> {
+        let Some(sub) = session.claims().get("sub").and_then(Value::as_str) else {
+            return Ok(());
+        };
+        self.inner
+            .revocations
+            .revoke_user(session.provider(), sub, now)
+            .map_err(|_| crate::error::AuthError::RevocationListFull)?;
+        tracing::info!(
+            provider = session.provider(),
+            "every session of a user ended"
+        );
+        Ok(())
+    }
+
     /// The verified logout request of the back-channel logout token `raw`, from the OpenID
     /// provider whose issuer it names (its keys fetched again once for an unknown `kid`, when
     /// a minute old); the refusal's reason otherwise.

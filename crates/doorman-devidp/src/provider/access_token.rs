@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use super::DevIdp;
 use crate::config::{RegisteredClient, TestUser};
 use crate::misbehavior::Switches;
-use crate::signing::{self, Issue, Keys};
+use crate::signing::{self, Issue};
 
 impl DevIdp {
     /// A JWT access token for `audience`, for `user` through `client`, issued at `now` and
@@ -19,13 +19,7 @@ impl DevIdp {
         now: SystemTime,
         switches: &Switches,
     ) -> String {
-        let keys = {
-            let state = self.state();
-            Keys {
-                active: state.keys[state.active].clone(),
-                ec: state.ec.clone(),
-            }
-        };
+        let keys = self.signing_keys();
         let issue = Issue {
             issuer: self.config.token_issuer(user),
             shape: self.shape(),

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use super::DevIdp;
 use crate::misbehavior::Switches;
-use crate::signing::{self, Issue, Keys};
+use crate::signing::{self, Issue};
 
 impl DevIdp {
     /// The logout token for the session `sid` of the user `sub` at the client `client_id`
@@ -28,16 +28,8 @@ impl DevIdp {
             .iter()
             .find(|client| client.client_id == client_id)?;
         let user = self.config.users.iter().find(|user| user.sub == sub)?;
-        let (switches, keys) = {
-            let state = self.state();
-            (
-                Switches::new(state.misbehaviors.clone()),
-                Keys {
-                    active: state.keys[state.active].clone(),
-                    ec: state.ec.clone(),
-                },
-            )
-        };
+        let switches = Switches::new(self.state().misbehaviors.clone());
+        let keys = self.signing_keys();
         let issue = Issue {
             issuer: self.config.token_issuer(user),
             shape: self.shape(),

@@ -236,6 +236,15 @@ impl DevIdp {
             .extend(claims);
     }
 
+    /// The keys tokens are signed with now: the active RSA key and the EC key.
+    pub(crate) fn signing_keys(&self) -> crate::signing::Keys {
+        let state = self.state();
+        crate::signing::Keys {
+            active: state.keys[state.active].clone(),
+            ec: state.ec.clone(),
+        }
+    }
+
     /// `user` with the claims changed for it since the configuration.
     pub(crate) fn updated_user(&self, user: &TestUser) -> Option<TestUser> {
         let state = self.state();

@@ -18,7 +18,7 @@ use super::reply::{Reply, json_reply, oauth_error, reply};
 use super::{AccessGrant, DevIdp, Login, param, random_token};
 use crate::config::{RegisteredClient, TestUser};
 use crate::misbehavior::{Misbehavior, Switches};
-use crate::signing::{self, Issue, Keys};
+use crate::signing::{self, Issue};
 
 /// How long a code may wait to be redeemed.
 const CODE_LIFETIME: Duration = Duration::from_secs(60);
@@ -277,13 +277,7 @@ impl DevIdp {
         } else {
             login.auth_time
         };
-        let keys = {
-            let state = self.state();
-            Keys {
-                active: state.keys[state.active].clone(),
-                ec: state.ec.clone(),
-            }
-        };
+        let keys = self.signing_keys();
         let issue = Issue {
             issuer,
             shape: self.shape(),
