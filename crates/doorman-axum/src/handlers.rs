@@ -231,7 +231,7 @@ pub(crate) async fn logout(
         let now = auth.inner.clock.now();
         let session = match logout_request(&auth, &request_headers, &body, now) {
             Ok(session) => session,
-            Err(refused) => return refused,
+            Err(why) => return (StatusCode::FORBIDDEN, why).into_response(),
         };
         let headers = auth.delete_all(&request_headers);
         let home = auth.home();
@@ -262,20 +262,16 @@ pub(crate) async fn logout(
 
 /// A logout's checks, shared by logout and log out everywhere: the request comes from the
 /// app's own pages and, when there is a session, carries the session's logout token. The
-/// session (if any), or the `403` refusing the request.
+/// session (if any), or why the request is refused (a `403`).
 fn logout_request(
     auth: &Auth,
     request_headers: &HeaderMap,
     body: &[u8],
     now: SystemTime,
-) -> Result<Option<std::sync::Arc<doorman_user::Session>>, Response> {
+) -> Result<Option<std::sync::Arc<doorman_user::Session>>, &'static str> {
     if !auth.is_same_origin(request_headers) {
         tracing::warn!(outcome = "refused: not same-origin");
-        return Err((
-            StatusCode::FORBIDDEN,
-            "logout must come from the app's own pages",
-        )
-            .into_response());
+        return Err("logout must come from the app's own pages");
     }
     let session = auth.session(&page_cookies(request_headers, &auth.inner.names), now);
     if let Some(session) = &session {
@@ -284,11 +280,7 @@ fn logout_request(
             .map(|(_, v)| v);
         if !token.is_some_and(|t| auth.is_logout_token(session, &t)) {
             tracing::warn!(outcome = "refused: no valid logout token");
-            return Err((
-                StatusCode::FORBIDDEN,
-                "logout must come from the app's own logout form",
-            )
-                .into_response());
+            return Err("logout must come from the app's own logout form");
         }
     }
     Ok(session)
@@ -405,7 +397,7 @@ pub(crate) async fn logout_everywhere(
         let now = auth.inner.clock.now();
         let session = match logout_request(&auth, &request_headers, &body, now) {
             Ok(session) => session,
-            Err(refused) => return refused,
+            Err(why) => return (StatusCode::FORBIDDEN, why).into_response(),
         };
         let headers = auth.delete_all(&request_headers);
         if let Some(session) = session
