@@ -7,7 +7,7 @@ use url::Url;
 use crate::error::{Error, Warning};
 use crate::location::Origin;
 use crate::secret::Secret;
-use crate::settings::{LogoutParams, Setting, Source};
+use crate::settings::{LogoutParams, SessionStore, Setting, Source};
 
 /// The name Streamlit gives the provider configured at the top of `[auth]`.
 pub const DEFAULT_PROVIDER: &str = "default";
@@ -48,6 +48,9 @@ pub struct AuthConfig {
     pub(crate) expose_tokens: ExposeTokens,
     pub(crate) base_path: Setting<String>,
     pub(crate) previous_cookie_secrets: Setting<Vec<Secret>>,
+    pub(crate) redis_url: Option<Setting<Secret>>,
+    pub(crate) session_store: Setting<SessionStore>,
+    pub(crate) refresh_lock_timeout: Setting<Duration>,
     pub(crate) providers: Vec<Provider>,
     pub(crate) warnings: Vec<Warning>,
 }
@@ -89,6 +92,32 @@ impl AuthConfig {
     #[must_use]
     pub fn previous_cookie_secrets(&self) -> &Setting<Vec<Secret>> {
         &self.previous_cookie_secrets
+    }
+
+    /// `redis_url`: the shared state's Redis, if any (held as a Secret: its password is never
+    /// printed). Checked at load to be `redis://` or `rediss://` with a host, an optional
+    /// port and an optional database number, and no query or fragment.
+    #[must_use]
+    pub fn redis_url(&self) -> Option<&Setting<Secret>> {
+        self.redis_url.as_ref()
+    }
+
+    /// `session_store`: where session bodies live; `cookie` by default. `redis` comes with a
+    /// [`redis_url`](Self::redis_url): a file that sets it without one is refused.
+    #[must_use]
+    pub fn session_store(&self) -> &Setting<SessionStore> {
+        &self.session_store
+    }
+
+    /// `refresh_lock_timeout`: how long one replica holds a session's refresh lock, and so how
+    /// long the others wait for its result; [`DEFAULT_REFRESH_LOCK_TIMEOUT`] by default, at
+    /// most [`MAX_REFRESH_LOCK_TIMEOUT`].
+    ///
+    /// [`DEFAULT_REFRESH_LOCK_TIMEOUT`]: crate::DEFAULT_REFRESH_LOCK_TIMEOUT
+    /// [`MAX_REFRESH_LOCK_TIMEOUT`]: crate::MAX_REFRESH_LOCK_TIMEOUT
+    #[must_use]
+    pub fn refresh_lock_timeout(&self) -> &Setting<Duration> {
+        &self.refresh_lock_timeout
     }
 
     /// Every configured provider: the default one first (when configured), then the
@@ -426,8 +455,22 @@ impl SettingLine {
 
 impl AuthConfig {
     /// The app-wide doorman settings, as [`Provider::settings`] gives a provider's.
+    /// `redis_url` shows only its scheme (`rediss:// (REDACTED)`): its password is a secret,
+    /// and the rest of it is not worth the risk of printing one written in the wrong place.
     #[must_use]
     pub fn settings(&self) -> Vec<SettingLine> {
+        let redis_url = match &self.redis_url {
+            Some(url) => SettingLine::of("redis_url", url, |url| {
+                // Validated at load: the text before the first `:` is the scheme.
+                let scheme = url.expose().split(':').next().unwrap_or_default();
+                format!("{}:// (REDACTED)", scheme.to_ascii_lowercase())
+            }),
+            None => SettingLine {
+                key: "redis_url",
+                value: "none (state is local to each process)".to_owned(),
+                source: Source::Default,
+            },
+        };
         vec![
             SettingLine::of("base_path", &self.base_path, |path| {
                 if path.is_empty() {
@@ -441,6 +484,13 @@ impl AuthConfig {
                 &self.previous_cookie_secrets,
                 |secrets| format!("{} (REDACTED)", secrets.len()),
             ),
+            redis_url,
+            SettingLine::of("session_store", &self.session_store, |store| {
+                store.as_str().to_owned()
+            }),
+            SettingLine::of("refresh_lock_timeout", &self.refresh_lock_timeout, |d| {
+                crate::settings::format_duration(*d)
+            }),
         ]
     }
 }

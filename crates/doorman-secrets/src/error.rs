@@ -191,10 +191,23 @@ pub enum Error {
         /// The provider, `default` for the unnamed one.
         provider: String,
     },
-    /// One of doorman's app-wide keys (`base_path`, `previous_cookie_secrets`) in a provider's
-    /// section.
+    /// One of doorman's app-wide keys (`base_path`, `previous_cookie_secrets`, `redis_url`,
+    /// `session_store`, `refresh_lock_timeout`) in a provider's section.
     AppWideKey {
         /// The key.
+        at: Location,
+    },
+    /// `redis_url` is not a Redis URL doorman can use: `redis://` or `rediss://`, a host, an
+    /// optional port and database number, no query or fragment.
+    InvalidRedisUrl {
+        /// The value.
+        at: Location,
+        /// Why, never quoting the URL (it may hold a password).
+        reason: &'static str,
+    },
+    /// `session_store = "redis"` without `redis_url`: the sessions would have nowhere to live.
+    SessionStoreWithoutRedis {
+        /// `session_store`.
         at: Location,
     },
     /// A provider was asked for that the configuration does not have.
@@ -362,6 +375,16 @@ impl fmt::Display for Error {
                     at.key_path
                 )
             }
+            Self::InvalidRedisUrl { at, reason } => write!(
+                f,
+                "`{}` must be a Redis URL, redis://[user:password@]host[:port][/db] or rediss://... for TLS: {reason} ({at})",
+                at.key_path
+            ),
+            Self::SessionStoreWithoutRedis { at } => write!(
+                f,
+                "`{}` is \"redis\", which needs `auth.redis_url`: add the Redis that holds the sessions, or use \"cookie\" ({at})",
+                at.key_path
+            ),
             Self::UnknownProvider { provider } if provider == crate::DEFAULT_PROVIDER => write!(
                 f,
                 "Authentication credentials in {FILE} are missing for the default authentication provider. Please check your configuration."

@@ -88,6 +88,8 @@ pub use files::{SECRETS_FILES_ENV, default_search_paths, paths_from_env_value};
 pub use location::{Location, Origin};
 pub use secret::Secret;
 pub use settings::{
-    DEFAULT_COOKIE_LIFETIME, DEFAULT_GROUPS_CLAIM, DEFAULT_REFRESH_MARGIN, LogoutParam,
-    LogoutParams, MAX_COOKIE_LIFETIME, Setting, Source, Template, format_duration, parse_base_path,
+    DEFAULT_COOKIE_LIFETIME, DEFAULT_GROUPS_CLAIM, DEFAULT_REFRESH_LOCK_TIMEOUT,
+    DEFAULT_REFRESH_MARGIN, LogoutParam, LogoutParams, MAX_COOKIE_LIFETIME,
+    MAX_REFRESH_LOCK_TIMEOUT, SessionStore, Setting, Source, Template, format_duration,
+    parse_base_path,
 };

@@ -23,8 +23,9 @@ use crate::location::{Location, Origin};
 use crate::refresh_scope;
 use crate::secret::Secret;
 use crate::settings::{
-    self, DEFAULT_COOKIE_LIFETIME, DEFAULT_REFRESH_MARGIN, LogoutParam, LogoutParams, Placement,
-    Setting, Source, Template, own_key,
+    self, COOKIE_DURATION, DEFAULT_COOKIE_LIFETIME, DEFAULT_REFRESH_LOCK_TIMEOUT,
+    DEFAULT_REFRESH_MARGIN, DurationLimit, LOCK_DURATION, LogoutParam, LogoutParams, Placement,
+    SessionStore, Setting, Source, Template, own_key,
 };
 
 /// The keys of a provider section that Streamlit requires, in its order.
@@ -250,6 +251,17 @@ pub(crate) fn auth_config(
         providers.sort_by_key(|p| !p.is_default());
     }
 
+    let session_store = shared
+        .session_store
+        .unwrap_or_else(|| Setting::default_value(SessionStore::Cookie));
+    if let (SessionStore::Redis, Source::File(at), None) = (
+        session_store.value(),
+        session_store.source(),
+        &shared.redis_url,
+    ) {
+        return Err(Error::SessionStoreWithoutRedis { at: at.clone() });
+    }
+
     let warnings = cx.warnings;
     Ok(AuthConfig {
         origin,
@@ -262,6 +274,11 @@ pub(crate) fn auth_config(
         previous_cookie_secrets: shared
             .previous_cookie_secrets
             .unwrap_or_else(|| Setting::default_value(Vec::new())),
+        redis_url: shared.redis_url,
+        session_store,
+        refresh_lock_timeout: shared
+            .refresh_lock_timeout
+            .unwrap_or_else(|| Setting::default_value(DEFAULT_REFRESH_LOCK_TIMEOUT)),
         providers,
         warnings,
     })
@@ -393,6 +410,12 @@ struct DoormanKeys {
     previous_cookie_secrets: Option<Setting<Vec<Secret>>>,
     /// App-wide: read from `[auth]` only.
     base_path: Option<Setting<String>>,
+    /// App-wide: read from `[auth]` only.
+    redis_url: Option<Setting<Secret>>,
+    /// App-wide: read from `[auth]` only.
+    session_store: Option<Setting<SessionStore>>,
+    /// App-wide: read from `[auth]` only.
+    refresh_lock_timeout: Option<Setting<Duration>>,
 }
 
 /// A private key's PEM text and where it was configured.
@@ -423,6 +446,16 @@ impl Context<'_> {
     }
 
     fn string(&self, value: &Value<'_>, key_path: &str) -> Result<String, Error> {
+        self.string_or(value, key_path, "a string")
+    }
+
+    /// A non-empty string; anything else is refused as not being `expected`.
+    fn string_or(
+        &self,
+        value: &Value<'_>,
+        key_path: &str,
+        expected: &'static str,
+    ) -> Result<String, Error> {
         match value.get_ref() {
             DeValue::String(s) if s.is_empty() => Err(Error::Empty {
                 at: self.at(value.span(), key_path),
@@ -430,7 +463,7 @@ impl Context<'_> {
             DeValue::String(s) => Ok(s.to_string()),
             _ => Err(Error::WrongType {
                 at: self.at(value.span(), key_path),
-                expected: "a string",
+                expected,
             }),
         }
     }
@@ -870,12 +903,16 @@ impl Context<'_> {
                     ));
                 }
                 "cookie_lifetime" => {
-                    keys.cookie_lifetime =
-                        Some(Setting::new(self.duration(value, &key_path)?, source));
+                    keys.cookie_lifetime = Some(Setting::new(
+                        self.duration(value, &key_path, COOKIE_DURATION)?,
+                        source,
+                    ));
                 }
                 "refresh_margin" => {
-                    keys.refresh_margin =
-                        Some(Setting::new(self.duration(value, &key_path)?, source));
+                    keys.refresh_margin = Some(Setting::new(
+                        self.duration(value, &key_path, COOKIE_DURATION)?,
+                        source,
+                    ));
                 }
                 "bound_to_id_token" => {
                     keys.bound_to_id_token =
@@ -910,6 +947,33 @@ impl Context<'_> {
                         }
                     })?;
                     keys.base_path = Some(Setting::new(base_path, source));
+                }
+                "redis_url" => {
+                    let url = Secret::new(self.string_or(
+                        value,
+                        &key_path,
+                        "a string such as \"redis://redis.internal:6379/0\"",
+                    )?);
+                    settings::redis_url(url.expose()).map_err(|reason| Error::InvalidRedisUrl {
+                        at: self.at(value.span(), &key_path),
+                        reason,
+                    })?;
+                    keys.redis_url = Some(Setting::new(url, source));
+                }
+                "session_store" => {
+                    let text = self.string_or(value, &key_path, "\"cookie\" or \"redis\"")?;
+                    let store = SessionStore::ALL
+                        .into_iter()
+                        .find(|store| store.as_str() == text)
+                        .ok_or_else(|| Error::UnsupportedValue {
+                            at: self.at(value.span(), &key_path),
+                            accepted: "\"cookie\", \"redis\"",
+                        })?;
+                    keys.session_store = Some(Setting::new(store, source));
+                }
+                "refresh_lock_timeout" => {
+                    let timeout = self.duration(value, &key_path, LOCK_DURATION)?;
+                    keys.refresh_lock_timeout = Some(Setting::new(timeout, source));
                 }
                 "allowed_tenants" => {
                     let mut tenants = Vec::new();
@@ -1041,21 +1105,26 @@ impl Context<'_> {
         }
     }
 
-    /// A duration (`cookie_lifetime`, `refresh_margin`): whole seconds, or a number and a
-    /// unit (`"30d"`).
-    fn duration(&self, value: &Value<'_>, key_path: &str) -> Result<Duration, Error> {
+    /// A duration (`cookie_lifetime`, `refresh_margin`, `refresh_lock_timeout`): whole
+    /// seconds, or a number and a unit (`"30d"`), positive and within `limit`.
+    fn duration(
+        &self,
+        value: &Value<'_>,
+        key_path: &str,
+        limit: DurationLimit,
+    ) -> Result<Duration, Error> {
         let invalid = |reason| Error::InvalidDuration {
             at: self.at(value.span(), key_path),
             reason,
         };
         match value.get_ref() {
-            DeValue::String(text) => settings::duration(text).map_err(invalid),
+            DeValue::String(text) => settings::duration(text, limit).map_err(invalid),
             DeValue::Integer(integer) => {
                 let seconds = i64::from_str_radix(integer.as_str(), integer.radix())
                     .map_err(|_| invalid("the number is too large"))?;
                 let seconds =
                     u64::try_from(seconds).map_err(|_| invalid("it must be longer than zero"))?;
-                settings::seconds(seconds).map_err(invalid)
+                settings::seconds(seconds, limit).map_err(invalid)
             }
             _ => Err(Error::WrongType {
                 at: self.at(value.span(), key_path),

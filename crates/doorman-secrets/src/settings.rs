@@ -1,12 +1,16 @@
 //! doorman's own keys in `[auth]` and `[auth.NAME]`: the one list of their names and where
 //! they may stand ([`OWN_KEYS`]), the values they take ([`Setting`], [`LogoutParams`],
-//! durations, base paths), and where each effective value came from ([`Source`]).
+//! [`SessionStore`], durations, base paths, Redis URLs), and where each effective value came
+//! from ([`Source`]).
 //!
 //! Streamlit (through Authlib) reads only the keys it knows, so these keep one file serving
 //! both; none of them is an Authlib key with another meaning.
 
 use std::fmt;
 use std::time::Duration;
+
+use url::Url;
+use zeroize::Zeroizing;
 
 use crate::location::Location;
 
@@ -32,7 +36,7 @@ const fn key(name: &'static str, placement: Placement) -> OwnKey {
 
 /// Every key doorman reads that Streamlit does not, besides the plain OAuth 2.0 provider
 /// keys (`provider_preset` and Authlib's own URL keys).
-pub(crate) const OWN_KEYS: [OwnKey; 18] = [
+pub(crate) const OWN_KEYS: [OwnKey; 21] = [
     key("cookie_lifetime", Placement::AppOrProvider),
     key("refresh_margin", Placement::AppOrProvider),
     key("previous_cookie_secrets", Placement::App),
@@ -51,6 +55,9 @@ pub(crate) const OWN_KEYS: [OwnKey; 18] = [
     key("allowed_groups", Placement::AppOrProvider),
     key("groups_claim", Placement::AppOrProvider),
     key("api_audience", Placement::AppOrProvider),
+    key("redis_url", Placement::App),
+    key("session_store", Placement::App),
+    key("refresh_lock_timeout", Placement::App),
 ];
 
 /// The claim `groups_claim` names unless it is set: `groups`, as Okta, Entra ID and GitLab
@@ -71,6 +78,96 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// The longest `cookie_lifetime`: browsers cap a cookie's lifetime at 400 days (RFC 6265bis),
 /// so a longer one would end sooner than the session sealed in it says.
 pub const MAX_COOKIE_LIFETIME: Duration = Duration::from_secs(400 * 86_400);
+
+/// The default `refresh_lock_timeout`: 10 s.
+pub const DEFAULT_REFRESH_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest `refresh_lock_timeout`: 5 minutes. Every other replica waits that long for a
+/// refresh whose replica died holding the lock, so a longer lock would stall refreshes.
+pub const MAX_REFRESH_LOCK_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// The bounds of one duration key, and why its longest value is the longest.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DurationLimit {
+    max: Duration,
+    too_long: &'static str,
+}
+
+/// `cookie_lifetime` and `refresh_margin`: at most [`MAX_COOKIE_LIFETIME`].
+pub(crate) const COOKIE_DURATION: DurationLimit = DurationLimit {
+    max: MAX_COOKIE_LIFETIME,
+    too_long: "it must be at most 400 days: browsers keep no cookie longer",
+};
+
+/// `refresh_lock_timeout`: at most [`MAX_REFRESH_LOCK_TIMEOUT`].
+pub(crate) const LOCK_DURATION: DurationLimit = DurationLimit {
+    max: MAX_REFRESH_LOCK_TIMEOUT,
+    too_long: "it must be at most 5 minutes (\"5m\"): the other replicas wait for the lock, and a longer one would stall their refreshes",
+};
+
+/// Where session bodies live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionStore {
+    /// In the sealed identity cookie (the default): stateless.
+    Cookie,
+    /// In Redis (`redis_url`); the cookie holds only a sealed reference.
+    Redis,
+}
+
+impl SessionStore {
+    /// The value of `session_store` that selects it: `"cookie"` or `"redis"`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cookie => "cookie",
+            Self::Redis => "redis",
+        }
+    }
+
+    pub(crate) const ALL: [Self; 2] = [Self::Cookie, Self::Redis];
+}
+
+/// Checks a `redis_url`: `redis://` or `rediss://` (TLS), a host, an optional port, an
+/// optional database number as the path, no query and no fragment. The reason of a refusal
+/// never quotes the text, which may hold a password.
+pub(crate) fn redis_url(text: &str) -> Result<(), &'static str> {
+    let url = Url::parse(text).map_err(|error| match error {
+        url::ParseError::RelativeUrlWithoutBase => {
+            "it is not a URL: write redis://host:6379/0 or rediss://host:6380/0"
+        }
+        url::ParseError::EmptyHost => "it has no host",
+        url::ParseError::InvalidPort => "the port must be a number from 0 to 65535",
+        url::ParseError::IdnaError
+        | url::ParseError::InvalidIpv4Address
+        | url::ParseError::InvalidIpv6Address
+        | url::ParseError::InvalidDomainCharacter => "the host is not a valid name or address",
+        _ => "it is not a valid URL",
+    })?;
+    // A `Url` keeps its own copy of the text, password included: wipe it when done.
+    let checked = check_redis_url(&url);
+    drop(Zeroizing::new(String::from(url)));
+    checked
+}
+
+fn check_redis_url(url: &Url) -> Result<(), &'static str> {
+    if !matches!(url.scheme(), "redis" | "rediss") {
+        return Err("the scheme must be redis:// or rediss:// (Redis over TLS)");
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("it has no host");
+    }
+    let database = url.path().strip_prefix('/').unwrap_or(url.path());
+    if !database.is_empty()
+        && (!database.bytes().all(|b| b.is_ascii_digit()) || database.parse::<u32>().is_err())
+    {
+        return Err("the path must be empty or a database number, such as /0");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("it must not have a query (`?`) or a fragment (`#`)");
+    }
+    Ok(())
+}
 
 /// Where an effective setting came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,8 +232,8 @@ impl<T> Setting<T> {
 }
 
 /// Parses a duration written as whole seconds (`3600`) or a number and one unit (`"90s"`,
-/// `"90m"`, `"12h"`, `"30d"`, `"2w"`): positive, at most [`MAX_COOKIE_LIFETIME`].
-pub(crate) fn duration(text: &str) -> Result<Duration, &'static str> {
+/// `"90m"`, `"12h"`, `"30d"`, `"2w"`): positive, at most `limit`'s longest.
+pub(crate) fn duration(text: &str, limit: DurationLimit) -> Result<Duration, &'static str> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
@@ -154,16 +251,19 @@ pub(crate) fn duration(text: &str) -> Result<Duration, &'static str> {
         _ => return Err("the unit must be one of s, m, h, d, w (as in \"30d\")"),
     };
     let count: u64 = digits.parse().map_err(|_| "the number is too large")?;
-    seconds(count.checked_mul(scale).ok_or("the number is too large")?)
+    seconds(
+        count.checked_mul(scale).ok_or("the number is too large")?,
+        limit,
+    )
 }
 
-/// A lifetime of `seconds`: positive, at most [`MAX_COOKIE_LIFETIME`].
-pub(crate) fn seconds(seconds: u64) -> Result<Duration, &'static str> {
+/// A duration of `seconds`: positive, at most `limit`'s longest.
+pub(crate) fn seconds(seconds: u64, limit: DurationLimit) -> Result<Duration, &'static str> {
     let lifetime = Duration::from_secs(seconds);
     if lifetime.is_zero() {
         Err("it must be longer than zero")
-    } else if lifetime > MAX_COOKIE_LIFETIME {
-        Err("it must be at most 400 days: browsers keep no cookie longer")
+    } else if lifetime > limit.max {
+        Err(limit.too_long)
     } else {
         Ok(lifetime)
     }
@@ -461,7 +561,11 @@ mod tests {
             ("400d", 34_560_000),
             ("45", 45),
         ] {
-            assert_eq!(duration(text), Ok(Duration::from_secs(seconds)), "{text}");
+            assert_eq!(
+                duration(text, COOKIE_DURATION),
+                Ok(Duration::from_secs(seconds)),
+                "{text}"
+            );
         }
     }
 
@@ -480,7 +584,7 @@ mod tests {
             ("99999999999999999999d", "too large"),
             ("999999999999999w", "too large"),
         ] {
-            let refused = duration(text).expect_err(text);
+            let refused = duration(text, COOKIE_DURATION).expect_err(text);
             assert!(refused.contains(reason), "{text}: {refused}");
         }
     }
@@ -490,7 +594,7 @@ mod tests {
         for seconds in [1, 59, 60, 90, 3_600, 5_400, 86_400, 2_592_000, 1_209_600] {
             let rendered = format_duration(Duration::from_secs(seconds));
             assert_eq!(
-                duration(&rendered),
+                duration(&rendered, COOKIE_DURATION),
                 Ok(Duration::from_secs(seconds)),
                 "{rendered}"
             );

@@ -14,8 +14,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use doorman_secrets::{
-    AuthConfig, DEFAULT_COOKIE_LIFETIME, Error, LogoutParam, LogoutParams, MAX_COOKIE_LIFETIME,
-    Origin, Provider, Setting, SettingLine, Source, WarningKind, parse_base_path,
+    AuthConfig, DEFAULT_COOKIE_LIFETIME, DEFAULT_REFRESH_LOCK_TIMEOUT, Error, LogoutParam,
+    LogoutParams, MAX_COOKIE_LIFETIME, Origin, Provider, SessionStore, Setting, SettingLine,
+    Source, WarningKind, parse_base_path,
 };
 
 /// Lines 1 to 3.
@@ -417,6 +418,13 @@ fn nothing_set_gives_the_defaults() {
     assert_eq!(*provider.logout_params().value(), LogoutParams::default());
     assert_eq!(config.base_path().value(), "");
     assert!(config.previous_cookie_secrets().value().is_empty());
+    assert!(config.redis_url().is_none());
+    assert_eq!(*config.session_store().value(), SessionStore::Cookie);
+    assert_eq!(
+        *config.refresh_lock_timeout().value(),
+        DEFAULT_REFRESH_LOCK_TIMEOUT
+    );
+    assert_eq!(DEFAULT_REFRESH_LOCK_TIMEOUT, Duration::from_secs(10));
     for source in [
         provider.cookie_lifetime().source(),
         provider.bound_to_id_token().source(),
@@ -424,6 +432,8 @@ fn nothing_set_gives_the_defaults() {
         provider.logout_params().source(),
         config.base_path().source(),
         config.previous_cookie_secrets().source(),
+        config.session_store().source(),
+        config.refresh_lock_timeout().source(),
     ] {
         assert_eq!(*source, Source::Default);
     }
@@ -457,6 +467,9 @@ fn nothing_set_gives_the_defaults() {
         [
             default("base_path", "/"),
             default("previous_cookie_secrets", "0 (REDACTED)"),
+            default("redis_url", "none (state is local to each process)"),
+            default("session_store", "cookie"),
+            default("refresh_lock_timeout", "10s"),
         ]
     );
 }
