@@ -216,7 +216,7 @@ impl Auth {
     /// # Errors
     /// [`AuthError`] when `redirect_uri`, the base path or the HTTP client cannot be used.
     pub fn new(config: &AuthConfig, options: AuthOptions) -> Result<Self, AuthError> {
-        let http = Transport::Network(HttpClient::new()?);
+        let http = Transport::Network(HttpClient::new(&options)?);
         Self::build(config, options, Clock::System, http)
     }
 

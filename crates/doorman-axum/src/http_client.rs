@@ -7,12 +7,13 @@ use std::time::{Duration, SystemTime};
 
 use crate::clock::Clock;
 use crate::error::AuthError;
+use crate::options::AuthOptions;
 
 /// The largest provider response read.
 const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
-/// How long a provider call may take in all.
+/// How long a provider call may take in all, unless [`AuthOptions::provider_timeout`] says.
 pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long connecting may take.
+/// How long connecting may take, at most: never longer than the whole call may.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a provider call failed, without the response's content.
@@ -80,11 +81,19 @@ pub(crate) struct HttpClient {
 }
 
 impl HttpClient {
-    pub(crate) fn new() -> Result<Self, AuthError> {
+    /// The client of `options`: its [`AuthOptions::provider_timeout`], else
+    /// [`REQUEST_TIMEOUT`], for each call in all.
+    pub(crate) fn new(options: &AuthOptions) -> Result<Self, AuthError> {
+        let timeout = options.provider_timeout.unwrap_or(REQUEST_TIMEOUT);
+        if timeout.is_zero() {
+            return Err(AuthError::HttpClient(
+                "`provider_timeout` must be more than zero".to_owned(),
+            ));
+        }
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(timeout)
+            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
             .user_agent(concat!("doorman/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| AuthError::HttpClient(e.to_string()))?;

@@ -26,6 +26,7 @@ pub struct AuthOptions {
     pub(crate) previous_cookie_secrets: Option<Vec<Secret>>,
     pub(crate) call_userinfo: Option<bool>,
     pub(crate) session_cache_size: Option<usize>,
+    pub(crate) provider_timeout: Option<Duration>,
 }
 
 impl AuthOptions {
@@ -85,6 +86,18 @@ impl AuthOptions {
     #[must_use]
     pub fn session_cache_size(mut self, bytes: usize) -> Self {
         self.session_cache_size = Some(bytes);
+        self
+    }
+
+    /// How long one call to a provider (its metadata, keys, token, userinfo or refresh
+    /// endpoint) may take in all, connecting and reading the answer included (default 10 s;
+    /// connecting alone gets at most 5 s of it). A call past it counts as the provider being
+    /// down: a login fails with [`crate::LoginFailure::ProviderUnavailable`], a refresh keeps
+    /// the session and is tried again later, so no request waits on a provider for longer.
+    /// Code only (it is no secrets-file key); [`crate::Auth::new`] refuses zero.
+    #[must_use]
+    pub fn provider_timeout(mut self, timeout: Duration) -> Self {
+        self.provider_timeout = Some(timeout);
         self
     }
 }
