@@ -117,6 +117,16 @@ impl HttpClient {
             ))
         })?;
         let status = response.status();
+        // An answer that announces more than the cap is refused before a byte of it is read.
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
+        {
+            return Err(CallError(format!(
+                "{} answered more than {MAX_RESPONSE_BYTES} bytes",
+                url.path()
+            )));
+        }
         let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
@@ -143,6 +153,8 @@ fn describe(error: &reqwest::Error) -> &'static str {
         "timed out"
     } else if error.is_connect() {
         "connection failed"
+    } else if error.is_body() || error.is_decode() {
+        "the answer broke off before its end"
     } else {
         "request failed"
     }

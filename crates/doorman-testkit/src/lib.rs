@@ -12,6 +12,9 @@
 //!   JSON value, for claims).
 //! - `browser` (feature `browser`): a client with a cookie jar that follows redirects one at
 //!   a time, as a browser does, so each step can be looked at.
+//! - `faults` (feature `faults`): a loopback HTTP proxy in front of a provider that forwards
+//!   every request, except where a test injects a transport fault (slow, 500, garbage, huge,
+//!   truncated, another content type) or stops it listening.
 //!
 //! Each feature brings only its module's dependencies. The crate is never published and is
 //! only ever a dev-dependency of a published crate (`cargo xtask test`'s `layers` step checks
@@ -27,6 +30,9 @@ pub mod browser;
 
 #[cfg(feature = "devidp")]
 pub mod devidp;
+
+#[cfg(feature = "faults")]
+pub mod faults;
 
 #[cfg(feature = "pair")]
 pub mod pair;

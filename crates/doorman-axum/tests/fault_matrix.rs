@@ -1,0 +1,517 @@
+//! The fault matrix of the provider steps (issue 19, `docs/reliability.md`'s "Fault matrix"):
+//! for each step that calls the provider and each transport fault, the outcome is a clear
+//! failure the user sees or the documented degradation: no panic, no request waiting past
+//! the provider timeout, no identity cookie set by a failed login, no session lost that should
+//! have lived. Then the restarts: of the app in the middle of a login, and of the provider
+//! with new keys.
+//!
+//! Everything goes over loopback sockets, on the system clock: the app built by `Auth::new`
+//! (the production network client, with `AuthOptions::provider_timeout` of one second), and
+//! the development provider behind `doorman_testkit::faults`'s proxy, which forwards every
+//! call except the faulted step's. The cells are data: the `matrix!` table below makes one
+//! test per cell, and `the_reliability_doc_shows_every_cell` holds the documentation's table
+//! to it.
+
+mod fault_rig;
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use doorman_testkit::faults;
+use fault_rig::{
+    Browser, IdentityCookie, JWKS, METADATA, PROVIDER_TIMEOUT, RETURN_TO, Rig, Sessions, TOKEN,
+    USERINFO, identity_cookie, location,
+};
+
+/// A step of the app's that calls the provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    /// The metadata fetched at start (`Auth::discover`, what `warm_up` and
+    /// `doorman check --discover` do).
+    Discovery,
+    /// The key set fetched at start, after the metadata.
+    Keys,
+    /// `/auth/login` with nothing cached: the metadata fetched for the login.
+    LoginStart,
+    /// The callback's code redeemed at the token endpoint.
+    Token,
+    /// The callback's userinfo call, after the token endpoint answered.
+    Userinfo,
+    /// A session due for a refresh (its access token still valid) renewed at the token
+    /// endpoint when a page reads the user.
+    Refresh,
+    /// A back-channel logout token checked by an app that has not fetched the provider's keys
+    /// yet (just restarted): the key set fetched to check it.
+    BackchannelLogout,
+}
+
+impl Step {
+    /// The provider path the step's call goes to: where the fault is.
+    fn path(self) -> &'static str {
+        match self {
+            Self::Discovery | Self::LoginStart => METADATA,
+            Self::Keys | Self::BackchannelLogout => JWKS,
+            Self::Token | Self::Refresh => TOKEN,
+            Self::Userinfo => USERINFO,
+        }
+    }
+
+    /// The call the app makes right before the step's in the same operation, if any: "down"
+    /// stops the provider once that one is answered.
+    fn follows(self) -> Option<&'static str> {
+        match self {
+            Self::Keys | Self::BackchannelLogout => Some(METADATA),
+            Self::Userinfo => Some(TOKEN),
+            Self::Discovery | Self::LoginStart | Self::Token | Self::Refresh => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Discovery => "discovery",
+            Self::Keys => "keys",
+            Self::LoginStart => "login start",
+            Self::Token => "token",
+            Self::Userinfo => "userinfo",
+            Self::Refresh => "refresh",
+            Self::BackchannelLogout => "back-channel logout",
+        }
+    }
+}
+
+/// A transport fault at the step's call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    /// Nothing listens: the connection is refused.
+    Down,
+    /// No answer before the provider timeout.
+    Slow,
+    /// `500 Internal Server Error`.
+    ServerError,
+    /// `200` and a body that is no JSON.
+    Garbage,
+    /// The real document padded to 2 MiB: over the client's 1 MiB cap.
+    Huge,
+    /// A `Content-Length` larger than what is sent, then the connection closed.
+    Truncated,
+    /// The real document labelled `text/html`.
+    WrongContentType,
+}
+
+/// What the proxy holds a slow answer for: well past the provider timeout and the slack a
+/// call is given over it, so a call that did not time out shows.
+const SLOW_HOLD: Duration = Duration::from_secs(5);
+/// How much longer than the provider timeout a faulted step may take (loopback calls, a
+/// login's signature checks, a loaded machine).
+const SLACK: Duration = Duration::from_secs(2);
+/// The size of a huge answer.
+const HUGE: usize = 2 * 1024 * 1024;
+
+impl Fault {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Down => "down",
+            Self::Slow => "slow",
+            Self::ServerError => "500",
+            Self::Garbage => "garbage",
+            Self::Huge => "huge",
+            Self::Truncated => "truncated",
+            Self::WrongContentType => "wrong content type",
+        }
+    }
+
+    /// The proxy's fault; `None` for down, which is the proxy stopped.
+    fn injected(self) -> Option<faults::Fault> {
+        match self {
+            Self::Down => None,
+            Self::Slow => Some(faults::Fault::Slow(SLOW_HOLD)),
+            Self::ServerError => Some(faults::Fault::ServerError),
+            Self::Garbage => Some(faults::Fault::Garbage),
+            Self::Huge => Some(faults::Fault::Huge(HUGE)),
+            Self::Truncated => Some(faults::Fault::Truncated),
+            Self::WrongContentType => Some(faults::Fault::ContentType("text/html; charset=utf-8")),
+        }
+    }
+}
+
+/// The login failure the user is shown, by its fixed message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shown {
+    /// `LoginFailure::ProviderUnavailable`.
+    ProviderUnavailable,
+    /// `LoginFailure::Rejected`.
+    Rejected,
+}
+
+impl Shown {
+    fn message(self) -> &'static str {
+        match self {
+            Self::ProviderUnavailable => {
+                "the login provider is unavailable; please try again later"
+            }
+            Self::Rejected => "the login provider's answer was refused; please try again",
+        }
+    }
+
+    fn of(message: &str) -> Option<Self> {
+        [Self::ProviderUnavailable, Self::Rejected]
+            .into_iter()
+            .find(|shown| shown.message() == message)
+    }
+}
+
+/// What a cell's step ends in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// `Auth::discover` reports the provider unusable, the reason holding this text; the
+    /// app's pages still serve.
+    Reported(&'static str),
+    /// The login ends back on the page it started from, logged out, with no identity cookie
+    /// set, and this failure shown there.
+    LoginFails(Shown),
+    /// The fault does no harm: the step goes through (the metadata or keys are accepted, the
+    /// login completes, the session is refreshed, the logout token ends its session).
+    Tolerated,
+    /// The session is kept as it was: still logged in, no cookie set or deleted, nothing
+    /// shown; the refresh is tried again later.
+    SessionKept,
+    /// The back-channel logout is answered `400` (the provider may send it again); the
+    /// session lives on.
+    LogoutRefused,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Reported(why) => write!(f, "reported: \"…{why}…\""),
+            Self::LoginFails(Shown::ProviderUnavailable) => {
+                f.write_str("login fails: `ProviderUnavailable` shown, no identity cookie")
+            }
+            Self::LoginFails(Shown::Rejected) => {
+                f.write_str("login fails: `Rejected` shown, no identity cookie")
+            }
+            Self::Tolerated => f.write_str("tolerated: the step goes through"),
+            Self::SessionKept => f.write_str("session kept, refresh retried later"),
+            Self::LogoutRefused => f.write_str("`400`, the session lives on"),
+        }
+    }
+}
+
+/// What a cell's step was seen to end in: an [`Outcome`] with the words it had.
+#[derive(Debug)]
+enum Seen {
+    Reported(String),
+    LoginFails(Option<Shown>),
+    Tolerated,
+    SessionKept,
+    LogoutRefused,
+}
+
+impl Seen {
+    fn is(&self, expected: &Outcome) -> bool {
+        match (self, expected) {
+            (Self::Reported(why), Outcome::Reported(part)) => why.contains(part),
+            (Self::LoginFails(shown), Outcome::LoginFails(expected)) => *shown == Some(*expected),
+            (Self::Tolerated, Outcome::Tolerated)
+            | (Self::SessionKept, Outcome::SessionKept)
+            | (Self::LogoutRefused, Outcome::LogoutRefused) => true,
+            _ => false,
+        }
+    }
+}
+
+/// One cell of the matrix.
+#[derive(Clone, Debug)]
+struct Cell {
+    test: &'static str,
+    step: Step,
+    fault: Fault,
+    outcome: Outcome,
+}
+
+/// The matrix: each line a cell, `test: Step, Fault => Outcome`; each makes a test of that
+/// name, and [`CELLS`] lists them all for the documentation check.
+macro_rules! matrix {
+    ($($test:ident: $step:ident, $fault:ident => $outcome:expr;)*) => {
+        /// Every cell, in the order of the documentation's table.
+        fn cells() -> Vec<Cell> {
+            use Outcome::*;
+            use Shown::*;
+            vec![$(Cell {
+                test: stringify!($test),
+                step: Step::$step,
+                fault: Fault::$fault,
+                outcome: $outcome,
+            }),*]
+        }
+
+        $(
+            #[tokio::test]
+            async fn $test() {
+                let cell = cells()
+                    .into_iter()
+                    .find(|cell| cell.test == stringify!($test))
+                    .expect("the cell is in the table");
+                check(&cell).await;
+            }
+        )*
+    };
+}
+
+matrix! {
+    discovery_down: Discovery, Down => Reported("connection failed");
+    discovery_slow: Discovery, Slow => Reported("timed out");
+    discovery_500: Discovery, ServerError => Reported("500");
+    discovery_garbage: Discovery, Garbage => Reported("not JSON");
+    discovery_huge: Discovery, Huge => Reported("more than 1048576 bytes");
+    discovery_truncated: Discovery, Truncated => Reported("broke off before its end");
+    discovery_wrong_content_type: Discovery, WrongContentType => Tolerated;
+
+    keys_down: Keys, Down => Reported("connection failed");
+    keys_slow: Keys, Slow => Reported("timed out");
+    keys_500: Keys, ServerError => Reported("500");
+    keys_garbage: Keys, Garbage => Reported("not JSON");
+    keys_huge: Keys, Huge => Reported("more than 1048576 bytes");
+    keys_truncated: Keys, Truncated => Reported("broke off before its end");
+    keys_wrong_content_type: Keys, WrongContentType => Tolerated;
+
+    login_start_down: LoginStart, Down => LoginFails(ProviderUnavailable);
+    login_start_slow: LoginStart, Slow => LoginFails(ProviderUnavailable);
+    login_start_500: LoginStart, ServerError => LoginFails(ProviderUnavailable);
+    login_start_garbage: LoginStart, Garbage => LoginFails(ProviderUnavailable);
+    login_start_huge: LoginStart, Huge => LoginFails(ProviderUnavailable);
+    login_start_truncated: LoginStart, Truncated => LoginFails(ProviderUnavailable);
+    login_start_wrong_content_type: LoginStart, WrongContentType => Tolerated;
+
+    token_down: Token, Down => LoginFails(ProviderUnavailable);
+    token_slow: Token, Slow => LoginFails(ProviderUnavailable);
+    token_500: Token, ServerError => LoginFails(ProviderUnavailable);
+    token_garbage: Token, Garbage => LoginFails(Rejected);
+    token_huge: Token, Huge => LoginFails(ProviderUnavailable);
+    token_truncated: Token, Truncated => LoginFails(ProviderUnavailable);
+    token_wrong_content_type: Token, WrongContentType => Tolerated;
+
+    userinfo_down: Userinfo, Down => LoginFails(ProviderUnavailable);
+    userinfo_slow: Userinfo, Slow => LoginFails(ProviderUnavailable);
+    userinfo_500: Userinfo, ServerError => LoginFails(ProviderUnavailable);
+    userinfo_garbage: Userinfo, Garbage => LoginFails(Rejected);
+    userinfo_huge: Userinfo, Huge => LoginFails(ProviderUnavailable);
+    userinfo_truncated: Userinfo, Truncated => LoginFails(ProviderUnavailable);
+    userinfo_wrong_content_type: Userinfo, WrongContentType => Tolerated;
+
+    refresh_down: Refresh, Down => SessionKept;
+    refresh_slow: Refresh, Slow => SessionKept;
+    refresh_500: Refresh, ServerError => SessionKept;
+    refresh_garbage: Refresh, Garbage => SessionKept;
+    refresh_huge: Refresh, Huge => SessionKept;
+    refresh_truncated: Refresh, Truncated => SessionKept;
+    refresh_wrong_content_type: Refresh, WrongContentType => Tolerated;
+
+    backchannel_logout_down: BackchannelLogout, Down => LogoutRefused;
+    backchannel_logout_slow: BackchannelLogout, Slow => LogoutRefused;
+    backchannel_logout_500: BackchannelLogout, ServerError => LogoutRefused;
+    backchannel_logout_garbage: BackchannelLogout, Garbage => LogoutRefused;
+    backchannel_logout_huge: BackchannelLogout, Huge => LogoutRefused;
+    backchannel_logout_truncated: BackchannelLogout, Truncated => LogoutRefused;
+    backchannel_logout_wrong_content_type: BackchannelLogout, WrongContentType => Tolerated;
+}
+
+/// Turns `cell`'s fault on: the proxy stopped now (down, for a step that is the first call of
+/// its operation), stopped once the call before the step's is answered (down, otherwise), or
+/// breaking the step's answers.
+async fn inject(rig: &Rig, cell: &Cell) {
+    match (cell.fault.injected(), cell.step.follows()) {
+        (Some(fault), _) => rig.proxy.inject(cell.step.path(), fault),
+        (None, Some(before)) => rig.proxy.stop_after(before),
+        (None, None) => rig.proxy.stop().await,
+    }
+}
+
+/// Runs `cell`'s step with its fault and checks what it ends in, how long it took, and that
+/// the fault was met.
+async fn check(cell: &Cell) {
+    let sessions = match cell.step {
+        Step::Refresh => Sessions::AlwaysDue,
+        _ => Sessions::Plain,
+    };
+    let rig = Rig::start(sessions).await;
+    let (seen, took) = match cell.step {
+        Step::Discovery | Step::Keys => discover(&rig, cell).await,
+        Step::LoginStart => login_start(&rig, cell).await,
+        Step::Token | Step::Userinfo => callback(&rig, cell).await,
+        Step::Refresh => refresh(&rig, cell).await,
+        Step::BackchannelLogout => backchannel_logout(&rig, cell).await,
+    };
+    let name = format!("{} × {}", cell.step.name(), cell.fault.name());
+    assert!(
+        seen.is(&cell.outcome),
+        "{name}: expected {}, saw {seen:?}",
+        cell.outcome
+    );
+    assert!(
+        took < PROVIDER_TIMEOUT + SLACK,
+        "{name}: took {took:?}, past the provider timeout ({PROVIDER_TIMEOUT:?}) and {SLACK:?}"
+    );
+    if cell.fault == Fault::Slow {
+        assert!(
+            took >= PROVIDER_TIMEOUT,
+            "{name}: took {took:?}, less than the provider timeout: the call did not wait for it"
+        );
+    }
+    match cell.step.follows() {
+        _ if cell.fault != Fault::Down => assert!(
+            rig.proxy.hits(cell.step.path()) > 0,
+            "{name}: the step never called {}",
+            cell.step.path()
+        ),
+        Some(before) => assert!(
+            rig.proxy.hits(before) > 0 && !rig.proxy.is_listening(),
+            "{name}: the provider never went down after {before}"
+        ),
+        None => assert!(!rig.proxy.is_listening(), "{name}: the provider is up"),
+    }
+}
+
+/// `Auth::discover` with the fault on; then the app's page, which must still serve.
+async fn discover(rig: &Rig, cell: &Cell) -> (Seen, Duration) {
+    inject(rig, cell).await;
+    let started = Instant::now();
+    let reports = rig.app.auth.discover().await;
+    let took = started.elapsed();
+    let seen = match &reports[..] {
+        [report] => match &report.outcome {
+            Ok(_) => Seen::Tolerated,
+            Err(why) => Seen::Reported(why.clone()),
+        },
+        other => panic!("one provider, one report: {other:?}"),
+    };
+    let page = Browser::new().page(&rig.app).await;
+    assert!(!page.logged_in, "nobody logged in: {page:?}");
+    (seen, took)
+}
+
+/// `/auth/login` with nothing cached and the fault on.
+async fn login_start(rig: &Rig, cell: &Cell) -> (Seen, Duration) {
+    let browser = Browser::new();
+    inject(rig, cell).await;
+    let started = Instant::now();
+    let login = browser.start_login(&rig.app).await;
+    let took = started.elapsed();
+    assert_eq!(login.status(), 303, "the login start redirects");
+    assert_eq!(
+        identity_cookie(&login),
+        IdentityCookie::Untouched,
+        "a login start sets no identity cookie"
+    );
+    if location(&login).starts_with(&rig.proxy.url()) {
+        // Sent on to the provider: the login goes on, with the faulted answer taken.
+        let callback = browser.through_provider(&login).await;
+        let done = browser.get(&callback).await;
+        return (login_ended(&browser, rig, &done).await, took);
+    }
+    (login_ended(&browser, rig, &login).await, took)
+}
+
+/// The callback, with the fault on at its token or userinfo call.
+async fn callback(rig: &Rig, cell: &Cell) -> (Seen, Duration) {
+    let browser = Browser::new();
+    let login = browser.start_login(&rig.app).await;
+    let callback = browser.through_provider(&login).await;
+    inject(rig, cell).await;
+    let started = Instant::now();
+    let done = browser.get(&callback).await;
+    let took = started.elapsed();
+    (login_ended(&browser, rig, &done).await, took)
+}
+
+/// How a login ended, from the app's last response of it (`ended`) and the page the browser
+/// is sent to: logged in with the identity cookie set, or sent back to [`RETURN_TO`] with no
+/// identity cookie, logged out, a failure shown.
+async fn login_ended(browser: &Browser, rig: &Rig, ended: &reqwest::Response) -> Seen {
+    assert_eq!(ended.status(), 303, "the login's end redirects");
+    assert_eq!(location(ended), RETURN_TO, "back where the login started");
+    let page = browser.page(&rig.app).await;
+    match identity_cookie(ended) {
+        IdentityCookie::Set => {
+            assert!(page.logged_in, "the identity cookie opens: {page:?}");
+            assert_eq!(
+                page.failure, None,
+                "a login that went through shows nothing"
+            );
+            Seen::Tolerated
+        }
+        IdentityCookie::Untouched | IdentityCookie::Deleted => {
+            assert!(!page.logged_in, "a failed login logs nobody in: {page:?}");
+            let shown = page.failure.as_deref().map(|message| {
+                Shown::of(message).unwrap_or_else(|| panic!("an unexpected failure: {message}"))
+            });
+            Seen::LoginFails(shown)
+        }
+    }
+}
+
+/// A page read with a session due for a refresh (its access token valid for minutes yet),
+/// with the fault on at the refresh's token call.
+async fn refresh(rig: &Rig, cell: &Cell) -> (Seen, Duration) {
+    let browser = Browser::new();
+    let before = browser.log_in(&rig.app).await;
+    inject(rig, cell).await;
+    let started = Instant::now();
+    let page = browser.page(&rig.app).await;
+    let took = started.elapsed();
+    assert!(
+        page.logged_in,
+        "a refresh that fails at the provider keeps the session while its access token is valid: {page:?}"
+    );
+    assert_eq!(page.failure, None, "nothing to show: {page:?}");
+    assert_eq!(page.user["sub"], before["sub"], "the same user");
+    let seen = match page.identity_cookie {
+        IdentityCookie::Untouched => Seen::SessionKept,
+        IdentityCookie::Set => Seen::Tolerated,
+        IdentityCookie::Deleted => panic!("the session's cookie was deleted: {page:?}"),
+    };
+    (seen, took)
+}
+
+/// A back-channel logout token for a logged-in user, posted to the app right after a
+/// restart (nothing fetched yet), with the fault on at the key set it fetches to check it.
+async fn backchannel_logout(rig: &Rig, cell: &Cell) -> (Seen, Duration) {
+    let browser = Browser::new();
+    let user = browser.log_in(&rig.app).await;
+    let restarted = rig.another_app().await;
+    let token = rig.logout_token(&user);
+    inject(rig, cell).await;
+    let started = Instant::now();
+    let answer = reqwest::Client::new()
+        .post(restarted.url("/auth/backchannel-logout"))
+        .form(&[("logout_token", token.as_str())])
+        .send()
+        .await
+        .expect("the back-channel logout answers");
+    let took = started.elapsed();
+    let status = answer.status();
+    let body = answer.text().await.expect("the answer's body");
+    let page = browser.page(&restarted).await;
+    let seen = match status.as_u16() {
+        200 => {
+            assert!(
+                !page.logged_in,
+                "a logout token that checks out ends the session"
+            );
+            Seen::Tolerated
+        }
+        400 => {
+            assert!(
+                body.contains("invalid_request"),
+                "an OAuth error body: {body}"
+            );
+            assert!(
+                page.logged_in,
+                "a logout token that cannot be checked ends nothing: {page:?}"
+            );
+            Seen::LogoutRefused
+        }
+        other => panic!("the back-channel logout answered {other}: {body}"),
+    };
+    (seen, took)
+}
