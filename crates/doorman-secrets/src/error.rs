@@ -155,7 +155,9 @@ pub enum Error {
         /// What the operating system said.
         source: io::Error,
     },
-    /// `cookie_lifetime` is not a positive duration of at most 400 days in a known unit.
+    /// A duration (`cookie_lifetime`, `refresh_margin`, `refresh_lock_timeout`) that is not
+    /// positive, in a known unit, and at most its key's longest (400 days; 5 minutes for
+    /// `refresh_lock_timeout`).
     InvalidDuration {
         /// The value.
         at: Location,
@@ -345,7 +347,7 @@ impl fmt::Display for Error {
             ),
             Self::InvalidDuration { at, reason } => write!(
                 f,
-                "`{}` must be a duration such as \"30d\", \"12h\" or \"90m\", or whole seconds: {reason} ({at})",
+                "`{}` must be a duration such as \"30d\", \"12h\", \"90m\" or \"10s\", or whole seconds: {reason} ({at})",
                 at.key_path
             ),
             Self::InvalidBasePath { at, reason } => write!(

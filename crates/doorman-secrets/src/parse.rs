@@ -1128,7 +1128,7 @@ impl Context<'_> {
             }
             _ => Err(Error::WrongType {
                 at: self.at(value.span(), key_path),
-                expected: "a duration such as \"30d\", \"12h\" or \"90m\", or whole seconds",
+                expected: "a duration such as \"30d\", \"12h\", \"90m\" or \"10s\", or whole seconds",
             }),
         }
     }

@@ -1,12 +1,14 @@
 //! doorman's own keys (`cookie_lifetime`, `previous_cookie_secrets`, `bound_to_id_token`,
-//! `call_userinfo`, `base_path`, `logout_params`): the forms each accepts and the value each
+//! `call_userinfo`, `base_path`, `logout_params`, `redis_url`, `session_store`,
+//! `refresh_lock_timeout`): the forms each accepts and the value each
 //! gives, where an effective value comes from (the provider's own key, the shared one of
 //! `[auth]`, or the default), how `logout_params` fills its templates, which tables under
 //! `[auth]` are providers, the "did you mean" of a near miss, and that the settings shown for
 //! display never hold a secret.
 //!
 //! Refusals are data: `tests/refusals/{cookie-lifetime,previous-cookie-secrets,base-path,
-//! logout-params,bound-to-id-token,call-userinfo,provider}-*.toml`, each beside its whole
+//! logout-params,bound-to-id-token,call-userinfo,provider,redis-url,session-store,
+//! refresh-lock-timeout}-*.toml`, each beside its whole
 //! message, checked by `messages.rs`; so are the files that load with warnings
 //! (`tests/fixtures/{own-keys-everywhere,logout-params-shared,not-a-provider,near-miss-typos}`).
 
@@ -15,8 +17,8 @@ use std::time::Duration;
 
 use doorman_secrets::{
     AuthConfig, DEFAULT_COOKIE_LIFETIME, DEFAULT_REFRESH_LOCK_TIMEOUT, Error, LogoutParam,
-    LogoutParams, MAX_COOKIE_LIFETIME, Origin, Provider, SessionStore, Setting, SettingLine,
-    Source, WarningKind, parse_base_path,
+    LogoutParams, MAX_COOKIE_LIFETIME, MAX_REFRESH_LOCK_TIMEOUT, Origin, Provider, SessionStore,
+    Setting, SettingLine, Source, WarningKind, parse_base_path,
 };
 
 /// Lines 1 to 3.
@@ -177,6 +179,137 @@ fn previous_cookie_secrets_are_kept_newest_first() {
     }
     // Not a list, an empty or non-string entry, or in a provider's section:
     // refusals/previous-cookie-secrets-*.toml.
+}
+
+#[test]
+fn every_duration_key_takes_seconds_with_or_without_a_unit() {
+    // (key, as written, seconds)
+    let cases = [
+        ("cookie_lifetime", "\"15s\"", 15),
+        ("cookie_lifetime", "15", 15),
+        ("refresh_margin", "\"45s\"", 45),
+        ("refresh_margin", "45", 45),
+        ("refresh_lock_timeout", "\"15s\"", 15),
+        ("refresh_lock_timeout", "15", 15),
+    ];
+    for (key, value, seconds) in cases {
+        // (`refresh_margin` draws the warning that Google is not asked for a refresh token.)
+        let config = in_auth(&format!("{key} = {value}"));
+        let provider = config.provider(None).unwrap();
+        let setting = match key {
+            "cookie_lifetime" => provider.cookie_lifetime(),
+            "refresh_margin" => provider.refresh_margin(),
+            _ => config.refresh_lock_timeout(),
+        };
+        assert_eq!(
+            *setting.value(),
+            Duration::from_secs(seconds),
+            "{key} = {value}"
+        );
+    }
+}
+
+#[test]
+fn refresh_lock_timeout_is_above_zero_and_at_most_5_minutes() {
+    // (as written, seconds, as `doorman check` shows it)
+    let cases = [
+        ("\"1s\"", 1, "1s"),
+        ("\"10s\"", 10, "10s"),
+        ("\"90s\"", 90, "90s"),
+        ("\"2m\"", 120, "2m"),
+        ("\"5m\"", 300, "5m"),
+        ("\"300s\"", 300, "5m"),
+        ("30", 30, "30s"),
+        ("300", 300, "5m"),
+    ];
+    for (value, seconds, shown) in cases {
+        let config = in_auth(&format!("refresh_lock_timeout = {value}"));
+        no_warnings(&config);
+        let timeout = config.refresh_lock_timeout();
+        assert_eq!(*timeout.value(), Duration::from_secs(seconds), "{value}");
+        assert_eq!(
+            written(timeout),
+            "auth.refresh_lock_timeout@7:24",
+            "{value}"
+        );
+        assert_eq!(app_setting(&config, "refresh_lock_timeout").value, shown);
+    }
+    assert_eq!(MAX_REFRESH_LOCK_TIMEOUT, Duration::from_secs(300));
+    // Zero, over 5 minutes, other units, or in a provider's section:
+    // refusals/refresh-lock-timeout-*.toml.
+}
+
+#[test]
+fn redis_url_is_kept_as_written_and_shown_as_its_scheme() {
+    // (as written, as `doorman check` shows it)
+    let cases = [
+        ("redis://localhost", "redis:// (REDACTED)"),
+        ("redis://127.0.0.1:6379", "redis:// (REDACTED)"),
+        ("redis://redis.internal:6379/", "redis:// (REDACTED)"),
+        ("redis://redis.internal:6379/0", "redis:// (REDACTED)"),
+        ("redis://:s3cret@redis.internal/15", "redis:// (REDACTED)"),
+        ("redis://default:s3cret@[::1]:6379/2", "redis:// (REDACTED)"),
+        (
+            "rediss://app:s%40cret@redis.example.com:6380/1",
+            "rediss:// (REDACTED)",
+        ),
+        ("REDISS://Redis.Example.com", "rediss:// (REDACTED)"),
+    ];
+    for (url, shown) in cases {
+        let config = in_auth(&format!("redis_url = {url:?}"));
+        no_warnings(&config);
+        let setting = config.redis_url().expect("redis_url is set");
+        assert_eq!(setting.value().expose(), url);
+        assert_eq!(written(setting), "auth.redis_url@7:13");
+        assert_eq!(app_setting(&config, "redis_url").value, shown, "{url}");
+        // Redis alone does not move the sessions: that is `session_store`.
+        assert_eq!(*config.session_store().value(), SessionStore::Cookie);
+    }
+    // Other schemes, no host, a database that is not a number, a query or a fragment, or in a
+    // provider's section: refusals/redis-url-*.toml.
+}
+
+#[test]
+fn session_store_is_cookie_or_redis_with_a_redis_url() {
+    for (lines, store) in [
+        ("session_store = \"cookie\"", SessionStore::Cookie),
+        (
+            "session_store = \"cookie\"\nredis_url = \"redis://localhost\"",
+            SessionStore::Cookie,
+        ),
+        (
+            "session_store = \"redis\"\nredis_url = \"redis://localhost\"",
+            SessionStore::Redis,
+        ),
+        (
+            "redis_url = \"redis://localhost\"\nsession_store = \"redis\"",
+            SessionStore::Redis,
+        ),
+    ] {
+        let config = in_auth(lines);
+        no_warnings(&config);
+        let setting = config.session_store();
+        assert_eq!(*setting.value(), store, "{lines}");
+        let line = if lines.starts_with("session_store") {
+            7
+        } else {
+            8
+        };
+        assert_eq!(written(setting), format!("auth.session_store@{line}:17"));
+        assert_eq!(app_setting(&config, "session_store").value, store.as_str());
+    }
+    assert_eq!(SessionStore::Cookie.as_str(), "cookie");
+    assert_eq!(SessionStore::Redis.as_str(), "redis");
+    // Another value, `redis` without `redis_url`, or in a provider's section:
+    // refusals/session-store-*.toml.
+}
+
+fn app_setting(config: &AuthConfig, key: &str) -> SettingLine {
+    config
+        .settings()
+        .into_iter()
+        .find(|line| line.key == key)
+        .unwrap_or_else(|| panic!("no {key} line"))
 }
 
 #[test]

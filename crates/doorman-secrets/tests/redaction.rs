@@ -1,4 +1,5 @@
-//! Secret values never reach `Debug` output or error messages.
+//! Secret values (client and cookie secrets, private keys, the password of `redis_url`)
+//! never reach `Debug` output, error messages or the settings report.
 
 use doorman_secrets::{AuthConfig, Origin, Secret};
 
@@ -157,4 +158,79 @@ fn errors_show_no_private_key() {
         shows_no_key(&e.to_string());
         shows_no_key(&format!("{e:?}"));
     }
+}
+
+const REDIS_PASSWORD: &str = "hunter2-redis-password";
+
+fn with_redis_url(url: &str) -> String {
+    format!(
+        "[auth]\nredirect_uri = \"http://localhost:8501/oauth2callback\"\ncookie_secret = \"{COOKIE_SECRET}\"\nclient_id = \"id\"\nclient_secret = \"{CLIENT_SECRET}\"\nserver_metadata_url = \"https://a.example/\"\nredis_url = {url}\nsession_store = \"redis\"\n"
+    )
+}
+
+fn shows_no_redis_password(shown: &str) {
+    assert!(!shown.contains(REDIS_PASSWORD), "{shown}");
+}
+
+#[test]
+fn config_debug_and_settings_report_show_no_redis_password() {
+    let url = format!("rediss://default:{REDIS_PASSWORD}@redis.internal:6380/2");
+    let config = AuthConfig::parse(
+        &with_redis_url(&format!("{url:?}")),
+        Origin::Text("t".into()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let redis_url = config.redis_url().expect("redis_url is set");
+    assert_eq!(redis_url.value().expose(), url);
+    shows_no_redis_password(&format!("{config:?}"));
+    shows_no_redis_password(&format!("{redis_url:?}"));
+    let report = config
+        .settings()
+        .into_iter()
+        .map(|line| format!("{} = {} ({})", line.key, line.value, line.source))
+        .collect::<Vec<_>>()
+        .join("\n");
+    shows_no_redis_password(&report);
+    assert!(
+        report.contains("redis_url = rediss:// (REDACTED) (t:7:13)"),
+        "{report}"
+    );
+    // Only the scheme: not the user, the host or the database either.
+    assert!(!report.contains("redis.internal"), "{report}");
+    assert!(!report.contains("default:"), "{report}");
+}
+
+#[test]
+fn errors_show_no_redis_password() {
+    let texts = [
+        // The URL is refused.
+        format!("\"https://default:{REDIS_PASSWORD}@redis.internal:6379/0\""),
+        format!("\"redis://default:{REDIS_PASSWORD}@/0\""),
+        format!("\"redis://default:{REDIS_PASSWORD}@redis.internal:99999/0\""),
+        format!("\"redis://default:{REDIS_PASSWORD}@redis.internal:6379/sessions\""),
+        format!("\"redis://default:{REDIS_PASSWORD}@redis.internal:6379/0?protocol=resp3\""),
+        format!("\"redis://default:{REDIS_PASSWORD}@redis.internal:6379/0#x\""),
+        format!("\"redis://default:{REDIS_PASSWORD}@red is.internal/0\""),
+        format!("\"{REDIS_PASSWORD}\""),
+        format!("[\"redis://default:{REDIS_PASSWORD}@redis.internal:6379/0\"]"),
+        // The TOML around it is broken.
+        format!("\"redis://default:{REDIS_PASSWORD}@redis.internal:6379/0\" oops"),
+        format!("\"redis://default:{REDIS_PASSWORD}\\q@redis.internal:6379/0\""),
+    ];
+    for text in texts {
+        let e =
+            AuthConfig::parse(&with_redis_url(&text), Origin::Text("t".into())).expect_err(&text);
+        shows_no_redis_password(&e.to_string());
+        shows_no_redis_password(&format!("{e:?}"));
+    }
+    // A valid URL in the wrong place.
+    let e = AuthConfig::parse(
+        &format!(
+            "[auth]\nredirect_uri = \"http://x/cb\"\ncookie_secret = \"{COOKIE_SECRET}\"\n[auth.okta]\nclient_id = \"id\"\nclient_secret = \"s\"\nserver_metadata_url = \"https://a.example/\"\nredis_url = \"redis://:{REDIS_PASSWORD}@redis.internal/0\"\n"
+        ),
+        Origin::Text("t".into()),
+    )
+    .unwrap_err();
+    shows_no_redis_password(&e.to_string());
+    shows_no_redis_password(&format!("{e:?}"));
 }
