@@ -11,7 +11,8 @@ use base64::Engine as _;
 use doorman_oidc::{ClientConfig, ClientKey, OAuth2Endpoints, TokenAuthMethod, UserApi};
 use doorman_seal::{Purpose, Sealer, TagPurpose, Tagger};
 use doorman_secrets::{
-    AuthConfig, Endpoints, ExposeTokens, Preset, Provider, Secret, TokenEndpointAuthMethod,
+    AuthConfig, Endpoints, ExposeTokens, Preset, Provider, Secret, SessionStore,
+    TokenEndpointAuthMethod,
 };
 use http::HeaderMap;
 use url::Url;
@@ -30,7 +31,9 @@ use crate::provider::{self, ProviderRuntime};
 use crate::refresh_flights::RefreshFlights;
 use crate::revocations::Revocations;
 use crate::session_cache::SessionCache;
+use crate::session_store::StoredSessions;
 use crate::settings::{self, EffectiveSetting, Resolved};
+use crate::shared_state::SharedState;
 
 /// Login, the current user and logout for an axum app, from Streamlit's `[auth]` section.
 ///
@@ -61,6 +64,12 @@ pub(crate) struct Inner {
     pub(crate) widest_refresh_margin: Duration,
     /// Sessions ended before their cookie expires, and used back-channel logout tokens.
     pub(crate) revocations: Revocations,
+    /// Redis, shared by the app's replicas (`redis_url`), if configured.
+    pub(crate) shared: Option<SharedState>,
+    /// Sessions kept in Redis (`session_store = "redis"`), if so configured.
+    pub(crate) store: Option<StoredSessions>,
+    /// How long a replica holds a session's refresh lock in Redis.
+    pub(crate) refresh_lock_timeout: Duration,
     /// Where the identity and login-failure cookies go.
     pub(crate) scope: CookieScope,
     /// Where the login-transaction cookies go (a path both login and callback see).
@@ -258,6 +267,34 @@ impl Auth {
             .map_err(|_| AuthError::CookieSecret)?;
         let refresh_tags = Tagger::new(TagPurpose::RefreshFlight, secret, &[])
             .map_err(|_| AuthError::CookieSecret)?;
+        let shared_names = || {
+            Tagger::new(TagPurpose::SharedState, secret, &[]).map_err(|_| AuthError::CookieSecret)
+        };
+        let shared = match config.redis_url() {
+            Some(url) => Some(
+                SharedState::new(url.value().expose(), secret, &shared_names()?)
+                    .map_err(AuthError::SharedState)?,
+            ),
+            None => None,
+        };
+        let store = match config.session_store().value() {
+            SessionStore::Redis if shared.is_some() => Some(
+                StoredSessions::new(secret, &previous, shared_names()?, app.session_cache_size)
+                    .map_err(|_| AuthError::CookieSecret)?,
+            ),
+            SessionStore::Redis => {
+                return Err(AuthError::SharedState(
+                    "`session_store = \"redis\"` needs `redis_url`".to_owned(),
+                ));
+            }
+            _ => None,
+        };
+        let revocation_hash_key = {
+            let tag = shared_names()?.tag(b"revocation-hash-key");
+            let mut key = [0u8; 16];
+            key.copy_from_slice(&tag[..16]);
+            key
+        };
         let mut providers = Vec::with_capacity(config.providers().len());
         for (provider, policy) in config.providers().iter().zip(policies) {
             let Some(endpoints) = endpoints(provider) else {
@@ -304,7 +341,7 @@ impl Auth {
         let transaction_scope = CookieScope::new(common_path(&cookie_path, &callback_path), secure);
         let scope = CookieScope::new(cookie_path, secure);
         let names = Names::new(&base_path, secure);
-        Ok(Self {
+        let auth = Self {
             inner: Arc::new(Inner {
                 providers,
                 identity,
@@ -317,7 +354,10 @@ impl Auth {
                 refresh_tags,
                 refresh_flights: RefreshFlights::default(),
                 widest_refresh_margin,
-                revocations: Revocations::new(longest_lifetime),
+                revocations: Revocations::new(longest_lifetime, revocation_hash_key),
+                shared,
+                store,
+                refresh_lock_timeout: *config.refresh_lock_timeout().value(),
                 scope,
                 transaction_scope,
                 names,
@@ -337,7 +377,20 @@ impl Auth {
                 }),
                 settings: report,
             }),
-        })
+        };
+        // Inside a runtime (as under `#[tokio::main]`) the subscriber starts now; otherwise
+        // at `warm_up`, `routes` or the first request that reads a session.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            auth.start_shared_state();
+        }
+        Ok(auth)
+    }
+
+    /// Starts following the other replicas' events (once), when Redis is configured.
+    pub(crate) fn start_shared_state(&self) {
+        if let Some(shared) = &self.inner.shared {
+            shared.subscribe(Arc::downgrade(&self.inner));
+        }
     }
 
     /// Every effective setting, app-wide then each provider's, with where it came from: the
@@ -366,6 +419,7 @@ impl Auth {
     /// Starts fetching every provider's metadata and keys in the background. A provider that
     /// is down is logged and retried at its first login; the others are unaffected.
     pub fn warm_up(&self) {
+        self.start_shared_state();
         for provider in self.inner.providers.iter().filter(|p| p.oauth2().is_none()) {
             let provider = Arc::clone(provider);
             let http = self.inner.http.clone();
@@ -379,6 +433,9 @@ impl Auth {
     /// logout (of this session, or everywhere), the return from the provider's logout, the
     /// manual refresh, and the provider's back-channel logout.
     pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            self.start_shared_state();
+        }
         Router::new()
             .route(&self.path("/auth/login"), get(handlers::login))
             .route(&self.inner.callback_path, get(handlers::callback))

@@ -22,6 +22,9 @@ pub enum AuthError {
     /// The list of revoked sessions holds its most live entries: the revocation was not
     /// recorded.
     RevocationListFull,
+    /// `redis_url` cannot be used (the reason never quotes the URL, which may hold a
+    /// password).
+    SharedState(String),
     /// A provider's settings cannot be used (its private key, its client authentication).
     Provider {
         /// The provider's name.
@@ -42,6 +45,7 @@ impl fmt::Display for AuthError {
             Self::RevocationListFull => {
                 f.write_str("the list of revoked sessions is full; the revocation was not recorded")
             }
+            Self::SharedState(why) => write!(f, "`redis_url` cannot be used: {why}"),
             Self::Provider { provider, reason } => {
                 write!(f, "provider `{provider}` cannot be used: {reason}")
             }
@@ -119,7 +123,8 @@ pub enum LoginFailure {
     /// The login succeeded but its session is too large to keep in cookies (claims or
     /// exposed tokens over the size limit).
     SessionTooLarge,
-    /// The server could not complete the login (its random generator failed).
+    /// The server could not complete the login (its random generator failed, or the
+    /// session store could not be reached).
     Internal,
 }
 

@@ -16,7 +16,9 @@ use crate::auth::Auth;
 use crate::cookies::{PageCookies, page_cookies};
 use crate::error::LoginFailure;
 use crate::html;
+use crate::identity::Lookup;
 use crate::layer::RequestScope;
+use crate::revocations::Key;
 
 /// The current user (Streamlit's `st.user`): read-only, anonymous when not logged in.
 ///
@@ -151,6 +153,16 @@ enum Start {
     Refresh(User, Arc<Session>, SystemTime),
     /// A bearer token never seen, to verify.
     Bearer(Auth, SystemTime),
+    /// A stored session this replica has never seen, to fetch before reading again.
+    Fetch(Auth, Key, SystemTime),
+}
+
+/// What the cookies of a request tell.
+enum Read {
+    /// The user, and its session with the time it was read at when a refresh is due.
+    User(User, Option<(Arc<Session>, SystemTime)>),
+    /// A stored session this replica has never seen, and when it was asked for.
+    Unseen(Key, SystemTime),
 }
 
 /// The extractor's answer outside the layer.
@@ -171,11 +183,25 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let start =
-            RequestScope::with_current(|scope| scope.map(|scope| Self::start(parts, scope)))
+        let mut start =
+            RequestScope::with_current(|scope| scope.map(|scope| Self::start(parts, scope, false)))
                 .ok_or_else(outside_the_layer)?;
+        if let Start::Fetch(auth, key, now) = start {
+            // Boxed, as the other rare paths: read from Redis once, then from the memo.
+            Box::pin(auth.fetch_stored(key, now)).await;
+            start = RequestScope::with_current(|scope| {
+                scope.map(|scope| Self::start(parts, scope, true))
+            })
+            .ok_or_else(outside_the_layer)?;
+        }
         match start {
             Start::Ready(user) => Ok(user),
+            // Fetched once: a session still unseen (Redis unreachable) read as logged out.
+            Start::Fetch(auth, ..) => Ok(Self {
+                identity: Identity::anonymous(),
+                failure: None,
+                auth,
+            }),
             // Boxed: the rare paths' state stays out of every request's future.
             Start::Refresh(user, session, now) => {
                 Ok(Box::pin(user.refreshed(session, &parts.headers, now)).await)
@@ -197,8 +223,9 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
 
 impl User {
     /// The user of the request when it needs no waiting: the session a guard left, a bearer
-    /// token verified before, or the cookies (and whether their session is due for a refresh).
-    fn start(parts: &Parts, scope: &RequestScope) -> Start {
+    /// token verified before, or the cookies (and whether their session is due for a refresh,
+    /// or, unless `fetched`, is a stored session to fetch first).
+    fn start(parts: &Parts, scope: &RequestScope, fetched: bool) -> Start {
         let auth = &scope.auth;
         if let Some(session) = scope.resolved() {
             return Start::Ready(Self {
@@ -218,33 +245,36 @@ impl User {
                 None => Start::Bearer(auth.clone(), now),
             };
         }
-        match Self::read(parts, scope) {
-            (user, None) => Start::Ready(user),
-            (user, Some((session, now))) => Start::Refresh(user, session, now),
+        match Self::read(parts, scope, fetched) {
+            Read::User(user, None) => Start::Ready(user),
+            Read::User(user, Some((session, now))) => Start::Refresh(user, session, now),
+            Read::Unseen(key, now) => Start::Fetch(auth.clone(), key, now),
         }
     }
 
     /// The user of the request whose headers are `parts`, served under `scope`, and its
-    /// session with the time it was read at when a refresh is due.
-    fn read(parts: &Parts, scope: &RequestScope) -> (Self, Option<(Arc<Session>, SystemTime)>) {
+    /// session with the time it was read at when a refresh is due; or, unless `fetched`, the
+    /// key of a stored session this replica has never seen.
+    fn read(parts: &Parts, scope: &RequestScope, fetched: bool) -> Read {
         let auth = &scope.auth;
         // One pass over the `Cookie` header; the clock is read only when a cookie of ours
         // is there, and each candidate value is looked up once in the memo of opened cookies.
         let cookies = page_cookies(&parts.headers, &auth.inner.names);
-        let (session, failure, now) = match cookies {
-            PageCookies::Nothing => (None, None, None),
-            identity @ PageCookies::Identity(_) => {
+        let (lookup, now) = match cookies {
+            PageCookies::Nothing => (Lookup::Nothing, None),
+            ref some => {
                 let now = auth.inner.clock.now();
-                (auth.session(&identity, now), None, Some(now))
+                (auth.lookup(some, now), Some(now))
             }
-            several @ PageCookies::Several(_) => {
-                let now = auth.inner.clock.now();
-                (
-                    auth.session(&several, now),
-                    auth.failure(&several, now),
-                    Some(now),
-                )
-            }
+        };
+        let session = match (lookup, now) {
+            (Lookup::Found(session), _) => Some(session),
+            (Lookup::Unseen(key), Some(now)) if !fetched => return Read::Unseen(key, now),
+            _ => None,
+        };
+        let failure = match (&cookies, now) {
+            (PageCookies::Several(_), Some(now)) => auth.failure(&cookies, now),
+            _ => None,
         };
         if failure.is_some() {
             scope.failure_shown();
@@ -273,7 +303,7 @@ impl User {
             failure,
             auth: auth.clone(),
         };
-        (user, due)
+        Read::User(user, due)
     }
 
     /// This user after its session's refresh: renewed, kept, or ended with a failure to show;

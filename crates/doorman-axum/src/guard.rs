@@ -36,9 +36,11 @@ use tower::{Layer, Service, ServiceExt as _};
 use crate::allow::{self, Groups};
 use crate::auth::Auth;
 use crate::cookies::{PageCookies, page_cookies};
+use crate::identity::Lookup;
 use crate::layer::{AuthService, RequestScope};
 use crate::navigation::is_navigation;
 use crate::refusal;
+use crate::revocations::Key;
 
 /// A layer that lets through only logged-in users, and for [`Auth::require_group`] only
 /// members of a group: apply it to a router of protected routes. It serves them as
@@ -127,13 +129,22 @@ enum Judged {
     Bearer(SystemTime),
     /// A session due for a refresh: to refresh first.
     Refresh(Arc<Session>, SystemTime),
+    /// A stored session this replica has never seen: to fetch first.
+    Fetch(Key, SystemTime),
 }
 
 impl Guard {
     /// The verdict on a request, from the memo of opened cookies and verified tokens, with the
     /// request's scope when a layer serves one (where a session let through is left for the
     /// extractor, and a refresh's cookies go).
-    fn judge(&self, headers: &HeaderMap, here: &str, scope: Option<&RequestScope>) -> Judged {
+    /// A stored session is fetched first unless it was (`fetched`).
+    fn judge(
+        &self,
+        headers: &HeaderMap,
+        here: &str,
+        scope: Option<&RequestScope>,
+        fetched: bool,
+    ) -> Judged {
         let auth = &self.auth;
         if let Some(token) = auth.bearer_token(headers) {
             let now = auth.inner.clock.now();
@@ -147,8 +158,12 @@ impl Guard {
             return Judged::Refused(self.anonymous(headers, here));
         }
         let now = auth.inner.clock.now();
-        let Some(session) = auth.session(&cookies, now) else {
-            return Judged::Refused(self.anonymous(headers, here));
+        let session = match auth.lookup(&cookies, now) {
+            Lookup::Found(session) => session,
+            Lookup::Unseen(key) if !fetched => return Judged::Fetch(key, now),
+            Lookup::Unseen(_) | Lookup::Nothing => {
+                return Judged::Refused(self.anonymous(headers, here));
+            }
         };
         // A revoked session (logged out elsewhere) is anonymous, its cookie deleted.
         if auth.inner.revocations.is_revoked(&session, now) {
@@ -287,7 +302,7 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let guard = &self.guard;
         let judged = RequestScope::with_current(|scope| {
-            guard.judge(request.headers(), here(&request), scope)
+            guard.judge(request.headers(), here(&request), scope, false)
         });
         let state = match judged {
             Judged::Through => State::Through {
@@ -313,6 +328,15 @@ where
                     now,
                 )),
             },
+            Judged::Fetch(key, now) => State::Later {
+                future: Box::pin(fetch_then(
+                    Arc::clone(guard),
+                    self.inner.clone(),
+                    request,
+                    key,
+                    now,
+                )),
+            },
         };
         GuardFuture { state }
     }
@@ -335,6 +359,35 @@ where
     match guard.auth.bearer_session(token, now).await {
         Ok(session) => through_or_refused(&guard, inner, request, session).await,
         Err(refusal) => Ok(refusal.into_response()),
+    }
+}
+
+/// Fetches the stored session from Redis into this replica's memo, then judges again.
+async fn fetch_then<S, B>(
+    guard: Arc<Guard>,
+    inner: S,
+    request: Request<B>,
+    key: Key,
+    now: SystemTime,
+) -> Result<Response, S::Error>
+where
+    S: Service<Request<B>, Response = Response>,
+{
+    guard.auth.fetch_stored(key, now).await;
+    let judged = RequestScope::with_current(|scope| {
+        guard.judge(request.headers(), here(&request), scope, true)
+    });
+    match judged {
+        Judged::Through => inner.oneshot(request).await,
+        Judged::Refused(response) => Ok(response),
+        Judged::Refresh(session, now) => {
+            Box::pin(refresh_then(guard, inner, request, session, now)).await
+        }
+        // Neither comes after a fetch: a bearer token is judged before cookies, and a
+        // fetched session is found or not.
+        Judged::Bearer(_) | Judged::Fetch(..) => {
+            Ok(guard.anonymous(request.headers(), here(&request)))
+        }
     }
 }
 

@@ -196,9 +196,19 @@ pub(crate) async fn callback(
             Some(id) => session.with_id(url_safe(&id)),
             None => session,
         });
-        let logged_in = completed
-            .and_then(|session| auth.admit(&session).map(|()| session))
-            .and_then(|session| auth.set_identity(&request_headers, &mut headers, &session, now));
+        let admitted = completed.and_then(|session| auth.admit(&session).map(|()| session));
+        let logged_in = match admitted {
+            Ok(session) => {
+                auth.keep_session(
+                    &request_headers,
+                    &mut headers,
+                    &std::sync::Arc::new(session),
+                    now,
+                )
+                .await
+            }
+            Err(failure) => Err(failure),
+        };
         match logged_in {
             Ok(()) => {
                 auth.inner
@@ -229,7 +239,7 @@ pub(crate) async fn logout(
     let span = tracing::info_span!("doorman.logout", provider = tracing::field::Empty);
     async move {
         let now = auth.inner.clock.now();
-        let session = match logout_request(&auth, &request_headers, &body, now) {
+        let session = match logout_request(&auth, &request_headers, &body, now).await {
             Ok(session) => session,
             Err(why) => return (StatusCode::FORBIDDEN, why).into_response(),
         };
@@ -239,10 +249,9 @@ pub(crate) async fn logout(
             tracing::info!(outcome = "logged out (no session)");
             return redirect(&home, headers);
         };
-        // A copy of the cookie (another tab's, a stolen one) no longer opens this session.
-        if auth.inner.revocations.revoke_session(&session, now).is_err() {
-            tracing::error!("the revocation list is full: a copy of this session's cookie stays valid until it expires");
-        }
+        // A copy of the cookie (another tab's, a stolen one) no longer opens this session,
+        // on any replica.
+        auth.end_session(&session, now).await;
         tracing::Span::current().record("provider", session.provider());
         let target = auth.provider_logout(&session).await;
         match target {
@@ -263,7 +272,7 @@ pub(crate) async fn logout(
 /// A logout's checks, shared by logout and log out everywhere: the request comes from the
 /// app's own pages and, when there is a session, carries the session's logout token. The
 /// session (if any), or why the request is refused (a `403`).
-fn logout_request(
+async fn logout_request(
     auth: &Auth,
     request_headers: &HeaderMap,
     body: &[u8],
@@ -273,7 +282,9 @@ fn logout_request(
         tracing::warn!(outcome = "refused: not same-origin");
         return Err("logout must come from the app's own pages");
     }
-    let session = auth.session(&page_cookies(request_headers, &auth.inner.names), now);
+    let session = auth
+        .session_fetched(&page_cookies(request_headers, &auth.inner.names), now)
+        .await;
     if let Some(session) = &session {
         let token = url::form_urlencoded::parse(body)
             .find(|(k, _)| k == TOKEN_FIELD)
@@ -293,7 +304,8 @@ fn logout_request(
 pub(crate) async fn logout_page(State(auth): State<Auth>, request_headers: HeaderMap) -> Response {
     let cookies = page_cookies(&request_headers, &auth.inner.names);
     let token = auth
-        .session(&cookies, auth.inner.clock.now())
+        .session_fetched(&cookies, auth.inner.clock.now())
+        .await
         .map(|session| auth.logout_token(&session))
         .unwrap_or_default();
     let same_origin = request_headers
@@ -341,7 +353,8 @@ pub(crate) async fn refresh(
         let return_to = safe_return_to(written.as_deref(), &home);
         let now = auth.inner.clock.now();
         let Some(session) = auth
-            .session(&page_cookies(&request_headers, &auth.inner.names), now)
+            .session_fetched(&page_cookies(&request_headers, &auth.inner.names), now)
+            .await
             .filter(|session| !auth.inner.revocations.is_revoked(session, now))
         else {
             tracing::info!(outcome = "nothing to refresh: no session");
@@ -395,7 +408,7 @@ pub(crate) async fn logout_everywhere(
     let span = tracing::info_span!("doorman.logout_everywhere");
     async move {
         let now = auth.inner.clock.now();
-        let session = match logout_request(&auth, &request_headers, &body, now) {
+        let session = match logout_request(&auth, &request_headers, &body, now).await {
             Ok(session) => session,
             Err(why) => return (StatusCode::FORBIDDEN, why).into_response(),
         };
@@ -442,25 +455,19 @@ pub(crate) async fn backchannel_logout(State(auth): State<Auth>, body: Bytes) ->
         };
         tracing::Span::current().record("provider", request.provider());
         let revocations = &auth.inner.revocations;
-        if revocations.was_used(request.provider(), request.jti(), now) {
+        let jti = revocations.token_key(request.provider(), request.jti());
+        if !auth.first_use(jti, request.replayable_until(), now).await {
             tracing::warn!(outcome = "refused: a logout token used before");
             return invalid_logout_request("the logout token was used before");
         }
         // The core refuses a token with neither: one of the two is there.
-        let recorded = match (request.sid(), request.sub()) {
-            (Some(sid), _) => revocations.revoke_provider_session(request.provider(), sid, now),
-            (None, sub) => {
-                revocations.revoke_user(request.provider(), sub.unwrap_or_default(), now)
-            }
-        }
-        .and_then(|()| {
-            revocations.record_use(
-                request.provider(),
-                request.jti(),
-                request.replayable_until(),
-                now,
-            )
-        });
+        let revocation = match (request.sid(), request.sub()) {
+            (Some(sid), _) => revocations.of_provider_session(request.provider(), sid, now),
+            (None, sub) => revocations.of_user(request.provider(), sub.unwrap_or_default(), now),
+        };
+        let recorded = auth
+            .revoke(revocation, now)
+            .and_then(|()| revocations.record_use(jti, request.replayable_until(), now));
         if recorded.is_err() {
             tracing::error!(outcome = "refused: the revocation list is full");
             return (

@@ -1,5 +1,6 @@
 //! The identity cookie: setting it at login, finding its session on a request (from the
-//! memo of opened cookies, or opened and remembered), and the session's logout token.
+//! memo of opened cookies, or opened and remembered; with a session store, the session it
+//! names from this replica's memo or Redis), and the session's logout token.
 //!
 //! # Invariants
 //! - Several cookies of the identity cookie's name (one planted by a sibling domain over
@@ -18,37 +19,128 @@ use http::HeaderMap;
 use crate::auth::{Auth, random, unix_seconds};
 use crate::cookies::{self, PageCookies};
 use crate::error::LoginFailure;
+use crate::revocations::Key;
+use crate::session_store::{Found, StoreError, StoredSessions};
+use crate::shared_state::Event;
+
+/// What a request's identity cookie finds without waiting.
+pub(crate) enum Lookup {
+    /// Its session.
+    Found(Arc<Session>),
+    /// No session: no cookie of ours, one that does not open, or a stored session gone.
+    Nothing,
+    /// A stored session this replica has never seen: fetch it, then look again.
+    Unseen(Key),
+}
 
 impl Auth {
-    /// The session of a request's cookies of ours, if the identity cookie opens: from the
-    /// memo of opened cookies, or opened and remembered. One memo probe per candidate value;
-    /// several cookies of the name are tried in order, the first that opens winning.
+    /// The session of a request's cookies of ours, if the identity cookie opens (and, with
+    /// a session store, its session is in this replica's memo): [`Auth::lookup`]'s session.
     pub(crate) fn session(
         &self,
         cookies: &PageCookies<'_>,
         now: SystemTime,
     ) -> Option<Arc<Session>> {
+        match self.lookup(cookies, now) {
+            Lookup::Found(session) => Some(session),
+            Lookup::Nothing | Lookup::Unseen(_) => None,
+        }
+    }
+
+    /// [`Auth::session`], fetching a stored session this replica has not seen yet.
+    pub(crate) async fn session_fetched(
+        &self,
+        cookies: &PageCookies<'_>,
+        now: SystemTime,
+    ) -> Option<Arc<Session>> {
+        match self.lookup(cookies, now) {
+            Lookup::Found(session) => Some(session),
+            Lookup::Nothing => None,
+            Lookup::Unseen(key) => {
+                self.fetch_stored(key, now).await;
+                self.session(cookies, now)
+            }
+        }
+    }
+
+    /// What a request's cookies of ours find: from the memo of opened cookies, or opened
+    /// and remembered. One memo probe per candidate value; several cookies of the name are
+    /// tried in order, the first that opens winning.
+    pub(crate) fn lookup(&self, cookies: &PageCookies<'_>, now: SystemTime) -> Lookup {
         let name = self.inner.names.identity.as_str();
         match cookies {
-            PageCookies::Nothing => None,
+            PageCookies::Nothing => Lookup::Nothing,
             PageCookies::Identity(value) => {
+                if let Some(store) = &self.inner.store {
+                    return self.stored(store, value, now).unwrap_or(Lookup::Nothing);
+                }
                 if let Some(session) = self.inner.sessions.get(value, now) {
-                    return Some(session);
+                    return Lookup::Found(session);
                 }
                 // A miss: opened as `candidates` takes a lone cookie (the value itself,
                 // unless it claims to be the first of several chunks), with no second probe.
-                let value = std::str::from_utf8(value).ok()?;
-                let sealed = doorman_seal::join(name, [(name, value)]).ok()??;
-                self.open_and_remember(&sealed, now)
+                let Ok(value) = std::str::from_utf8(value) else {
+                    return Lookup::Nothing;
+                };
+                match doorman_seal::join(name, [(name, value)]) {
+                    Ok(Some(sealed)) => self
+                        .open_and_remember(&sealed, now)
+                        .map_or(Lookup::Nothing, Lookup::Found),
+                    _ => Lookup::Nothing,
+                }
             }
             PageCookies::Several(cookies) => doorman_seal::candidates(name, cookies)
                 .into_iter()
-                .find_map(|sealed| {
-                    self.inner
+                .find_map(|sealed| match &self.inner.store {
+                    Some(store) => self.stored(store, sealed.as_bytes(), now),
+                    None => self
+                        .inner
                         .sessions
                         .get(sealed.as_bytes(), now)
                         .or_else(|| self.open_and_remember(&sealed, now))
-                }),
+                        .map(Lookup::Found),
+                })
+                .unwrap_or(Lookup::Nothing),
+        }
+    }
+
+    /// What a reference cookie's `value` finds in the session store's memos; `None` when it
+    /// does not open.
+    fn stored(&self, store: &StoredSessions, value: &[u8], now: SystemTime) -> Option<Lookup> {
+        let key = match store.opened.get(value, now) {
+            Some(key) => key,
+            None => {
+                let name = self.inner.names.identity.as_str();
+                let text = std::str::from_utf8(value).ok()?;
+                let (key, expires_at) = store.open_reference(name, text, now)?;
+                store.opened.insert(value, key, expires_at);
+                key
+            }
+        };
+        Some(match store.find(key, now) {
+            Found::Session(session) => Lookup::Found(session),
+            Found::Gone => Lookup::Nothing,
+            Found::Unseen(key) => Lookup::Unseen(key),
+        })
+    }
+
+    /// Reads the stored session at `key` from Redis into this replica's memo: the session,
+    /// or that it is gone. Redis unreachable: nothing is remembered, so the request reads as
+    /// logged out and a later one asks again.
+    pub(crate) async fn fetch_stored(&self, key: Key, now: SystemTime) {
+        let (Some(store), Some(shared)) = (&self.inner.store, &self.inner.shared) else {
+            return;
+        };
+        match shared.get(&StoredSessions::body_name(key)).await {
+            Ok(body) => {
+                let session = body
+                    .and_then(|sealed| store.open_body(key, &sealed, now))
+                    .map(Arc::new);
+                store.remember(key, session);
+            }
+            Err(why) => {
+                tracing::warn!(%why, "a session could not be read from the session store; the request reads as logged out");
+            }
         }
     }
 
@@ -68,6 +160,101 @@ impl Auth {
         Some(session)
     }
 
+    /// Keeps a new session: in the identity cookie, or in the session store with a reference
+    /// in the cookie.
+    ///
+    /// # Errors
+    /// The [`LoginFailure`] to show when the session cannot be kept.
+    pub(crate) async fn keep_session(
+        &self,
+        request: &HeaderMap,
+        response: &mut HeaderMap,
+        session: &Arc<Session>,
+        now: SystemTime,
+    ) -> Result<(), LoginFailure> {
+        let Some(store) = &self.inner.store else {
+            return self.set_identity(request, response, session, now);
+        };
+        let Some(id) = session.id() else {
+            tracing::error!("a session without an id cannot be stored");
+            return Err(LoginFailure::Internal);
+        };
+        let key = store.key_of(id);
+        self.store_session(key, session, now).await.map_err(|why| {
+            tracing::error!(%why, "the session could not be stored; the login fails");
+            LoginFailure::Internal
+        })?;
+        let name = self.inner.names.identity.as_str();
+        let sealed = store
+            .reference(name, id, session.expires_at(), now)
+            .map_err(|e| self.unsealable(session, e))?;
+        self.write_identity(request, response, &sealed, session.expires_at(), now)
+    }
+
+    /// Writes `session` to the session store at `key` and remembers it here; other
+    /// replicas are told to read it afresh.
+    pub(crate) async fn store_session(
+        &self,
+        key: Key,
+        session: &Arc<Session>,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let (Some(store), Some(shared)) = (&self.inner.store, &self.inner.shared) else {
+            return Ok(());
+        };
+        let (sealed, ttl) = store
+            .seal_body(key, session, now)
+            .map_err(StoreError::Seal)?;
+        shared
+            .set(&StoredSessions::body_name(key), &sealed, ttl)
+            .await
+            .map_err(StoreError::Unreachable)?;
+        store.remember(key, Some(Arc::clone(session)));
+        if let Err(why) = shared.publish(&Event::SessionChanged(key)).await {
+            tracing::warn!(%why, "other replicas were not told of a stored session's change; they read it afresh when Redis is back");
+        }
+        Ok(())
+    }
+
+    /// Deletes `session` from the session store (a logout): every replica finds it gone.
+    /// `false` when Redis could not be told.
+    pub(crate) async fn drop_stored(&self, session: &Session) -> bool {
+        let (Some(store), Some(shared), Some(id)) =
+            (&self.inner.store, &self.inner.shared, session.id())
+        else {
+            return true;
+        };
+        let key = store.key_of(id);
+        store.remember(key, None);
+        let deleted = shared.delete(&StoredSessions::body_name(key)).await;
+        let told = shared.publish(&Event::SessionChanged(key)).await;
+        match deleted.and(told) {
+            Ok(()) => true,
+            Err(why) => {
+                tracing::error!(%why, "a logged-out session could not be deleted from the session store: other replicas may serve it until Redis is back");
+                false
+            }
+        }
+    }
+
+    /// The failure of a session that cannot be sealed.
+    fn unsealable(&self, session: &Session, error: doorman_seal::SealError) -> LoginFailure {
+        match error {
+            doorman_seal::SealError::AlreadyExpired => {
+                // `bound_to_id_token` with an ID token at the end of its life (within
+                // the verification leeway), or a cookie lifetime of zero.
+                tracing::warn!("the session would end before it starts: the ID token expires now");
+                LoginFailure::Rejected {
+                    provider: session.provider().to_owned(),
+                }
+            }
+            other => {
+                tracing::error!(why = %other, "the session is too large; reduce the claims or exposed tokens");
+                LoginFailure::SessionTooLarge
+            }
+        }
+    }
+
     /// Seals the session into the identity cookie (chunked when large), deleting chunks of
     /// an earlier, larger value.
     ///
@@ -81,10 +268,6 @@ impl Auth {
         now: SystemTime,
     ) -> Result<(), LoginFailure> {
         let name = self.inner.names.identity.as_str();
-        // Whole seconds, as the seal stores the expiry: the browser's Max-Age ends with it.
-        let lifetime = Duration::from_secs(
-            unix_seconds(session.expires_at()).saturating_sub(unix_seconds(now)),
-        );
         let too_large = |why: &dyn std::fmt::Display| {
             tracing::error!(%why, "the session is too large; reduce the claims or exposed tokens");
             LoginFailure::SessionTooLarge
@@ -98,20 +281,29 @@ impl Auth {
             .inner
             .identity
             .seal(name, &payload, session.expires_at(), now, nonce)
-            .map_err(|e| match e {
-                doorman_seal::SealError::AlreadyExpired => {
-                    // `bound_to_id_token` with an ID token at the end of its life (within
-                    // the verification leeway), or a cookie lifetime of zero.
-                    tracing::warn!(
-                        "the session would end before it starts: the ID token expires now"
-                    );
-                    LoginFailure::Rejected {
-                        provider: session.provider().to_owned(),
-                    }
-                }
-                other => too_large(&other),
-            })?;
-        let parts = doorman_seal::split(name, &sealed, self.inner.scope.attributes_len(lifetime))
+            .map_err(|e| self.unsealable(session, e))?;
+        self.write_identity(request, response, &sealed, session.expires_at(), now)
+    }
+
+    /// Writes `sealed` into the identity cookie until `expires_at` (chunked when large),
+    /// deleting chunks of an earlier, larger value.
+    fn write_identity(
+        &self,
+        request: &HeaderMap,
+        response: &mut HeaderMap,
+        sealed: &str,
+        expires_at: SystemTime,
+        now: SystemTime,
+    ) -> Result<(), LoginFailure> {
+        let name = self.inner.names.identity.as_str();
+        // Whole seconds, as the seal stores the expiry: the browser's Max-Age ends with it.
+        let lifetime =
+            Duration::from_secs(unix_seconds(expires_at).saturating_sub(unix_seconds(now)));
+        let too_large = |why: &dyn std::fmt::Display| {
+            tracing::error!(%why, "the session is too large; reduce the claims or exposed tokens");
+            LoginFailure::SessionTooLarge
+        };
+        let parts = doorman_seal::split(name, sealed, self.inner.scope.attributes_len(lifetime))
             .map_err(|e| too_large(&e))?;
         let header_len = doorman_seal::cookie_header_len(&parts);
         if header_len > doorman_seal::PROXY_HEADER_BUDGET / 2 {

@@ -55,11 +55,14 @@ mod options;
 mod provider;
 mod refresh;
 mod refresh_flights;
+mod refresh_lock;
 mod refusal;
 mod return_to;
 mod revocations;
 mod session_cache;
+mod session_store;
 mod settings;
+mod shared_state;
 #[doc(hidden)]
 pub mod testing;
 mod transaction;

@@ -7,6 +7,8 @@
 //! are verified here against the provider that issued them; what they end is
 //! [`crate::revocations`]'s.
 
+use std::time::SystemTime;
+
 use axum::http::{HeaderMap, HeaderValue, header};
 use doorman_user::Session;
 use serde_json::Value;
@@ -15,6 +17,7 @@ use url::Url;
 use crate::auth::{Auth, random, url_safe};
 use crate::cookies;
 use crate::logging::escaped;
+use crate::revocations::{Full, Key, Revocation};
 
 impl Auth {
     /// Whether a request comes from the app's own pages: its `Origin` is the app's, or,
@@ -92,19 +95,77 @@ impl Auth {
 }
 
 impl Auth {
+    /// Records `revocation` here and, with shared state, in Redis for every replica (in the
+    /// background: a Redis that does not answer is logged, the revocation then holds on this
+    /// replica only, and the others learn of it only if it is made again).
+    pub(crate) fn revoke(&self, revocation: Revocation, now: SystemTime) -> Result<(), Full> {
+        self.inner.revocations.apply(revocation, now)?;
+        if self.inner.shared.is_some() && tokio::runtime::Handle::try_current().is_ok() {
+            let auth = self.clone();
+            tokio::spawn(async move {
+                let Some(shared) = &auth.inner.shared else {
+                    return;
+                };
+                if let Err(why) = shared.publish_revocation(revocation, now).await {
+                    tracing::error!(%why, "a revocation was not propagated to the other replicas: it holds on this one only");
+                }
+            });
+        } else if self.inner.shared.is_some() {
+            tracing::error!(
+                "a revocation outside a runtime was not propagated to the other replicas"
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether the back-channel logout token named `jti` is used for the first time: never
+    /// seen on this replica, nor (with shared state) on any other, where it is now recorded
+    /// until `until`. Redis unreachable: this replica's record alone decides, logged.
+    pub(crate) async fn first_use(&self, jti: Key, until: SystemTime, now: SystemTime) -> bool {
+        if self.inner.revocations.was_used(jti, now) {
+            return false;
+        }
+        let Some(shared) = &self.inner.shared else {
+            return true;
+        };
+        match shared.use_token(jti, until).await {
+            Ok(first) => first,
+            Err(why) => {
+                tracing::warn!(%why, "the logout tokens' replay cache in Redis is unreachable: checked against this replica's only");
+                true
+            }
+        }
+    }
+
+    /// Ends `session` (its user's logout) on every replica: its stored body deleted with a
+    /// session store, else its entry in the revocation list.
+    pub(crate) async fn end_session(&self, session: &Session, now: SystemTime) {
+        if self.inner.store.is_some() {
+            self.drop_stored(session).await;
+            return;
+        }
+        let Some(revocation) = self.inner.revocations.of_session(session, now) else {
+            return;
+        };
+        if self.revoke(revocation, now).is_err() {
+            tracing::error!(
+                "the revocation list is full: a copy of this session's cookie stays valid until it expires"
+            );
+        }
+    }
+
     /// Ends every session of `session`'s user (its `sub` at its provider) that began until
     /// `now`: [`Auth::logout_everywhere`] and its route.
     pub(crate) fn end_every_session(
         &self,
         session: &Session,
-        now: std::time::SystemTime,
+        now: SystemTime,
     ) -> Result<(), crate::error::AuthError> {
         let Some(sub) = session.claims().get("sub").and_then(Value::as_str) else {
             return Ok(());
         };
-        self.inner
-            .revocations
-            .revoke_user(session.provider(), sub, now)
+        let revocation = self.inner.revocations.of_user(session.provider(), sub, now);
+        self.revoke(revocation, now)
             .map_err(|_| crate::error::AuthError::RevocationListFull)?;
         tracing::info!(
             provider = session.provider(),
@@ -119,7 +180,7 @@ impl Auth {
     pub(crate) async fn verify_logout_token(
         &self,
         raw: &str,
-        now: std::time::SystemTime,
+        now: SystemTime,
     ) -> Result<doorman_oidc::LogoutRequest, String> {
         use doorman_oidc::{LogoutTokenError, LogoutVerification};
         let http = &self.inner.http;

@@ -2,6 +2,8 @@
 //! token before the handler sees it ([`Auth::refreshed`]), once per refresh token however
 //! many requests ask ([`crate::refresh_flights`]).
 //!
+//! With shared state, one replica refreshes for all ([`crate::refresh_lock`]).
+//!
 //! The provider's answer is checked by the core (Core §12.2: the same `iss`, `sub` and `aud`,
 //! a valid signature, no nonce needed); a refusal of the refresh token (`invalid_grant`) or of
 //! its answer ends the session with a [`LoginFailure::SessionExpired`] or
@@ -82,7 +84,7 @@ impl Auth {
         let leader_session = Arc::clone(&session);
         let refresh = move |failures| async move {
             let outcome = auth
-                .refresh_at_provider(&leader_session, now, failures)
+                .refresh_everywhere(&leader_session, &key, now, failures)
                 .await;
             (outcome, auth.inner.clock.now())
         };
@@ -95,6 +97,12 @@ impl Auth {
         };
         match outcome {
             Outcome::Refreshed(refreshed) => {
+                // With a session store the cookie names the session, whose body was stored:
+                // this replica's memo takes the refreshed one, and the cookie stays.
+                if let (Some(store), Some(id)) = (&self.inner.store, refreshed.id()) {
+                    store.remember(store.key_of(id), Some(Arc::clone(&refreshed)));
+                    return AfterRefresh::kept(refreshed);
+                }
                 let mut set_cookies = HeaderMap::new();
                 match self.set_identity(request, &mut set_cookies, &refreshed, now) {
                     Ok(()) => AfterRefresh {
@@ -121,7 +129,7 @@ impl Auth {
 
     /// One refresh of `session` at its provider, after `failures` failed attempts in a row,
     /// in a `doorman.refresh` span.
-    async fn refresh_at_provider(
+    pub(crate) async fn refresh_at_provider(
         &self,
         session: &Session,
         now: SystemTime,

@@ -1,5 +1,7 @@
 //! [`SessionCache`]: identity cookies this process has already opened, so that a logged-in
-//! request costs a hash lookup instead of an AEAD open and a JSON parse.
+//! request costs a hash lookup instead of an AEAD open and a JSON parse. What a value opened
+//! to is the session (cookie mode, and verified bearer tokens), or with a session store the
+//! stored session's key ([`crate::session_store`]).
 //!
 //! # Invariants
 //! - Only a value that opened is inserted, under the whole sealed value (every chunk
@@ -58,10 +60,28 @@ impl Equivalent<Sealed> for Probe<'_> {
     }
 }
 
-/// A session opened from a sealed value, and until when that value opens.
+/// What a sealed value opens to, and the memory it holds.
+pub(crate) trait Opened: Clone {
+    /// Bytes of memory the value holds.
+    fn memory_size(&self) -> usize;
+}
+
+impl Opened for Arc<Session> {
+    fn memory_size(&self) -> usize {
+        Session::memory_size(self)
+    }
+}
+
+impl Opened for crate::revocations::Key {
+    fn memory_size(&self) -> usize {
+        size_of::<Self>()
+    }
+}
+
+/// What a sealed value opened to, and until when that value opens.
 #[derive(Clone)]
-struct Entry {
-    session: Arc<Session>,
+struct Entry<V> {
+    session: V,
     expires_at: SystemTime,
     /// Bytes this entry is counted for: its key, the session's memory
     /// ([`Session::memory_size`], however small the compressed cookie was), and a fixed
@@ -72,8 +92,8 @@ struct Entry {
 #[derive(Clone)]
 struct ByWeight;
 
-impl Weighter<Sealed, Entry> for ByWeight {
-    fn weight(&self, _key: &Sealed, entry: &Entry) -> u64 {
+impl<V> Weighter<Sealed, Entry<V>> for ByWeight {
+    fn weight(&self, _key: &Sealed, entry: &Entry<V>) -> u64 {
         entry.weight
     }
 }
@@ -82,11 +102,11 @@ impl Weighter<Sealed, Entry> for ByWeight {
 const ENTRY_OVERHEAD: u64 = 256;
 
 /// Opened identity cookies, bounded in bytes.
-pub(crate) struct SessionCache {
-    entries: Option<Cache<Sealed, Entry, ByWeight>>,
+pub(crate) struct SessionCache<V = Arc<Session>> {
+    entries: Option<Cache<Sealed, Entry<V>, ByWeight>>,
 }
 
-impl SessionCache {
+impl<V: Opened> SessionCache<V> {
     /// A cache of at most `budget` bytes; `0` caches nothing.
     pub(crate) fn new(budget: usize) -> Self {
         let budget = u64::try_from(budget).unwrap_or(u64::MAX);
@@ -98,14 +118,14 @@ impl SessionCache {
         Self { entries }
     }
 
-    /// The session of `sealed`, if it was opened before and its sealed expiry is after `now`.
-    pub(crate) fn get(&self, sealed: &[u8], now: SystemTime) -> Option<Arc<Session>> {
+    /// What `sealed` opened to, if it was opened before and its sealed expiry is after `now`.
+    pub(crate) fn get(&self, sealed: &[u8], now: SystemTime) -> Option<V> {
         let entry = self.entries.as_ref()?.get(&Probe(sealed))?;
         (now < entry.expires_at).then_some(entry.session)
     }
 
     /// Remembers that `sealed` opened to `session`, valid until `expires_at`.
-    pub(crate) fn insert(&self, sealed: &[u8], session: Arc<Session>, expires_at: SystemTime) {
+    pub(crate) fn insert(&self, sealed: &[u8], session: V, expires_at: SystemTime) {
         let Some(entries) = &self.entries else {
             return;
         };
@@ -159,7 +179,7 @@ mod tests {
 
     #[test]
     fn an_entry_is_served_until_its_sealed_expiry_only() {
-        let cache = SessionCache::new(1 << 20);
+        let cache = SessionCache::<Arc<Session>>::new(1 << 20);
         cache.insert(b"value", session("ada"), at(2_000));
         assert_eq!(cache.get(b"value", at(1_999)), Some(session("ada")));
         assert_eq!(cache.get(b"value", at(2_000)), None);
@@ -168,7 +188,7 @@ mod tests {
 
     #[test]
     fn another_value_misses_even_one_character_apart() {
-        let cache = SessionCache::new(1 << 20);
+        let cache = SessionCache::<Arc<Session>>::new(1 << 20);
         cache.insert(b"value", session("ada"), at(2_000));
         for other in ["valuE", "value ", "valu", "", "value\0"] {
             assert_eq!(cache.get(other.as_bytes(), at(1_500)), None, "{other:?}");
@@ -178,7 +198,7 @@ mod tests {
     /// Values alike at their end and as long collide in the hash but not in equality.
     #[test]
     fn a_long_value_differing_only_before_its_hashed_tail_misses() {
-        let cache = SessionCache::new(1 << 20);
+        let cache = SessionCache::<Arc<Session>>::new(1 << 20);
         let value = format!("{}{}", "b".repeat(100), "c".repeat(HASHED));
         cache.insert(value.as_bytes(), session("ada"), at(2_000));
         let other = value.replacen('b', "x", 1);
@@ -189,7 +209,7 @@ mod tests {
     /// A small, compressed cookie that opens to a large session is counted for the session.
     #[test]
     fn an_entry_weighs_what_it_holds_not_its_cookie() {
-        let cache = SessionCache::new(64 << 20);
+        let cache = SessionCache::<Arc<Session>>::new(64 << 20);
         let mut claims = Map::new();
         claims.insert("x".into(), serde_json::Value::from(vec![1; 10_000]));
         let large = Arc::new(Session::new(
@@ -210,7 +230,7 @@ mod tests {
 
     #[test]
     fn a_size_of_zero_caches_nothing() {
-        let cache = SessionCache::new(0);
+        let cache = SessionCache::<Arc<Session>>::new(0);
         cache.insert(b"value", session("ada"), at(2_000));
         assert_eq!(cache.get(b"value", at(1_500)), None);
     }
@@ -218,7 +238,7 @@ mod tests {
     #[test]
     fn memory_stays_within_the_budget() {
         let budget = 64 * 1024;
-        let cache = SessionCache::new(budget);
+        let cache = SessionCache::<Arc<Session>>::new(budget);
         let value = "x".repeat(1_000);
         for i in 0..1_000 {
             cache.insert(format!("{value}{i}").as_bytes(), session("ada"), at(2_000));
@@ -239,7 +259,7 @@ mod tests {
             inserts in proptest::collection::vec(("[a-d]{1,3}", 1_000u64..1_100), 0..20),
             asks in proptest::collection::vec(("[a-d]{1,3}", 990u64..1_110), 1..20),
         ) {
-            let cache = SessionCache::new(1 << 20);
+            let cache = SessionCache::<Arc<Session>>::new(1 << 20);
             let mut last = std::collections::HashMap::new();
             for (value, expiry) in &inserts {
                 cache.insert(value.as_bytes(), session(value), at(*expiry));

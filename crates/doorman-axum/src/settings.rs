@@ -113,6 +113,19 @@ pub(crate) fn resolve(config: &AuthConfig, options: &AuthOptions) -> Result<Reso
             format!("{bytes} bytes")
         })),
     ];
+    // The shared state's settings come from the file alone.
+    report.extend(
+        config
+            .settings()
+            .into_iter()
+            .filter(|line| {
+                matches!(
+                    line.key,
+                    "redis_url" | "session_store" | "refresh_lock_timeout"
+                )
+            })
+            .map(app),
+    );
     let mut policies = Vec::with_capacity(config.providers().len());
     for provider in config.providers() {
         let (policy, lines) = policy(provider, options);

@@ -25,6 +25,11 @@ pub enum Purpose {
     Identity,
     /// A login in flight: state, nonce, PKCE verifier, return path.
     LoginTransaction,
+    /// The identity cookie of a session kept in a shared store: only the session's id.
+    SessionReference,
+    /// A session's body kept in a shared store (Redis), or a refresh's outcome published
+    /// there: whoever reads the store learns nothing from it.
+    StoredSession,
 }
 
 impl Purpose {
@@ -33,6 +38,8 @@ impl Purpose {
         match self {
             Self::Identity => b"doorman-seal/v1 identity",
             Self::LoginTransaction => b"doorman-seal/v1 login-transaction",
+            Self::SessionReference => b"doorman-seal/v1 session-reference",
+            Self::StoredSession => b"doorman-seal/v1 stored-session",
         }
     }
 }

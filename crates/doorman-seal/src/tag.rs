@@ -34,6 +34,9 @@ pub enum TagPurpose {
     /// Names a refresh in flight after the refresh token it spends, so that concurrent
     /// requests of one session share it without the token itself being a key.
     RefreshFlight,
+    /// Names what a shared store (Redis) holds: the app's key prefix, a stored session after
+    /// its id, the hash key of revocation entries; the store never sees an id or a `sub`.
+    SharedState,
 }
 
 impl TagPurpose {
@@ -42,6 +45,7 @@ impl TagPurpose {
             Self::LoginState => b"doorman-tag/v1 login-state",
             Self::LogoutForm => b"doorman-tag/v1 logout-form",
             Self::RefreshFlight => b"doorman-tag/v1 refresh-flight",
+            Self::SharedState => b"doorman-tag/v1 shared-state",
         }
     }
 }
