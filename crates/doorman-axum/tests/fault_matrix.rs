@@ -190,9 +190,40 @@ impl fmt::Display for Outcome {
             Self::LoginFails(Shown::Rejected) => {
                 f.write_str("login fails: `Rejected` shown, no identity cookie")
             }
-            Self::Tolerated => f.write_str("tolerated: the step goes through"),
+            Self::Tolerated => f.write_str("goes through"),
             Self::SessionKept => f.write_str("session kept, refresh retried later"),
             Self::LogoutRefused => f.write_str("`400`, the session lives on"),
+        }
+    }
+}
+
+impl Outcome {
+    /// The outcome of `step`, in a sentence for the documentation's list.
+    fn described(&self, step: Step) -> String {
+        match (self, step) {
+            (Self::Tolerated, Step::Discovery | Step::Keys) => {
+                "goes through: the document is read as JSON whatever its type".to_owned()
+            }
+            (Self::Tolerated, Step::LoginStart | Step::Token | Step::Userinfo) => {
+                "goes through: logged in".to_owned()
+            }
+            (Self::Tolerated, Step::Refresh) => "goes through: the session refreshed".to_owned(),
+            (Self::Tolerated, Step::BackchannelLogout) => {
+                "goes through: `200`, the session ended".to_owned()
+            }
+            (outcome, _) => outcome.to_string(),
+        }
+    }
+
+    /// The outcome in a word or two, for the documentation's grid.
+    fn short(&self) -> &'static str {
+        match self {
+            Self::Reported(_) => "reported",
+            Self::LoginFails(Shown::ProviderUnavailable) => "fails: unavailable",
+            Self::LoginFails(Shown::Rejected) => "fails: rejected",
+            Self::Tolerated => "goes through",
+            Self::SessionKept => "session kept",
+            Self::LogoutRefused => "400, session kept",
         }
     }
 }
@@ -514,4 +545,220 @@ async fn backchannel_logout(rig: &Rig, cell: &Cell) -> (Seen, Duration) {
         other => panic!("the back-channel logout answered {other}: {body}"),
     };
     (seen, took)
+}
+
+/// The app restarted between a login's start and its callback (a deploy, a crash): a new
+/// `Auth` built from the same secrets, on the same port, opens the login transaction the old
+/// one sealed and completes the login.
+#[tokio::test]
+async fn an_app_restarted_between_login_start_and_callback_completes_the_login() {
+    let mut rig = Rig::start(Sessions::Plain).await;
+    let browser = Browser::new();
+    let login = browser.start_login(&rig.app).await;
+    let callback = browser.through_provider(&login).await;
+    rig.restart_app().await;
+    let done = browser.get(&callback).await;
+    assert_eq!(
+        identity_cookie(&done),
+        IdentityCookie::Set,
+        "the restarted app logs the user in"
+    );
+    assert_eq!(location(&done), RETURN_TO, "back where the login started");
+    let page = browser.page(&rig.app).await;
+    assert!(page.logged_in, "logged in at the restarted app: {page:?}");
+    assert_eq!(
+        rig.idp.idp.requests_to(METADATA).len(),
+        2,
+        "the restarted app fetched the metadata for itself"
+    );
+}
+
+/// The provider restarted with new signing keys (and none of its old state): the next login's
+/// ID token names a key the app has not seen, so the app fetches the keys once more and the
+/// login succeeds; a session from before is the app's own cookie and stays.
+#[tokio::test]
+async fn a_provider_restarted_with_new_keys_has_them_fetched_by_the_next_login() {
+    let mut rig = Rig::start(Sessions::Plain).await;
+    let before = Browser::new();
+    before.log_in(&rig.app).await;
+    let (mut keys, _) = doorman_devidp::test_keys();
+    // `rsa-b` signs from now on, and the key set lists it alone.
+    keys.rotate_left(1);
+    rig.restart_provider(keys);
+    let after = Browser::new();
+    after.log_in(&rig.app).await;
+    assert_eq!(
+        rig.idp.idp.requests_to(JWKS).len(),
+        1,
+        "the login fetched the restarted provider's keys once"
+    );
+    assert!(
+        before.page(&rig.app).await.logged_in,
+        "the session from before the provider's restart lives on"
+    );
+}
+
+/// How long a provider that could not be reached is remembered (`provider.rs`'s
+/// `RETRY_AFTER`), and how long a failed refresh waits before the next (`refresh_flights.rs`'s
+/// `FIRST_RETRY`): both 5 s.
+const REMEMBERED_DOWN: Duration = Duration::from_secs(5);
+
+/// The provider down, then back: a login fails fast while the failure is remembered (no call
+/// to the provider) and succeeds after; a session whose refresh found it down lives on, and is
+/// refreshed at the next try after the backoff.
+#[tokio::test]
+async fn a_provider_back_after_being_down_serves_logins_and_refreshes_again() {
+    let (login_rig, refresh_rig) =
+        tokio::join!(Rig::start(Sessions::Plain), Rig::start(Sessions::AlwaysDue));
+    let (logins, refreshes) = (Browser::new(), Browser::new());
+    refreshes.log_in(&refresh_rig.app).await;
+    login_rig.proxy.stop().await;
+    refresh_rig.proxy.stop().await;
+    let failed = logins.start_login(&login_rig.app).await;
+    assert_eq!(location(&failed), RETURN_TO, "the login is refused at once");
+    let kept = refreshes.page(&refresh_rig.app).await;
+    assert!(
+        kept.logged_in && kept.identity_cookie == IdentityCookie::Untouched,
+        "the session lives on while the provider is down: {kept:?}"
+    );
+    let down_since = Instant::now();
+    login_rig
+        .proxy
+        .restart()
+        .await
+        .expect("the provider is back");
+    refresh_rig
+        .proxy
+        .restart()
+        .await
+        .expect("the provider is back");
+
+    let early = logins.start_login(&login_rig.app).await;
+    assert_eq!(
+        location(&early),
+        RETURN_TO,
+        "within {REMEMBERED_DOWN:?} the failure is remembered"
+    );
+    assert_eq!(
+        login_rig.idp.idp.requests_to(METADATA).len(),
+        0,
+        "and the provider is not asked"
+    );
+    let page = logins.page(&login_rig.app).await;
+    assert_eq!(
+        page.failure.as_deref(),
+        Some(Shown::ProviderUnavailable.message())
+    );
+
+    tokio::time::sleep(
+        REMEMBERED_DOWN.saturating_sub(down_since.elapsed()) + Duration::from_millis(200),
+    )
+    .await;
+    let user = logins.log_in(&login_rig.app).await;
+    assert_eq!(user["is_logged_in"], true);
+    let refreshed = refreshes.page(&refresh_rig.app).await;
+    assert!(refreshed.logged_in, "still logged in: {refreshed:?}");
+    assert_eq!(
+        refreshed.identity_cookie,
+        IdentityCookie::Set,
+        "the session is refreshed once the backoff is over"
+    );
+}
+
+/// `AuthOptions::provider_timeout` of zero would fail every provider call: refused at start,
+/// naming the option.
+#[test]
+fn a_zero_provider_timeout_is_refused_at_start() {
+    let secrets = "[auth]\nredirect_uri = \"http://127.0.0.1:8501/oauth2callback\"\ncookie_secret = \"fault-matrix-cookie-secret-0123456789abcdef\"\nclient_id = \"app\"\nclient_secret = \"secret\"\nserver_metadata_url = \"http://127.0.0.1:9/.well-known/openid-configuration\"\n";
+    let config = doorman_secrets::AuthConfig::parse(
+        secrets,
+        doorman_secrets::Origin::Text("zero timeout".into()),
+    )
+    .expect("secrets");
+    let refused = doorman_axum::Auth::new(
+        &config,
+        doorman_axum::AuthOptions::default().provider_timeout(Duration::ZERO),
+    )
+    .expect_err("a zero provider timeout is refused");
+    assert!(
+        refused
+            .to_string()
+            .contains("`provider_timeout` must be more than zero"),
+        "{refused}"
+    );
+}
+
+const STEPS: [Step; 7] = [
+    Step::Discovery,
+    Step::Keys,
+    Step::LoginStart,
+    Step::Token,
+    Step::Userinfo,
+    Step::Refresh,
+    Step::BackchannelLogout,
+];
+
+const FAULTS: [Fault; 7] = [
+    Fault::Down,
+    Fault::Slow,
+    Fault::ServerError,
+    Fault::Garbage,
+    Fault::Huge,
+    Fault::Truncated,
+    Fault::WrongContentType,
+];
+
+/// The tables of `docs/reliability.md`'s fault matrix, as the cells make them: a grid of
+/// steps by faults, then one line per cell with its outcome and its test.
+fn documented_tables(cells: &[Cell]) -> String {
+    let cell = |step, fault| {
+        cells
+            .iter()
+            .find(|cell| cell.step == step && cell.fault == fault)
+            .unwrap_or_else(|| panic!("no cell for {} × {}", step.name(), fault.name()))
+    };
+    let mut text = String::from("| step |");
+    for fault in FAULTS {
+        text.push_str(&format!(" {} |", fault.name()));
+    }
+    text.push_str("\n|---|");
+    text.push_str(&"---|".repeat(FAULTS.len()));
+    text.push('\n');
+    for step in STEPS {
+        text.push_str(&format!("| {} |", step.name()));
+        for fault in FAULTS {
+            text.push_str(&format!(" {} |", cell(step, fault).outcome.short()));
+        }
+        text.push('\n');
+    }
+    text.push_str("\n| step | fault | outcome | test (`fault_matrix.rs`) |\n|---|---|---|---|\n");
+    for cell in cells {
+        text.push_str(&format!(
+            "| {} | {} | {} | `{}` |\n",
+            cell.step.name(),
+            cell.fault.name(),
+            cell.outcome.described(cell.step),
+            cell.test
+        ));
+    }
+    text
+}
+
+/// `docs/reliability.md` shows the matrix as tested: its tables are the ones the cells make,
+/// so neither can change without the other.
+#[test]
+fn the_reliability_doc_holds_the_fault_matrix_as_tested() {
+    let cells = cells();
+    assert_eq!(
+        cells.len(),
+        STEPS.len() * FAULTS.len(),
+        "one cell per step and fault"
+    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/reliability.md");
+    let doc = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let tables = documented_tables(&cells);
+    assert!(
+        doc.contains(&tables),
+        "{path} does not hold the fault matrix as tested; its tables should read:\n\n{tables}"
+    );
 }
