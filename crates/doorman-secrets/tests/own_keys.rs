@@ -884,6 +884,31 @@ fn the_fixture_with_every_key_gives_its_values() {
     no_warnings(&config);
     assert_eq!(config.base_path().value(), "/apps/sales");
     assert_eq!(config.previous_cookie_secrets().value().len(), 2);
+    let redis_url = config.redis_url().expect("redis_url is set");
+    assert_eq!(
+        redis_url.value().expose(),
+        "rediss://doorman:4f9c1e7b2a6d8e0f3a5b7c9d@redis.example.internal:6380/0"
+    );
+    assert_eq!(written(redis_url), "auth.redis_url@8:13");
+    assert_eq!(*config.session_store().value(), SessionStore::Redis);
+    assert_eq!(
+        *config.refresh_lock_timeout().value(),
+        Duration::from_secs(15)
+    );
+    assert_eq!(
+        config
+            .settings()
+            .into_iter()
+            .map(|line| (line.key, line.value))
+            .collect::<Vec<_>>(),
+        [
+            ("base_path", "/apps/sales".to_owned()),
+            ("previous_cookie_secrets", "2 (REDACTED)".to_owned()),
+            ("redis_url", "rediss:// (REDACTED)".to_owned()),
+            ("session_store", "redis".to_owned()),
+            ("refresh_lock_timeout", "15s".to_owned()),
+        ]
+    );
     let names: Vec<&str> = config.providers().iter().map(|p| p.name()).collect();
     assert_eq!(
         names,
@@ -934,7 +959,7 @@ fn the_fixture_with_every_key_gives_its_values() {
     // A [auth.NAME.logout_params] table is found at its header.
     assert_eq!(
         written(cognito.logout_params()),
-        "auth.cognito.logout_params@43:1"
+        "auth.cognito.logout_params@46:1"
     );
     let logingov = config.provider(Some("logingov")).unwrap();
     assert!(logingov.private_key().is_some());

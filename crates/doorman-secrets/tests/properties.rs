@@ -1,11 +1,13 @@
 //! Properties of the parser: it never panics, it reads back what a valid file says (doorman's
-//! own keys included, shared in `[auth]` and overridden per provider), a missing required key
-//! is always named, and `allowed_tenants` takes GUIDs and nothing else.
+//! own keys included, shared in `[auth]` and overridden per provider, and the app-wide ones), a
+//! missing required key is always named, `allowed_tenants` takes GUIDs and nothing else, and
+//! a refused `redis_url` never shows its password.
 
 use std::time::Duration;
 
 use doorman_secrets::{
-    AuthConfig, DEFAULT_COOKIE_LIFETIME, Error, LogoutParam, MAX_COOKIE_LIFETIME, Origin, Source,
+    AuthConfig, DEFAULT_COOKIE_LIFETIME, DEFAULT_REFRESH_LOCK_TIMEOUT, Error, LogoutParam,
+    MAX_COOKIE_LIFETIME, MAX_REFRESH_LOCK_TIMEOUT, Origin, SessionStore, Source,
 };
 use proptest::prelude::*;
 
@@ -22,6 +24,11 @@ struct Model {
     /// `base_path` as written, and the value it gives.
     base_path: Option<(String, String)>,
     previous_cookie_secrets: Option<Vec<String>>,
+    redis_url: Option<String>,
+    /// Never `redis` without `redis_url`.
+    session_store: Option<SessionStore>,
+    /// `refresh_lock_timeout` as written, and the duration it gives.
+    refresh_lock_timeout: Option<(String, Duration)>,
 }
 
 #[derive(Clone, Debug)]
@@ -274,6 +281,15 @@ impl Model {
                 items.join(", ")
             ));
         }
+        if let Some(url) = &self.redis_url {
+            out.push_str(&format!("redis_url = {}\n", quote(url)));
+        }
+        if let Some(store) = self.session_store {
+            out.push_str(&format!("session_store = {}\n", quote(store.as_str())));
+        }
+        if let Some((written, _)) = &self.refresh_lock_timeout {
+            out.push_str(&format!("refresh_lock_timeout = {written}\n"));
+        }
         self.shared.render(&mut out);
         if let Some(default) = &self.default {
             default.render(&mut out);
@@ -326,6 +342,50 @@ fn cookie_lifetime() -> impl Strategy<Value = (String, Duration)> {
                     Duration::from_secs(count * scale),
                 )
             }),
+    ]
+}
+
+/// A `redis_url`: either scheme, credentials or not, a name or an address, a port or not,
+/// a database number or not.
+fn redis_url() -> impl Strategy<Value = String> {
+    (
+        "rediss?",
+        proptest::option::of((
+            "([a-z][a-z0-9_-]{0,8})?",
+            proptest::option::of("([A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-F]{2}){1,24}"),
+        )),
+        prop_oneof![
+            "[a-z][a-z0-9-]{0,10}(\\.[a-z]{2,5}){0,2}",
+            "(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}",
+            Just("[::1]".to_owned()),
+        ],
+        proptest::option::of(0..=u16::MAX),
+        prop_oneof![
+            Just(String::new()),
+            Just("/".to_owned()),
+            (0..=u32::MAX).prop_map(|db| format!("/{db}"))
+        ],
+    )
+        .prop_map(|(scheme, credentials, host, port, database)| {
+            let credentials = match credentials {
+                None => String::new(),
+                Some((user, None)) => format!("{user}@"),
+                Some((user, Some(password))) => format!("{user}:{password}@"),
+            };
+            let port = port.map_or(String::new(), |port| format!(":{port}"));
+            format!("{scheme}://{credentials}{host}{port}{database}")
+        })
+}
+
+/// A `refresh_lock_timeout` in seconds or minutes, or as whole seconds: as written, and its
+/// duration.
+fn refresh_lock_timeout() -> impl Strategy<Value = (String, Duration)> {
+    let max = MAX_REFRESH_LOCK_TIMEOUT.as_secs();
+    prop_oneof![
+        (1..=max).prop_map(|seconds| (seconds.to_string(), Duration::from_secs(seconds))),
+        (1..=max).prop_map(|seconds| (format!("\"{seconds}s\""), Duration::from_secs(seconds))),
+        (1..=max / 60)
+            .prop_map(|minutes| (format!("\"{minutes}m\""), Duration::from_secs(minutes * 60))),
     ]
 }
 
@@ -441,6 +501,14 @@ fn model() -> impl Strategy<Value = Model> {
         own(),
         proptest::option::of(base_path()),
         proptest::option::of(proptest::collection::vec(secret_text(), 0..3)),
+        (
+            proptest::option::of(redis_url()),
+            proptest::option::of(prop::sample::select(vec![
+                SessionStore::Cookie,
+                SessionStore::Redis,
+            ])),
+            proptest::option::of(refresh_lock_timeout()),
+        ),
     )
         .prop_filter_map(
             "needs a provider",
@@ -453,7 +521,13 @@ fn model() -> impl Strategy<Value = Model> {
                 shared,
                 base_path,
                 previous_cookie_secrets,
+                (redis_url, session_store, refresh_lock_timeout),
             )| {
+                // `redis` needs `redis_url`: without one, the model says `cookie`.
+                let session_store = session_store.map(|store| match (store, &redis_url) {
+                    (SessionStore::Redis, None) => SessionStore::Cookie,
+                    (store, _) => store,
+                });
                 // The default provider's own keys are the shared ones at the top of [auth].
                 let default = default.map(|default| ProviderModel {
                     own: OwnModel::default(),
@@ -473,6 +547,9 @@ fn model() -> impl Strategy<Value = Model> {
                     shared,
                     base_path,
                     previous_cookie_secrets,
+                    redis_url,
+                    session_store,
+                    refresh_lock_timeout,
                 })
             },
         )
@@ -483,6 +560,9 @@ fn parse(text: &str) -> Result<AuthConfig, Error> {
 }
 
 const ONE_PROVIDER: &str = "[auth]\nredirect_uri = \"http://localhost:8501/oauth2callback\"\ncookie_secret = \"0123456789abcdef0123456789abcdef\"\n[auth.entra]\nclient_id = \"id\"\nclient_secret = \"s\"\nserver_metadata_url = \"https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration\"\n";
+
+/// `ONE_PROVIDER` as the default provider, so that what follows is in `[auth]`.
+const ONE_PROVIDER_AT_THE_TOP: &str = "[auth]\nredirect_uri = \"http://localhost:8501/oauth2callback\"\ncookie_secret = \"0123456789abcdef0123456789abcdef\"\nclient_id = \"id\"\nclient_secret = \"s\"\nserver_metadata_url = \"https://login.example/.well-known/openid-configuration\"\n";
 
 /// A GUID in any mix of letter cases.
 fn guid() -> impl Strategy<Value = String> {
@@ -521,6 +601,8 @@ proptest! {
                 "(trusted_audiences|allowed_tenants|token_endpoint_auth_method|private_key|private_key_id|provider_preset|authorize_url|access_token_url|userinfo_endpoint) = (\"[^\"\\\\]{0,12}\"|\"private_key_jwt\"|\"github\"|\"https://a.example/\"|\"-----BEGIN PRIVATE KEY-----x-----END PRIVATE KEY-----\"|[0-9]{1,3}|\\[(\"[0-9a-f-]{0,36}\", ?){0,2}\\]|\\{ ?[a-z]{1,5} = \"[a-z]{0,5}\" ?\\})",
                 // doorman's settings: lifetimes, booleans, base paths, secret lists, logout templates.
                 "(cookie_lifetime|previous_cookie_secrets|bound_to_id_token|call_userinfo|base_path|logout_params) = (\"[^\"\\\\]{0,12}\"|\"[0-9]{1,4}[smhdwy]?\"|-?[0-9]{1,9}|true|\\[(\"[a-z{}]{0,5}\", ?){0,2}\\]|\\{ ?[a-z]{0,5} = (\"[a-z{} ]{0,6}\"|0) ?\\})",
+                // The shared-state keys: Redis URLs, stores, lock timeouts.
+                "(redis_url|session_store|refresh_lock_timeout) = (\"[^\"\\\\]{0,12}\"|\"rediss?:[a-z0-9:@/?#.\\[\\]%-]{0,24}\"|\"cookie\"|\"redis\"|\"[0-9]{1,4}[smhdwy]?\"|-?[0-9]{1,9}|true|\\[\"redis://h\"\\])",
                 "\\PC{0,20}",
             ],
             0..12,
@@ -570,6 +652,34 @@ proptest! {
             .map(String::as_str)
             .collect();
         prop_assert_eq!(previous, expected);
+        prop_assert_eq!(
+            config.redis_url().map(|url| url.value().expose()),
+            model.redis_url.as_deref()
+        );
+        prop_assert_eq!(
+            *config.session_store().value(),
+            model.session_store.unwrap_or(SessionStore::Cookie)
+        );
+        prop_assert_eq!(
+            matches!(config.session_store().source(), Source::File(_)),
+            model.session_store.is_some()
+        );
+        prop_assert_eq!(
+            *config.refresh_lock_timeout().value(),
+            model.refresh_lock_timeout.as_ref().map_or(DEFAULT_REFRESH_LOCK_TIMEOUT, |(_, timeout)| *timeout)
+        );
+        for (setting, written) in [
+            (config.redis_url().map(|url| url.source()), model.redis_url.is_some()),
+            (Some(config.refresh_lock_timeout().source()), model.refresh_lock_timeout.is_some()),
+        ] {
+            prop_assert_eq!(matches!(setting, Some(Source::File(_))), written);
+        }
+        // The report shows the URL's scheme alone.
+        if let Some(url) = &model.redis_url {
+            let line = config.settings().into_iter().find(|line| line.key == "redis_url").unwrap();
+            let scheme = url.split(':').next().unwrap_or_default();
+            prop_assert_eq!(line.value, format!("{scheme}:// (REDACTED)"));
+        }
         prop_assert!(config.warnings().iter().all(|w| matches!(w.kind, doorman_secrets::WarningKind::WeakCookieSecret { .. })), "{:?}\n{}", config.warnings(), text);
     }
 
@@ -597,6 +707,19 @@ proptest! {
             Err(Error::MissingKey { key: missing, .. }) => prop_assert_eq!(missing, key),
             Err(Error::ProviderMissingKeys { keys, .. }) => prop_assert_eq!(keys, vec![key]),
             other => prop_assert!(false, "removing {} gave {:?}", key, other),
+        }
+    }
+
+    #[test]
+    fn a_refused_redis_url_never_shows_its_password(
+        password in "[A-Za-z0-9]{16,24}",
+        before in "[a-z:/.\\[\\]@-]{0,12}",
+        after in "[a-z0-9:/.?#%@ -]{0,16}",
+    ) {
+        let text = format!("{ONE_PROVIDER_AT_THE_TOP}redis_url = {}\nsession_store = \"redis\"\n", quote(&format!("{before}:{password}@{after}")));
+        if let Err(e) = parse(&text) {
+            prop_assert!(!e.to_string().contains(&password), "{}", e);
+            prop_assert!(!format!("{e:?}").contains(&password), "{:?}", e);
         }
     }
 

@@ -14,7 +14,7 @@ use toml::{Table, Value};
 
 /// The keys doorman reads that Streamlit does not (besides the plain OAuth 2.0 provider keys,
 /// which are Authlib's own names with Authlib's meaning).
-const OWN_KEYS: [&str; 18] = [
+const OWN_KEYS: [&str; 21] = [
     "cookie_lifetime",
     "refresh_margin",
     "previous_cookie_secrets",
@@ -33,6 +33,9 @@ const OWN_KEYS: [&str; 18] = [
     "allowed_groups",
     "groups_claim",
     "api_audience",
+    "redis_url",
+    "session_store",
+    "refresh_lock_timeout",
 ];
 
 /// Streamlit 1.67's handling of `[auth]`, as its source has it.
