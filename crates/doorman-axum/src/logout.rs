@@ -128,7 +128,7 @@ impl Auth {
         let Some(shared) = &self.inner.shared else {
             return true;
         };
-        match shared.use_token(jti, until).await {
+        match shared.use_token(jti, until, now).await {
             Ok(first) => first,
             Err(why) => {
                 tracing::warn!(%why, "the logout tokens' replay cache in Redis is unreachable: checked against this replica's only");

@@ -363,11 +363,15 @@ impl SharedState {
             .collect())
     }
 
-    /// Records the logout token `key` as used until `until`: `false` when it was already.
-    pub(crate) async fn use_token(&self, key: Key, until: SystemTime) -> Result<bool, Unreachable> {
-        let until_ms = until
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(1, millis);
+    /// Records the logout token `key` as used from `now` until `until`: `false` when it was
+    /// already.
+    pub(crate) async fn use_token(
+        &self,
+        key: Key,
+        until: SystemTime,
+        now: SystemTime,
+    ) -> Result<bool, Unreachable> {
+        let ttl = millis(until.duration_since(now).unwrap_or_default());
         let set: Option<String> = self
             .call(
                 "record a logout token",
@@ -375,8 +379,8 @@ impl SharedState {
                     .arg(self.key(&format!("jti:{key:032x}")))
                     .arg(1)
                     .arg("NX")
-                    .arg("PXAT")
-                    .arg(until_ms),
+                    .arg("PX")
+                    .arg(ttl),
             )
             .await?;
         Ok(set.is_some())
@@ -530,10 +534,10 @@ async fn subscriber(client: redis::Client, channel: String, inner: Weak<Inner>) 
                         "shared state: subscribed to Redis again; revocations reloaded, stored sessions read afresh"
                     ),
                     Ok(count) => {
-                        tracing::info!(revocations = count, "shared state: subscribed to Redis")
+                        tracing::info!(revocations = count, "shared state: subscribed to Redis");
                     }
                     Err(why) => {
-                        tracing::warn!(%why, "shared state: subscribed, but the revocations could not be reloaded")
+                        tracing::warn!(%why, "shared state: subscribed, but the revocations could not be reloaded");
                     }
                 }
                 drop(auth);
@@ -547,7 +551,7 @@ async fn subscriber(client: redis::Client, channel: String, inner: Weak<Inner>) 
                     {
                         Some(event) => auth.apply_event(event),
                         None => {
-                            tracing::warn!("shared state: an event of an unknown form was ignored")
+                            tracing::warn!("shared state: an event of an unknown form was ignored");
                         }
                     }
                 }

@@ -15,6 +15,8 @@
 //! - `faults` (feature `faults`): a loopback HTTP proxy in front of a provider that forwards
 //!   every request, except where a test injects a transport fault (slow, 500, garbage, huge,
 //!   truncated, another content type) or stops it listening.
+//! - `redis` (feature `redis`): a real `redis-server` started on a free loopback port, which a
+//!   test stops and restarts.
 //!
 //! Each feature brings only its module's dependencies. The crate is never published and is
 //! only ever a dev-dependency of a published crate (`cargo xtask test`'s `layers` step checks
@@ -36,6 +38,9 @@ pub mod faults;
 
 #[cfg(feature = "pair")]
 pub mod pair;
+
+#[cfg(feature = "redis")]
+pub mod redis;
 
 #[cfg(feature = "strategies")]
 pub mod strategies;

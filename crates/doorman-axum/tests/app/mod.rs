@@ -111,6 +111,11 @@ pub(crate) struct TestApp {
     pub(crate) client: Browser,
     pub(crate) base: String,
     world: Arc<World>,
+    /// What built the app, for [`TestApp::replica`].
+    config: AuthConfig,
+    options: AuthOptions,
+    routes: Option<fn(&Auth) -> Router>,
+    base_path: String,
 }
 
 async fn failure(user: User) -> String {
@@ -194,6 +199,7 @@ impl TestApp {
             setup.cookie_secret, setup.expose, setup.shared_secrets, setup.extra_secrets
         );
         let config = AuthConfig::parse(&secrets, Origin::Text("test".into())).expect("secrets");
+        let options_kept = options.clone();
         let clock = VirtualClock::starting_at(start_time());
         let provider = Arc::clone(&idp);
         let auth = doorman_axum::testing::in_process_auth(
@@ -207,43 +213,7 @@ impl TestApp {
         )
         .expect("auth");
         let base = setup.base_path;
-        let router = Router::new()
-            .route(&format!("{base}/"), get(|| async { "home" }))
-            .route(&format!("{base}/reports"), get(|| async { "reports" }))
-            .route(
-                &format!("{base}/user.json"),
-                get(|user: User| async move { Json(Value::Object(user.to_dict())) }),
-            )
-            .route(&format!("{base}/failure"), get(failure))
-            .route(
-                &format!("{base}/renew"),
-                get(|| async { doorman_axum::refresh().into_response() }),
-            )
-            .route(
-                &format!("{base}/failure-after-a-wait"),
-                // The handler, and so its extractor, first polled after the layer's first poll.
-                get(failure).layer(axum::middleware::from_fn(
-                    |request, next: axum::middleware::Next| async move {
-                        tokio::task::yield_now().await;
-                        next.run(request).await
-                    },
-                )),
-            )
-            .route(
-                &format!("{base}/start"),
-                get(|| async { doorman_axum::login(Some("dev")).into_response() }),
-            )
-            .route(
-                &format!("{base}/bye"),
-                get(|| async { doorman_axum::logout().into_response() }),
-            )
-            .merge(
-                setup
-                    .routes
-                    .map_or_else(Router::new, |routes| routes(&auth)),
-            )
-            .merge(auth.routes())
-            .layer(auth.layer());
+        let router = app_router(&auth, &base, setup.routes);
         let world = Arc::new(World {
             router,
             idp: Arc::clone(&idp),
@@ -257,6 +227,50 @@ impl TestApp {
             client: Browser::new(&world, true),
             base: format!("{origin}{base}"),
             world,
+            config,
+            options: options_kept,
+            routes: setup.routes,
+            base_path: base,
+        }
+    }
+
+    /// Another replica of the app: another `Auth` built from the same secrets and options
+    /// (sharing only what they configure, such as a Redis), with the same provider and clock;
+    /// its `client` is the same browser as this app's (one cookie jar), as behind a load
+    /// balancer.
+    pub(crate) fn replica(&self) -> Self {
+        let provider = Arc::clone(&self.idp.idp);
+        let auth = doorman_axum::testing::in_process_auth(
+            &self.config,
+            self.options.clone(),
+            &self.clock,
+            move |request, now| {
+                (request.uri().authority().map(|a| a.as_str()) == Some(IDP))
+                    .then(|| provider.handle(request, now))
+            },
+        )
+        .expect("auth");
+        let router = app_router(&auth, &self.base_path, self.routes);
+        let world = Arc::new(World {
+            router,
+            idp: Arc::clone(&self.idp.idp),
+            clock: self.clock.clone(),
+        });
+        Self {
+            addr: self.addr,
+            idp: Provider {
+                addr: self.idp.addr,
+                idp: Arc::clone(&self.idp.idp),
+            },
+            auth,
+            clock: self.clock.clone(),
+            client: self.client.at_world(&world),
+            base: self.base.clone(),
+            world,
+            config: self.config.clone(),
+            options: self.options.clone(),
+            routes: self.routes,
+            base_path: self.base_path.clone(),
         }
     }
 
@@ -355,6 +369,43 @@ impl TestApp {
     }
 }
 
+/// The test app's routes, under `base`, with `routes` merged and `auth`'s layer.
+fn app_router(auth: &Auth, base: &str, routes: Option<fn(&Auth) -> Router>) -> Router {
+    Router::new()
+        .route(&format!("{base}/"), get(|| async { "home" }))
+        .route(&format!("{base}/reports"), get(|| async { "reports" }))
+        .route(
+            &format!("{base}/user.json"),
+            get(|user: User| async move { Json(Value::Object(user.to_dict())) }),
+        )
+        .route(&format!("{base}/failure"), get(failure))
+        .route(
+            &format!("{base}/renew"),
+            get(|| async { doorman_axum::refresh().into_response() }),
+        )
+        .route(
+            &format!("{base}/failure-after-a-wait"),
+            // The handler, and so its extractor, first polled after the layer's first poll.
+            get(failure).layer(axum::middleware::from_fn(
+                |request, next: axum::middleware::Next| async move {
+                    tokio::task::yield_now().await;
+                    next.run(request).await
+                },
+            )),
+        )
+        .route(
+            &format!("{base}/start"),
+            get(|| async { doorman_axum::login(Some("dev")).into_response() }),
+        )
+        .route(
+            &format!("{base}/bye"),
+            get(|| async { doorman_axum::logout().into_response() }),
+        )
+        .merge(routes.map_or_else(Router::new, |routes| routes(auth)))
+        .merge(auth.routes())
+        .layer(auth.layer())
+}
+
 /// A cookie a browser keeps.
 struct Kept {
     host: String,
@@ -379,6 +430,20 @@ impl Browser {
             world: Arc::clone(world),
             jar: jar.then(Arc::default),
         }
+    }
+
+    /// This browser (its cookie jar) sending its requests to another app of the same host,
+    /// another replica.
+    fn at_world(&self, world: &Arc<World>) -> Self {
+        Self {
+            world: Arc::clone(world),
+            jar: self.jar.clone(),
+        }
+    }
+
+    /// This browser sending its requests to `app`, a replica of the app it knows.
+    pub(crate) fn at(&self, app: &TestApp) -> Self {
+        self.at_world(&app.world)
     }
 
     pub(crate) fn get(&self, url: impl AsRef<str>) -> RequestBuilder {
