@@ -174,6 +174,19 @@ pub(crate) async fn callback(
                 );
             }
         };
+        if !auth
+            .first_callback(state.as_deref().unwrap_or_default())
+            .await
+        {
+            tracing::warn!(outcome = "replayed callback refused (taken on another replica)");
+            return fail(
+                &auth,
+                &LoginFailure::UnknownOrExpiredLogin,
+                &home,
+                headers,
+                now,
+            );
+        }
         let name = transaction.pending.provider().to_owned();
         tracing::Span::current().record("provider", name.as_str());
         let return_to = transaction.return_to;

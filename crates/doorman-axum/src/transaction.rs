@@ -7,7 +7,8 @@
 //!   a callback with another or a partial `state` finds no cookie and deletes nothing.
 //! - The cookie is deleted, and the transaction marked taken, only once its `state`
 //!   matched in full; a transaction is taken once ([`crate::consumed_states`]), before any
-//!   call to the provider.
+//!   call to the provider; with shared state, once across replicas
+//!   ([`Auth::first_callback`]).
 
 use std::time::SystemTime;
 
@@ -146,5 +147,26 @@ impl Auth {
             };
         }
         Err(Untaken::Unknown)
+    }
+}
+
+impl Auth {
+    /// Whether no replica has taken the transaction of `state` before: with shared state,
+    /// its keyed hash is recorded in Redis for the transaction's lifetime, so that a callback
+    /// replayed to another replica is refused before any provider call. Redis unreachable:
+    /// this replica's record alone decides, logged.
+    pub(crate) async fn first_callback(&self, state: &str) -> bool {
+        let Some(shared) = &self.inner.shared else {
+            return true;
+        };
+        let tag = self.inner.state_tags.tag(state.as_bytes());
+        let name = format!("state:{}", crate::shared_state::hex(&tag[..16]));
+        match shared.set_new(&name, "1", TRANSACTION_LIFETIME).await {
+            Ok(first) => first,
+            Err(why) => {
+                tracing::warn!(%why, "the taken logins in Redis are unreachable: a callback is checked against this replica's only");
+                true
+            }
+        }
     }
 }

@@ -9,7 +9,7 @@ mod app;
 
 use std::time::{Duration, Instant};
 
-use app::{Browser, Setup, TestApp};
+use app::{Browser, Setup, TestApp, callback_with, location, sets_identity, start_login};
 use doorman_testkit::redis::RedisServer;
 use serde_json::Value;
 
@@ -241,6 +241,23 @@ async fn logout_everywhere_and_the_providers_logout_are_refused_on_every_replica
                 .contains("the logout token was used before")
         );
     }
+}
+
+#[tokio::test]
+async fn a_callback_replayed_to_another_replica_is_refused_before_any_provider_call() {
+    let redis = RedisServer::start();
+    let a = TestApp::with(setup(&redis, Mode::Cookie)).await;
+    let b = a.replica();
+    let (tx, authorize) = start_login(&a, "provider=dev").await;
+    let callback = location(&a.bare().get(authorize).send().await.expect("authorize"));
+    assert!(sets_identity(&callback_with(&a, &callback, &tx).await));
+    let replayed = callback_with(&b, &callback, &tx).await;
+    assert!(!sets_identity(&replayed));
+    assert_eq!(
+        a.idp().requests_to("/token").len(),
+        1,
+        "the replay never reached the token endpoint"
+    );
 }
 
 #[tokio::test]
