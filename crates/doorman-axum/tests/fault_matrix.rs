@@ -35,6 +35,9 @@ enum Step {
     LoginStart,
     /// The callback's code redeemed at the token endpoint.
     Token,
+    /// The callback's key set fetched again: the ID token is signed with a key the app has
+    /// not seen (the provider rotated its key during the login).
+    KeysAgain,
     /// The callback's userinfo call, after the token endpoint answered.
     Userinfo,
     /// A session due for a refresh (its access token still valid) renewed at the token
@@ -50,7 +53,7 @@ impl Step {
     fn path(self) -> &'static str {
         match self {
             Self::Discovery | Self::LoginStart => METADATA,
-            Self::Keys | Self::BackchannelLogout => JWKS,
+            Self::Keys | Self::KeysAgain | Self::BackchannelLogout => JWKS,
             Self::Token | Self::Refresh => TOKEN,
             Self::Userinfo => USERINFO,
         }
@@ -61,7 +64,7 @@ impl Step {
     fn follows(self) -> Option<&'static str> {
         match self {
             Self::Keys | Self::BackchannelLogout => Some(METADATA),
-            Self::Userinfo => Some(TOKEN),
+            Self::KeysAgain | Self::Userinfo => Some(TOKEN),
             Self::Discovery | Self::LoginStart | Self::Token | Self::Refresh => None,
         }
     }
@@ -72,6 +75,7 @@ impl Step {
             Self::Keys => "keys",
             Self::LoginStart => "login start",
             Self::Token => "token",
+            Self::KeysAgain => "keys again",
             Self::Userinfo => "userinfo",
             Self::Refresh => "refresh",
             Self::BackchannelLogout => "back-channel logout",
@@ -86,6 +90,8 @@ enum Fault {
     Down,
     /// No answer before the provider timeout.
     Slow,
+    /// The headers and half the body at once, the rest not before the provider timeout.
+    Stalled,
     /// `500 Internal Server Error`.
     ServerError,
     /// `200` and a body that is no JSON.
@@ -98,7 +104,7 @@ enum Fault {
     WrongContentType,
 }
 
-/// What the proxy holds a slow answer for: well past the provider timeout and the slack a
+/// What the proxy holds a slow answer (or the rest of a stalled body) for: well past the provider timeout and the slack a
 /// call is given over it, so a call that did not time out shows.
 const SLOW_HOLD: Duration = Duration::from_secs(5);
 /// How much longer than the provider timeout a faulted step may take (loopback calls, a
@@ -112,6 +118,7 @@ impl Fault {
         match self {
             Self::Down => "down",
             Self::Slow => "slow",
+            Self::Stalled => "stalled body",
             Self::ServerError => "500",
             Self::Garbage => "garbage",
             Self::Huge => "huge",
@@ -125,6 +132,7 @@ impl Fault {
         match self {
             Self::Down => None,
             Self::Slow => Some(faults::Fault::Slow(SLOW_HOLD)),
+            Self::Stalled => Some(faults::Fault::Stalled(SLOW_HOLD)),
             Self::ServerError => Some(faults::Fault::ServerError),
             Self::Garbage => Some(faults::Fault::Garbage),
             Self::Huge => Some(faults::Fault::Huge(HUGE)),
@@ -204,9 +212,10 @@ impl Outcome {
             (Self::Tolerated, Step::Discovery | Step::Keys) => {
                 "goes through: the document is read as JSON whatever its type".to_owned()
             }
-            (Self::Tolerated, Step::LoginStart | Step::Token | Step::Userinfo) => {
-                "goes through: logged in".to_owned()
-            }
+            (
+                Self::Tolerated,
+                Step::LoginStart | Step::Token | Step::KeysAgain | Step::Userinfo,
+            ) => "goes through: logged in".to_owned(),
             (Self::Tolerated, Step::Refresh) => "goes through: the session refreshed".to_owned(),
             (Self::Tolerated, Step::BackchannelLogout) => {
                 "goes through: `200`, the session ended".to_owned()
@@ -292,6 +301,7 @@ macro_rules! matrix {
 matrix! {
     discovery_down: Discovery, Down => Reported("connection failed");
     discovery_slow: Discovery, Slow => Reported("timed out");
+    discovery_stalled: Discovery, Stalled => Reported("timed out");
     discovery_500: Discovery, ServerError => Reported("500");
     discovery_garbage: Discovery, Garbage => Reported("not JSON");
     discovery_huge: Discovery, Huge => Reported("more than 1048576 bytes");
@@ -300,6 +310,7 @@ matrix! {
 
     keys_down: Keys, Down => Reported("connection failed");
     keys_slow: Keys, Slow => Reported("timed out");
+    keys_stalled: Keys, Stalled => Reported("timed out");
     keys_500: Keys, ServerError => Reported("500");
     keys_garbage: Keys, Garbage => Reported("not JSON");
     keys_huge: Keys, Huge => Reported("more than 1048576 bytes");
@@ -308,6 +319,7 @@ matrix! {
 
     login_start_down: LoginStart, Down => LoginFails(ProviderUnavailable);
     login_start_slow: LoginStart, Slow => LoginFails(ProviderUnavailable);
+    login_start_stalled: LoginStart, Stalled => LoginFails(ProviderUnavailable);
     login_start_500: LoginStart, ServerError => LoginFails(ProviderUnavailable);
     login_start_garbage: LoginStart, Garbage => LoginFails(ProviderUnavailable);
     login_start_huge: LoginStart, Huge => LoginFails(ProviderUnavailable);
@@ -316,14 +328,25 @@ matrix! {
 
     token_down: Token, Down => LoginFails(ProviderUnavailable);
     token_slow: Token, Slow => LoginFails(ProviderUnavailable);
+    token_stalled: Token, Stalled => LoginFails(ProviderUnavailable);
     token_500: Token, ServerError => LoginFails(ProviderUnavailable);
     token_garbage: Token, Garbage => LoginFails(Rejected);
     token_huge: Token, Huge => LoginFails(ProviderUnavailable);
     token_truncated: Token, Truncated => LoginFails(ProviderUnavailable);
     token_wrong_content_type: Token, WrongContentType => Tolerated;
 
+    keys_again_down: KeysAgain, Down => LoginFails(ProviderUnavailable);
+    keys_again_slow: KeysAgain, Slow => LoginFails(ProviderUnavailable);
+    keys_again_stalled: KeysAgain, Stalled => LoginFails(ProviderUnavailable);
+    keys_again_500: KeysAgain, ServerError => LoginFails(ProviderUnavailable);
+    keys_again_garbage: KeysAgain, Garbage => LoginFails(ProviderUnavailable);
+    keys_again_huge: KeysAgain, Huge => LoginFails(ProviderUnavailable);
+    keys_again_truncated: KeysAgain, Truncated => LoginFails(ProviderUnavailable);
+    keys_again_wrong_content_type: KeysAgain, WrongContentType => Tolerated;
+
     userinfo_down: Userinfo, Down => LoginFails(ProviderUnavailable);
     userinfo_slow: Userinfo, Slow => LoginFails(ProviderUnavailable);
+    userinfo_stalled: Userinfo, Stalled => LoginFails(ProviderUnavailable);
     userinfo_500: Userinfo, ServerError => LoginFails(ProviderUnavailable);
     userinfo_garbage: Userinfo, Garbage => LoginFails(Rejected);
     userinfo_huge: Userinfo, Huge => LoginFails(ProviderUnavailable);
@@ -332,6 +355,7 @@ matrix! {
 
     refresh_down: Refresh, Down => SessionKept;
     refresh_slow: Refresh, Slow => SessionKept;
+    refresh_stalled: Refresh, Stalled => SessionKept;
     refresh_500: Refresh, ServerError => SessionKept;
     refresh_garbage: Refresh, Garbage => SessionKept;
     refresh_huge: Refresh, Huge => SessionKept;
@@ -340,6 +364,7 @@ matrix! {
 
     backchannel_logout_down: BackchannelLogout, Down => LogoutRefused;
     backchannel_logout_slow: BackchannelLogout, Slow => LogoutRefused;
+    backchannel_logout_stalled: BackchannelLogout, Stalled => LogoutRefused;
     backchannel_logout_500: BackchannelLogout, ServerError => LogoutRefused;
     backchannel_logout_garbage: BackchannelLogout, Garbage => LogoutRefused;
     backchannel_logout_huge: BackchannelLogout, Huge => LogoutRefused;
@@ -369,7 +394,7 @@ async fn check(cell: &Cell) {
     let (seen, took) = match cell.step {
         Step::Discovery | Step::Keys => discover(&rig, cell).await,
         Step::LoginStart => login_start(&rig, cell).await,
-        Step::Token | Step::Userinfo => callback(&rig, cell).await,
+        Step::Token | Step::KeysAgain | Step::Userinfo => callback(&rig, cell).await,
         Step::Refresh => refresh(&rig, cell).await,
         Step::BackchannelLogout => backchannel_logout(&rig, cell).await,
     };
@@ -383,7 +408,7 @@ async fn check(cell: &Cell) {
         took < PROVIDER_TIMEOUT + SLACK,
         "{name}: took {took:?}, past the provider timeout ({PROVIDER_TIMEOUT:?}) and {SLACK:?}"
     );
-    if cell.fault == Fault::Slow {
+    if matches!(cell.fault, Fault::Slow | Fault::Stalled) {
         assert!(
             took >= PROVIDER_TIMEOUT,
             "{name}: took {took:?}, less than the provider timeout: the call did not wait for it"
@@ -443,10 +468,14 @@ async fn login_start(rig: &Rig, cell: &Cell) -> (Seen, Duration) {
     (login_ended(&browser, rig, &login).await, took)
 }
 
-/// The callback, with the fault on at its token or userinfo call.
+/// The callback, with the fault on at its token call, its second fetch of the keys (the
+/// provider rotated its key after the login started) or its userinfo call.
 async fn callback(rig: &Rig, cell: &Cell) -> (Seen, Duration) {
     let browser = Browser::new();
     let login = browser.start_login(&rig.app).await;
+    if cell.step == Step::KeysAgain {
+        rig.idp.idp.rotate_keys();
+    }
     let callback = browser.through_provider(&login).await;
     inject(rig, cell).await;
     let started = Instant::now();
@@ -688,19 +717,21 @@ fn a_zero_provider_timeout_is_refused_at_start() {
     );
 }
 
-const STEPS: [Step; 7] = [
+const STEPS: [Step; 8] = [
     Step::Discovery,
     Step::Keys,
     Step::LoginStart,
     Step::Token,
+    Step::KeysAgain,
     Step::Userinfo,
     Step::Refresh,
     Step::BackchannelLogout,
 ];
 
-const FAULTS: [Fault; 7] = [
+const FAULTS: [Fault; 8] = [
     Fault::Down,
     Fault::Slow,
+    Fault::Stalled,
     Fault::ServerError,
     Fault::Garbage,
     Fault::Huge,

@@ -4,11 +4,11 @@
 //!
 //! The proxy changes no protocol content: a [`Fault`] is a transport fault (the answer held
 //! back, a `500` in its place, its body replaced by bytes that are no document, padded past a
-//! client's cap, cut short, or labelled with another content type). "Down" is the proxy not
-//! listening at all, so a client's connection is refused: [`FaultProxy::stop`] now, or
-//! [`FaultProxy::stop_after`] a given path was answered (for a call that follows another in
-//! the same client operation, such as the keys after the metadata); [`FaultProxy::restart`]
-//! listens again on the same port.
+//! client's cap, cut short or stalled halfway, or labelled with another content type).
+//! "Down" is the proxy not listening at all, so a client's connection is refused:
+//! [`FaultProxy::stop`] now, or [`FaultProxy::stop_after`] a given path was answered (for a
+//! call that follows another in the same client operation, such as the keys after the
+//! metadata); [`FaultProxy::restart`] listens again on the same port.
 //!
 //! Every answer carries `Connection: close`, so no client keeps a connection the proxy could
 //! not refuse later: a stopped proxy refuses every next request.
@@ -34,6 +34,8 @@ const MAX_BODY: usize = 1024 * 1024;
 pub enum Fault {
     /// The answer is held back this long before its first byte, then sent whole.
     Slow(Duration),
+    /// The answer's headers and half its body at once, the rest only after this long.
+    Stalled(Duration),
     /// `500 Internal Server Error` with a short text body, instead of the answer.
     ServerError,
     /// The answer's status and headers, with a body of bytes that are neither JSON nor a JWT.
@@ -390,6 +392,14 @@ async fn send(stream: &mut TcpStream, mut answer: Answer, fault: Option<Fault>) 
         Some(Fault::Slow(delay)) => {
             tokio::time::sleep(delay).await;
             [answer.head(answer.body.len()), answer.body].concat()
+        }
+        Some(Fault::Stalled(delay)) => {
+            let half = answer.body.len() / 2;
+            stream.write_all(&answer.head(answer.body.len())).await?;
+            stream.write_all(&answer.body[..half]).await?;
+            stream.flush().await?;
+            tokio::time::sleep(delay).await;
+            answer.body[half..].to_vec()
         }
         Some(Fault::ServerError) => {
             let error = Answer::text(500, "injected fault: internal server error");
