@@ -40,7 +40,7 @@ pub(crate) const CALL_TIMEOUT: Duration = Duration::from_millis(500);
 const FIRST_RECONNECT: Duration = Duration::from_millis(100);
 
 /// The longest wait between the subscriber's attempts to connect.
-const LAST_RECONNECT: Duration = Duration::from_secs(5);
+const LAST_RECONNECT: Duration = Duration::from_secs(2);
 
 /// A call to Redis failed or timed out; the text says which and why, never a value.
 #[derive(Debug)]

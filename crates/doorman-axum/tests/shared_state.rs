@@ -309,6 +309,9 @@ async fn redis_stopped_degrades_as_documented_and_recovers_when_it_is_back() {
         assert_eq!(b.user_json().await["is_logged_in"], true, "seen on B");
         let stranger = a.browser();
         stranger.follow(&a.url("/auth/login?provider=dev")).await;
+        let leaving = a.browser();
+        leaving.follow(&a.url("/auth/login?provider=dev")).await;
+        assert_eq!(b.user_json_of(&leaving.at(&b)).await["is_logged_in"], true);
         redis.stop();
 
         // Sessions seen on a replica are served; in cookie mode every session is.
@@ -322,8 +325,49 @@ async fn redis_stopped_degrades_as_documented_and_recovers_when_it_is_back() {
         // A login fails visibly in store mode (nowhere to keep it), and works in cookie mode.
         let newcomer = a.browser();
         newcomer.follow(&a.url("/auth/login?provider=dev")).await;
+        let failure = newcomer
+            .get(a.url("/failure"))
+            .send()
+            .await
+            .expect("failure");
+        let failure = failure.text().expect("text");
         let newcomer_in = a.user_json_of(&newcomer).await["is_logged_in"] == true;
         assert_eq!(newcomer_in, matches!(mode, Mode::Cookie), "{mode:?}");
+        match mode {
+            Mode::Cookie => assert_eq!(failure, "none"),
+            Mode::Store => assert_eq!(failure, "Internal", "shown, not a silent logout"),
+        }
+
+        // A logout is recorded on its replica alone: refused there at once, while the other
+        // replica, not told, goes on serving the session it has.
+        let kept = leaving
+            .cookie_header(&url::Url::parse(&a.url("/")).expect("url"))
+            .expect("cookies");
+        let token = logout_token_of(&a, &leaving).await;
+        leaving
+            .post(a.url("/auth/logout"))
+            .header("origin", format!("http://{}", a.addr))
+            .form(&[("doorman_logout", token)])
+            .send()
+            .await
+            .expect("logout");
+        assert_eq!(
+            a.seen_with_cookie(&kept).await["is_logged_in"],
+            false,
+            "{mode:?}"
+        );
+        let on_b = b.seen_with_cookie(&kept).await;
+        assert_eq!(on_b["is_logged_in"], true, "{mode:?}: not propagated to B");
+
+        // A refresh goes on with each replica's own single flight: sessions are renewed.
+        a.clock.advance(ACCESS_LIFETIME - Duration::from_secs(30));
+        let grants = a.idp().refresh_grants();
+        assert_eq!(a.user_json().await["is_logged_in"], true, "{mode:?}");
+        assert_eq!(
+            a.idp().refresh_grants(),
+            grants + 1,
+            "{mode:?}: renewed on A"
+        );
 
         // Back: the replicas reconnect by themselves.
         redis.restart();
@@ -337,15 +381,51 @@ async fn redis_stopped_degrades_as_documented_and_recovers_when_it_is_back() {
             assert!(started.elapsed() < PATIENCE, "{mode:?}: no recovery");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        // Restarted empty: stored sessions are gone; a revocation made before still holds on
+        // the replica that made it.
+        match mode {
+            Mode::Cookie => assert_eq!(a.user_json().await["is_logged_in"], true),
+            // Once A's subscriber is back (within its backoff), it reads sessions afresh.
+            Mode::Store => {
+                until(&a, &a.client, logged_out).await;
+            }
+        }
+        assert_eq!(
+            a.seen_with_cookie(&kept).await["is_logged_in"],
+            false,
+            "{mode:?}"
+        );
         // And revocations propagate again.
-        let token = a.logout_token().await;
-        a.client
+        let victim = a.browser();
+        victim.follow(&a.url("/auth/login?provider=dev")).await;
+        assert_eq!(
+            b.user_json_of(&victim.at(&b)).await["is_logged_in"],
+            true,
+            "{mode:?}"
+        );
+        let token = logout_token_of(&a, &victim).await;
+        victim
             .post(a.url("/auth/logout-everywhere"))
             .header("origin", format!("http://{}", a.addr))
             .form(&[("doorman_logout", token)])
             .send()
             .await
             .expect("logout everywhere");
-        until(&b, &stranger.at(&b), logged_out).await;
+        until(&b, &victim.at(&b), logged_out).await;
     }
+}
+
+/// The logout token of `browser`'s session at `app`, from the logout page.
+async fn logout_token_of(app: &TestApp, browser: &Browser) -> String {
+    let page = browser
+        .get(app.url("/auth/logout"))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .expect("logout page")
+        .text()
+        .expect("text");
+    let field = r#"name="doorman_logout" value=""#;
+    let start = page.find(field).expect("token field") + field.len();
+    page[start..start + page[start..].find('"').expect("end")].to_owned()
 }
