@@ -123,7 +123,7 @@ impl HttpClient {
             .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
         {
             return Err(CallError(format!(
-                "{} answered more than {MAX_RESPONSE_BYTES} bytes",
+                "{} announced more than {MAX_RESPONSE_BYTES} bytes",
                 url.path()
             )));
         }

@@ -96,7 +96,8 @@ enum Fault {
     ServerError,
     /// `200` and a body that is no JSON.
     Garbage,
-    /// The real document padded to 2 MiB: over the client's 1 MiB cap.
+    /// The real document padded to 2 MiB, over the client's 1 MiB cap, with no
+    /// `Content-Length`: the client can only tell by counting.
     Huge,
     /// A `Content-Length` larger than what is sent, then the connection closed.
     Truncated,
@@ -135,7 +136,10 @@ impl Fault {
             Self::Stalled => Some(faults::Fault::Stalled(SLOW_HOLD)),
             Self::ServerError => Some(faults::Fault::ServerError),
             Self::Garbage => Some(faults::Fault::Garbage),
-            Self::Huge => Some(faults::Fault::Huge(HUGE)),
+            Self::Huge => Some(faults::Fault::Huge {
+                len: HUGE,
+                announced: false,
+            }),
             Self::Truncated => Some(faults::Fault::Truncated),
             Self::WrongContentType => Some(faults::Fault::ContentType("text/html; charset=utf-8")),
         }
@@ -304,7 +308,7 @@ matrix! {
     discovery_stalled: Discovery, Stalled => Reported("timed out");
     discovery_500: Discovery, ServerError => Reported("500");
     discovery_garbage: Discovery, Garbage => Reported("not JSON");
-    discovery_huge: Discovery, Huge => Reported("more than 1048576 bytes");
+    discovery_huge: Discovery, Huge => Reported("answered more than 1048576 bytes");
     discovery_truncated: Discovery, Truncated => Reported("broke off before its end");
     discovery_wrong_content_type: Discovery, WrongContentType => Tolerated;
 
@@ -313,7 +317,7 @@ matrix! {
     keys_stalled: Keys, Stalled => Reported("timed out");
     keys_500: Keys, ServerError => Reported("500");
     keys_garbage: Keys, Garbage => Reported("not JSON");
-    keys_huge: Keys, Huge => Reported("more than 1048576 bytes");
+    keys_huge: Keys, Huge => Reported("answered more than 1048576 bytes");
     keys_truncated: Keys, Truncated => Reported("broke off before its end");
     keys_wrong_content_type: Keys, WrongContentType => Tolerated;
 
@@ -792,4 +796,28 @@ fn the_reliability_doc_holds_the_fault_matrix_as_tested() {
         doc.contains(&tables),
         "{path} does not hold the fault matrix as tested; its tables should read:\n\n{tables}"
     );
+}
+
+/// An answer whose `Content-Length` is over the cap is refused from its headers, before its
+/// body is read (the matrix's huge answers announce no length, so the cap is counted).
+#[tokio::test]
+async fn an_answer_announcing_more_than_the_cap_is_refused_unread() {
+    let rig = Rig::start(Sessions::Plain).await;
+    rig.proxy.inject(
+        METADATA,
+        faults::Fault::Huge {
+            len: HUGE,
+            announced: true,
+        },
+    );
+    let reports = rig.app.auth.discover().await;
+    let refused = reports
+        .first()
+        .and_then(|report| report.outcome.as_ref().err())
+        .expect("the metadata is refused");
+    assert!(
+        refused.contains("announced more than 1048576 bytes"),
+        "{refused}"
+    );
+    assert_eq!(rig.proxy.hits(METADATA), 1, "the huge answer was sent");
 }

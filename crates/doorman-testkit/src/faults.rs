@@ -40,9 +40,16 @@ pub enum Fault {
     ServerError,
     /// The answer's status and headers, with a body of bytes that are neither JSON nor a JWT.
     Garbage,
-    /// The answer's own document followed by spaces up to this many bytes in all: still the
-    /// same JSON, only too big for a client that caps what it reads.
-    Huge(usize),
+    /// The answer's own document followed by spaces up to `len` bytes in all: still the same
+    /// JSON, only too big for a client that caps what it reads; with its `Content-Length` when
+    /// `announced`, else without one, ended by the connection's close (so a client can only
+    /// tell by counting).
+    Huge {
+        /// The body's length.
+        len: usize,
+        /// Whether the headers say how long it is.
+        announced: bool,
+    },
     /// The answer's headers with the body's full `Content-Length`, half the body, then the
     /// connection closed.
     Truncated,
@@ -214,8 +221,9 @@ impl Answer {
         self.headers.push((name.to_owned(), value.to_owned()));
     }
 
-    /// The status line and headers, declaring `content_length` bytes of body.
-    fn head(&self, content_length: usize) -> Vec<u8> {
+    /// The status line and headers, declaring `content_length` bytes of body (none: the body
+    /// ends when the connection closes).
+    fn head(&self, content_length: Option<usize>) -> Vec<u8> {
         let reason = reqwest::StatusCode::from_u16(self.status)
             .ok()
             .and_then(|status| status.canonical_reason())
@@ -224,9 +232,10 @@ impl Answer {
         for (name, value) in &self.headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
-        head.push_str(&format!(
-            "content-length: {content_length}\r\nconnection: close\r\n\r\n"
-        ));
+        if let Some(length) = content_length {
+            head.push_str(&format!("content-length: {length}\r\n"));
+        }
+        head.push_str("connection: close\r\n\r\n");
         head.into_bytes()
     }
 }
@@ -388,14 +397,16 @@ async fn read_request(stream: &mut TcpStream) -> io::Result<Option<Request>> {
 /// Sends `answer`, broken by `fault` when there is one, and closes the connection.
 async fn send(stream: &mut TcpStream, mut answer: Answer, fault: Option<Fault>) -> io::Result<()> {
     let bytes = match fault {
-        None => [answer.head(answer.body.len()), answer.body].concat(),
+        None => [answer.head(Some(answer.body.len())), answer.body].concat(),
         Some(Fault::Slow(delay)) => {
             tokio::time::sleep(delay).await;
-            [answer.head(answer.body.len()), answer.body].concat()
+            [answer.head(Some(answer.body.len())), answer.body].concat()
         }
         Some(Fault::Stalled(delay)) => {
             let half = answer.body.len() / 2;
-            stream.write_all(&answer.head(answer.body.len())).await?;
+            stream
+                .write_all(&answer.head(Some(answer.body.len())))
+                .await?;
             stream.write_all(&answer.body[..half]).await?;
             stream.flush().await?;
             tokio::time::sleep(delay).await;
@@ -403,25 +414,29 @@ async fn send(stream: &mut TcpStream, mut answer: Answer, fault: Option<Fault>) 
         }
         Some(Fault::ServerError) => {
             let error = Answer::text(500, "injected fault: internal server error");
-            [error.head(error.body.len()), error.body].concat()
+            [error.head(Some(error.body.len())), error.body].concat()
         }
         Some(Fault::Garbage) => {
             let garbage = b"\x00\xff<html>\x7f{\"not\": json".to_vec();
-            [answer.head(garbage.len()), garbage].concat()
+            [answer.head(Some(garbage.len())), garbage].concat()
         }
-        Some(Fault::Huge(len)) => {
+        Some(Fault::Huge { len, announced }) => {
             let mut body = std::mem::take(&mut answer.body);
             let padding = len.saturating_sub(body.len());
             body.extend(std::iter::repeat_n(b' ', padding));
-            [answer.head(body.len()), body].concat()
+            [answer.head(announced.then_some(body.len())), body].concat()
         }
         Some(Fault::Truncated) => {
             let half = answer.body.len() / 2;
-            [answer.head(answer.body.len()), answer.body[..half].to_vec()].concat()
+            [
+                answer.head(Some(answer.body.len())),
+                answer.body[..half].to_vec(),
+            ]
+            .concat()
         }
         Some(Fault::ContentType(content_type)) => {
             answer.set_header("content-type", content_type);
-            [answer.head(answer.body.len()), answer.body].concat()
+            [answer.head(Some(answer.body.len())), answer.body].concat()
         }
     };
     stream.write_all(&bytes).await?;
