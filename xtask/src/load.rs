@@ -192,8 +192,18 @@ fn build(root: &Path) -> Result<(), String> {
 }
 
 fn app(root: &Path, groups: usize, layer: bool) -> Result<(Server, u16), String> {
+    app_with(root, groups, layer, &[])
+}
+
+/// The load app with `extra` arguments (`--redis URL`, `--store on`).
+fn app_with(
+    root: &Path,
+    groups: usize,
+    layer: bool,
+    extra: &[&str],
+) -> Result<(Server, u16), String> {
     let port = free_port();
-    let args: Vec<String> = [
+    let mut args: Vec<String> = [
         "app",
         "--port",
         &port.to_string(),
@@ -204,6 +214,7 @@ fn app(root: &Path, groups: usize, layer: bool) -> Result<(Server, u16), String>
     ]
     .map(str::to_owned)
     .to_vec();
+    args.extend(extra.iter().map(|arg| (*arg).to_owned()));
     Ok((
         Server::start(&root.join("target/release/doorman-load"), &args)?,
         port,
@@ -370,6 +381,8 @@ pub(crate) fn run(root: &Path) -> Result<String, String> {
     );
     drop(peer_app);
 
+    out.push_str(&shared_state(root)?);
+
     say(&format!(
         "xtask: bench: load, {MEMORY_SECONDS} s for memory"
     ));
@@ -382,6 +395,88 @@ pub(crate) fn run(root: &Path) -> Result<String, String> {
         long.rps,
         before as f64 / 1024.0,
         after as f64 / 1024.0
+    );
+    Ok(out)
+}
+
+/// The shared-state rounds, on a Redis started for them: sessions stored in Redis against
+/// the app without the layer (the target: at least 90% of its throughput), cookie sessions
+/// with `redis_url` against without it (unchanged), and how fast a revocation reaches
+/// another replica (the target: p99 under 100 ms).
+fn shared_state(root: &Path) -> Result<String, String> {
+    tools::ensure(
+        "bench (shared state)",
+        &[Tool {
+            program: "redis-server",
+            package: "redis-server",
+        }],
+    )?;
+    let redis = doorman_testkit::redis::RedisServer::start();
+    let url = redis.url();
+    let mut out = String::from(
+        "## Shared state on Redis\n\nA `redis-server` on loopback, started for these rounds. With `session_store = \"redis\"` the session is made by a real login at the development provider (claims as Google's); the app without the layer serves the JSON that login's `/user.json` showed, prebuilt. Every request of the rounds is served from the replica's memo: no Redis call.\n\n",
+    );
+
+    say("xtask: bench: load, sessions stored in Redis against the app without the layer");
+    let stored = app_with(root, 0, true, &["--redis", &url, "--store", "on"])?;
+    let bare = app_with(root, 0, false, &["--redis", &url, "--store", "on"])?;
+    let store = alternate(&stored, &bare, 5)?;
+    out.push_str(TABLE_HEAD);
+    out.push_str(&row("doorman, `session_store = \"redis\"`", store.a));
+    out.push_str(&row("the same app without the layer", store.b));
+    let verdict = if store.rps_ratio >= 0.90 {
+        "met"
+    } else {
+        "NOT met"
+    };
+    let _ = writeln!(
+        out,
+        "\nThroughput with sessions in Redis: **{:.1}%** of the app without the layer (median of the 5 paired rounds' ratios; target ≥ 90%: {verdict}); server CPU per request {:.2}×; p99 {:.2}×.\n",
+        100.0 * store.rps_ratio,
+        store.cpu_ratio,
+        store.p99_ratio
+    );
+    drop((stored, bare));
+
+    say("xtask: bench: load, cookie sessions with and without redis_url");
+    let shared = app_with(root, 0, true, &["--redis", &url])?;
+    let alone = app(root, 0, true)?;
+    let cookie = alternate(&shared, &alone, 5)?;
+    out.push_str(TABLE_HEAD);
+    out.push_str(&row(
+        "doorman, sessions in cookies, `redis_url` set",
+        cookie.a,
+    ));
+    out.push_str(&row("doorman, sessions in cookies, no Redis", cookie.b));
+    let _ = writeln!(
+        out,
+        "\nThroughput with `redis_url`: **{:.1}%** of the same app without it (median of the 5 paired rounds' ratios); server CPU per request {:.2}×.\n",
+        100.0 * cookie.rps_ratio,
+        cookie.cpu_ratio
+    );
+    drop((shared, alone));
+
+    say("xtask: bench: revocation propagation between two replicas");
+    let output = Command::new(root.join("target/release/doorman-load"))
+        .args(["propagation", "--redis", &url, "--rounds", "200"])
+        .output()
+        .map_err(|e| format!("cannot run the propagation run: {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let (p50, p99, max) = text
+        .lines()
+        .find_map(|line| {
+            let mut words = line.strip_prefix("PROPAGATION ")?.split_whitespace();
+            let mut next = || words.next()?.parse::<f64>().ok();
+            Some((next()?, next()?, next()?))
+        })
+        .ok_or_else(|| format!("the propagation run said:\n{text}"))?;
+    let verdict = if p99 < 100_000.0 { "met" } else { "NOT met" };
+    let _ = writeln!(
+        out,
+        "A revocation reaching another replica (two replicas in one process, sessions in cookies; 200 sessions, each logged out everywhere on one replica while the other is asked over HTTP until it refuses it): p50 {:.1} ms, **p99 {:.1} ms** (target < 100 ms: {verdict}), max {:.1} ms.\n",
+        p50 / 1000.0,
+        p99 / 1000.0,
+        max / 1000.0
     );
     Ok(out)
 }
