@@ -3,12 +3,14 @@
 //! `cargo xtask test` runs every step in order and stops at the first failure,
 //! printing one summary line per step. `cargo xtask tidy` runs the tidy check alone;
 //! `cargo xtask api` rewrites the public API snapshots in `api/`;
-//! `cargo xtask bench` runs the benchmarks and writes `docs/benchmarks.md`.
+//! `cargo xtask bench` runs the benchmarks and writes `docs/benchmarks.md`;
+//! `cargo xtask fuzz` runs the fuzz targets of `tests/fuzz` (`fuzz.rs`).
 
 mod api;
 mod bench;
 mod callgrind;
 mod e2e;
+mod fuzz;
 mod layers;
 mod load;
 mod package;
@@ -26,9 +28,10 @@ fn main() -> ExitCode {
         "tidy" => vec![steps::Step::tidy()],
         "api" => vec![steps::Step::api_update()],
         "bench" => return bench::run(&steps::workspace_root()),
+        "fuzz" => return fuzz::run(&steps::workspace_root(), &args[1..]),
         _ => {
             steps::say(
-                "usage: cargo xtask <command>\n\n  test   fmt, clippy, tests, docs, tidy, api, layers, package, end-to-end (what CI runs)\n  tidy   the tidy check alone\n  api    rewrite the public API snapshots (api/<crate>.txt) from the sources\n  bench  the benchmarks, as ratios to their floor; writes docs/benchmarks.md",
+                "usage: cargo xtask <command>\n\n  test   fmt, clippy, tests, docs, tidy, api, layers, package, fuzz, end-to-end (what CI runs)\n  tidy   the tidy check alone\n  api    rewrite the public API snapshots (api/<crate>.txt) from the sources\n  bench  the benchmarks, as ratios to their floor; writes docs/benchmarks.md\n  fuzz   the fuzz targets, 60 s each (`cargo xtask fuzz --help` for the options)",
             );
             return if command == "help" {
                 ExitCode::SUCCESS

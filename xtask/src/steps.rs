@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use crate::{api, e2e, layers, package, tidy};
+use crate::{api, e2e, fuzz, layers, package, tidy};
 
 /// What a step does.
 enum Action {
@@ -106,6 +106,10 @@ pub(crate) fn test_plan() -> Vec<Step> {
         Step {
             name: "package",
             action: Action::Check(package::check),
+        },
+        Step {
+            name: "fuzz",
+            action: Action::Check(fuzz::check),
         },
         Step {
             name: "e2e",

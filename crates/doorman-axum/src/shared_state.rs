@@ -95,7 +95,7 @@ impl Event {
                 };
                 Self::Revoked(Revocation {
                     revoked: parse_member(&member)?,
-                    until: at(until.parse().ok()?),
+                    until: at(seconds(until)?)?,
                 })
             }
             "d" => Self::SessionChanged(parse_key(words.next()?)?),
@@ -130,11 +130,19 @@ fn parse_member(text: &str) -> Option<Revoked> {
         ("p", key) => Revoked::ProviderSession(key),
         ("u", key) => Revoked::User {
             key,
-            not_before: at(words.next()?.parse().ok()?),
+            not_before: at(seconds(words.next()?)?)?,
         },
         _ => return None,
     };
     words.next().is_none().then_some(revoked)
+}
+
+/// Seconds written as a number is written (digits, no sign, no leading zero).
+fn seconds(text: &str) -> Option<u64> {
+    let canonical = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    canonical.then(|| text.parse().ok()).flatten()
 }
 
 /// A key written as 32 lowercase hexadecimal digits.
@@ -144,9 +152,9 @@ fn parse_key(text: &str) -> Option<Key> {
         .flatten()
 }
 
-/// The time `seconds` after the Unix epoch.
-fn at(seconds: u64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(seconds)
+/// The time `seconds` after the Unix epoch; `None` past what the system's time can hold.
+fn at(seconds: u64) -> Option<SystemTime> {
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
 }
 
 /// Milliseconds for a Redis expiry: at least one.
@@ -357,7 +365,7 @@ impl SharedState {
             .filter_map(|(text, until)| {
                 Some(Revocation {
                     revoked: parse_member(&text)?,
-                    until: at(until),
+                    until: at(until)?,
                 })
             })
             .collect())
@@ -604,7 +612,7 @@ mod tests {
     use super::*;
 
     fn at_s(seconds: u64) -> SystemTime {
-        at(seconds)
+        at(seconds).expect("a time")
     }
 
     #[test]
@@ -652,6 +660,11 @@ mod tests {
             format!("r s {} 10", "G".repeat(32)),
             format!("r s {} 10", "A".repeat(32)),
             format!("r s {key} -1"),
+            format!("r s {key} {}", u64::MAX),
+            format!("r u {key} {} 2", u64::MAX),
+            format!("r s {key} +1"),
+            format!("r s {key} 01"),
+            format!("r u {key} 01 2"),
             format!("d {key} extra"),
             "d 12".to_owned(),
             "f 12".to_owned(),
@@ -660,6 +673,39 @@ mod tests {
         ];
         for text in refused {
             assert_eq!(Event::decode(&text), None, "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever another client publishes on the channel, reading it never panics, and
+        /// what reads as an event is written back as the same text.
+        #[test]
+        fn any_text_reads_as_an_event_or_none(text in "\\PC{0,80}|[rdfsup0-9a-f ]{0,90}") {
+            if let Some(event) = Event::decode(&text) {
+                proptest::prop_assert_eq!(event.encode(), text);
+            }
+        }
+
+        /// Every event reads back as written.
+        #[test]
+        fn every_event_reads_back(
+            kind in 0u8..5,
+            key in proptest::prelude::any::<u128>(),
+            first in 0u64..=u64::from(u32::MAX) * 1_000,
+            second in 0u64..=u64::from(u32::MAX) * 1_000,
+            flight in proptest::collection::vec(proptest::prelude::any::<u8>(), TAG_LEN),
+        ) {
+            let event = match kind {
+                0 => Event::Revoked(Revocation { revoked: Revoked::Session(key), until: at_s(first) }),
+                1 => Event::Revoked(Revocation {
+                    revoked: Revoked::User { key, not_before: at_s(second) },
+                    until: at_s(first),
+                }),
+                2 => Event::Revoked(Revocation { revoked: Revoked::ProviderSession(key), until: at_s(first) }),
+                3 => Event::SessionChanged(key),
+                _ => Event::Refreshed(hex(&flight)),
+            };
+            proptest::prop_assert_eq!(Event::decode(&event.encode()), Some(event));
         }
     }
 
