@@ -32,6 +32,11 @@
 //! | `private_key` / `private_key_file` | PEM text, or a file relative to the secrets file, that signs `private_key_jwt` assertions (RFC 7523); `client_secret` may then be left out |
 //! | `private_key_id` | the `kid` of those assertions (a provider with its own key does not take the shared one) |
 //!
+//! doorman's app-wide keys stand in `[auth]` only, and are refused in a provider's section:
+//! `base_path`, `previous_cookie_secrets`, and the shared state's `redis_url`,
+//! `session_store` ([`SessionStore`]; `"redis"` needs `redis_url`) and
+//! `refresh_lock_timeout` (at most [`MAX_REFRESH_LOCK_TIMEOUT`]).
+//!
 //! A plain OAuth 2.0 provider (no discovery, no ID token) gives, instead of
 //! `server_metadata_url`, Authlib's `authorize_url`, `access_token_url` and
 //! `userinfo_endpoint`, or `provider_preset = "github"`, whose URLs and `scope` those keys
@@ -64,7 +69,8 @@
 //! the secrets file ([`Origin::File`]), or from the working directory ([`Origin::Text`]).
 //!
 //! # Security
-//! `client_secret`, `cookie_secret` and the private key are held in [`Secret`], whose `Debug`
+//! `client_secret`, `cookie_secret`, `previous_cookie_secrets`, the private key and
+//! `redis_url` (whose password is a secret) are held in [`Secret`], whose `Debug`
 //! prints `REDACTED`, which has no `Serialize`, and which is overwritten with zeros when
 //! dropped; file text (secrets file and key file) is wiped after parsing too. Error messages
 //! name keys, places and key files, never values of secret keys.
