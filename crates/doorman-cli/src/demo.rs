@@ -1,6 +1,6 @@
 //! `doorman demo`: the demo app, against the built-in development provider or a secrets file.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::get;
 use doorman::secrets::{AuthConfig, Origin};
-use doorman::{Auth, AuthOptions, User, escape_html};
+use doorman::{Auth, AuthOptions, EffectiveSetting, User, escape_html};
 use doorman_devidp::{DevIdp, DevIdpConfig, RegisteredClient, SigningKey};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -52,7 +52,23 @@ impl ConnectionTimeouts {
 /// What `doorman demo` was asked for.
 pub(crate) struct DemoArgs {
     pub(crate) secrets: Option<PathBuf>,
+    /// With the built-in provider: the Redis the two replicas share (`redis_url`, with
+    /// `session_store = "redis"`).
+    pub(crate) redis: Option<String>,
     pub(crate) addr: SocketAddr,
+}
+
+/// One replica the demo serves, as its home page describes it.
+#[derive(Clone, Debug)]
+struct Replica {
+    /// 1 for the replica on `--addr`, 2 for the one on the next port.
+    number: usize,
+    /// How many replicas this process serves.
+    count: usize,
+    /// The port it listens on.
+    port: u16,
+    /// Where its sessions live, from its `Auth`'s settings.
+    sessions: String,
 }
 
 pub(crate) fn run(args: &DemoArgs) -> ExitCode {
@@ -83,8 +99,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Starts the development provider on a free loopback port, registers the demo as its
-/// client, and returns the secrets text that points at it (and the running provider).
 /// How long the built-in provider's access tokens last: short, so that a refresh shows.
 const DEMO_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(120);
 
@@ -92,8 +106,41 @@ const DEMO_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(120);
 /// bearer tokens: `curl -H "Authorization: Bearer $ACCESS_TOKEN" http://127.0.0.1:8501/api/me`.
 const DEMO_API_AUDIENCE: &str = "doorman-demo-api";
 
-fn built_in_provider(app: SocketAddr) -> Result<(String, doorman_devidp::Running), String> {
-    let idp_listener = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(|e| e.to_string())?;
+/// `http://ADDR`, the origin of an app listening on `addr`.
+fn origin(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+/// `text` as a TOML basic string, quotes included: a value given on the command line cannot
+/// end the string early or add keys.
+fn toml_string(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// Starts the development provider on a free loopback port, registers every replica of the
+/// demo (`replicas`, all on one host) as its client, and returns the secrets text that points
+/// at it (and the running provider). With `redis`, the secrets share state there and keep
+/// sessions in it.
+fn built_in_provider(
+    replicas: &[SocketAddr],
+    redis: Option<&str>,
+) -> Result<(String, doorman_devidp::Running), String> {
+    let first = replicas
+        .first()
+        .ok_or("the demo serves at least one replica")?;
+    let idp_listener = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .map_err(|e| format!("cannot listen for the built-in provider: {e}"))?;
     let idp_addr = idp_listener.local_addr().map_err(|e| e.to_string())?;
     let issuer = url::Url::parse(&format!("http://{idp_addr}")).map_err(|e| e.to_string())?;
     let mut secret = [0u8; 32];
@@ -101,7 +148,13 @@ fn built_in_provider(app: SocketAddr) -> Result<(String, doorman_devidp::Running
     getrandom_fill(&mut secret)?;
     getrandom_fill(&mut cookie_secret)?;
     let client_secret = hex(&secret);
-    let app_origin = format!("http://{app}");
+    // Every replica's callback and logout return; each `Auth` fills `{port}` with its own.
+    let origins: Vec<String> = replicas.iter().copied().map(origin).collect();
+    let host = match first.ip() {
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        ip @ IpAddr::V4(_) => ip.to_string(),
+    };
+    let redirect_uri = format!("http://{host}:{{port}}/oauth2callback");
     // Access tokens of two minutes, so that the demo shows a session renewing itself.
     let config = DevIdpConfig::new(issuer.clone())
         .with_access_token_lifetime(DEMO_ACCESS_TOKEN_LIFETIME)
@@ -109,15 +162,27 @@ fn built_in_provider(app: SocketAddr) -> Result<(String, doorman_devidp::Running
         .with_client(RegisteredClient {
             client_id: "doorman-demo".to_owned(),
             client_secret: client_secret.clone(),
-            redirect_uris: vec![format!("{app_origin}/oauth2callback")],
-            post_logout_redirect_uris: vec![format!("{app_origin}/auth/logged-out")],
+            redirect_uris: origins
+                .iter()
+                .map(|origin| format!("{origin}/oauth2callback"))
+                .collect(),
+            post_logout_redirect_uris: origins
+                .iter()
+                .map(|origin| format!("{origin}/auth/logged-out"))
+                .collect(),
         });
     let key = SigningKey::generate_rsa("demo-1").map_err(|e| e.to_string())?;
     let (_, ec) = doorman_devidp::test_keys();
     let idp = Arc::new(DevIdp::with_keys(config, vec![key], ec));
     let running = doorman_devidp::serve(idp_listener, idp).map_err(|e| e.to_string())?;
+    let shared_state = redis.map_or(String::new(), |url| {
+        format!(
+            "redis_url = {}\nsession_store = \"redis\"\n",
+            toml_string(url)
+        )
+    });
     let secrets = format!(
-        "[auth]\nredirect_uri = \"{app_origin}/oauth2callback\"\ncookie_secret = \"{}\"\nexpose_tokens = [\"id\", \"access\"]\ncookie_lifetime = \"12h\"\nlogout_params = {{ logout_hint = \"{{email}}\" }}\n\n[auth.devidp]\nclient_id = \"doorman-demo\"\nclient_secret = \"{client_secret}\"\nserver_metadata_url = \"{}/.well-known/openid-configuration\"\nclient_kwargs = {{ scope = \"openid profile email offline_access\" }}\napi_audience = \"{DEMO_API_AUDIENCE}\"\n",
+        "[auth]\nredirect_uri = \"{redirect_uri}\"\ncookie_secret = \"{}\"\nexpose_tokens = [\"id\", \"access\"]\ncookie_lifetime = \"12h\"\nlogout_params = {{ logout_hint = \"{{email}}\" }}\n{shared_state}\n[auth.devidp]\nclient_id = \"doorman-demo\"\nclient_secret = \"{client_secret}\"\nserver_metadata_url = \"{}/.well-known/openid-configuration\"\nclient_kwargs = {{ scope = \"openid profile email offline_access\" }}\napi_audience = \"{DEMO_API_AUDIENCE}\"\n",
         hex(&cookie_secret),
         issuer.as_str().trim_end_matches('/'),
     );
@@ -133,6 +198,11 @@ async fn serve(args: &DemoArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let mut listeners = vec![(listener, addr)];
+    if args.redis.is_some() {
+        listeners.push(second_replica_listener(addr).await?);
+    }
+    let addrs: Vec<SocketAddr> = listeners.iter().map(|(_, addr)| *addr).collect();
     let (config, _provider) = match &args.secrets {
         Some(path) => (
             AuthConfig::load(std::slice::from_ref(path)).map_err(|e| e.to_string())?,
@@ -142,41 +212,115 @@ async fn serve(args: &DemoArgs) -> Result<(), String> {
             if !addr.ip().is_loopback() {
                 return Err("without --secrets the demo uses the development provider, which serves loopback only: use a 127.0.0.1 address".to_owned());
             }
-            let (text, running) = built_in_provider(addr)?;
+            let (text, running) = built_in_provider(&addrs, args.redis.as_deref())?;
             tracing::info!(provider = %running.addr, "built-in development provider started");
             let config = AuthConfig::parse(
                 &text,
                 Origin::Text("the built-in development provider".to_owned()),
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| match args.redis {
+                // The only value in these secrets given on the command line.
+                Some(_) => format!("--redis: {e}"),
+                None => e.to_string(),
+            })?;
             (config, Some(running))
         }
     };
-    let auth =
-        Auth::new(&config, AuthOptions::default().port(addr.port())).map_err(|e| e.to_string())?;
-    auth.warm_up();
-    crate::say(&settings_report(&auth));
+    let count = listeners.len();
+    let mut replicas = Vec::with_capacity(count);
+    for (index, (listener, addr)) in listeners.into_iter().enumerate() {
+        let auth = Auth::new(&config, AuthOptions::default().port(addr.port()))
+            .map_err(|e| e.to_string())?;
+        auth.warm_up();
+        if index == 0 {
+            crate::say(&settings_report(&auth));
+        }
+        let replica = Replica {
+            number: index + 1,
+            count,
+            port: addr.port(),
+            sessions: where_sessions_live(auth.settings()),
+        };
+        replicas.push((listener, app(&auth, replica)));
+    }
+    let shown: Vec<String> = addrs
+        .iter()
+        .map(|addr| {
+            if addr.ip().is_unspecified() {
+                format!("http://127.0.0.1:{}/", addr.port())
+            } else {
+                format!("{}/", origin(*addr))
+            }
+        })
+        .collect();
+    match shown.as_slice() {
+        [one] => crate::say(&format!(
+            "doorman demo: open {one} in your browser (Ctrl-C stops it)"
+        )),
+        [first, second] => crate::say(&format!(
+            "doorman demo: two replicas sharing sessions in Redis: open {first} (replica 1) and {second} (replica 2) in your browser (Ctrl-C stops it)"
+        )),
+        _ => {}
+    }
+    let mut serving = tokio::task::JoinSet::new();
+    for (listener, app) in replicas {
+        serving.spawn(serve_connections(listener, app, ConnectionTimeouts::DEMO));
+    }
+    // The replicas serve until the process stops.
+    while serving.join_next().await.is_some() {}
+    Ok(())
+}
+
+/// Listens on the port after `first`'s, on the same address, for the second replica.
+async fn second_replica_listener(
+    first: SocketAddr,
+) -> Result<(tokio::net::TcpListener, SocketAddr), String> {
+    let port = first.port().checked_add(1).ok_or_else(|| {
+        format!("--redis serves a second replica on the port after {first}, and there is none: give --addr a lower port")
+    })?;
+    let second = SocketAddr::new(first.ip(), port);
+    let listener = tokio::net::TcpListener::bind(second).await.map_err(|e| {
+        format!("--redis serves a second replica on the port after --addr's, and {second} is not free ({e}): give --addr another port")
+    })?;
+    Ok((listener, second))
+}
+
+/// The demo's routes for one replica, around its `auth`.
+fn app(auth: &Auth, replica: Replica) -> Router {
     let private = Router::new()
         .route("/private", get(private))
         .route("/api/me", get(user_json))
         .layer(auth.require_login());
-    let app = Router::new()
+    Router::new()
         .route("/", get(home))
         .route("/user.json", get(user_json))
         .route("/ws", get(websocket))
         .merge(auth.routes())
+        .with_state(Arc::new(replica))
         .layer(auth.layer())
-        .merge(private);
-    let shown = if addr.ip().is_unspecified() {
-        format!("http://127.0.0.1:{}", addr.port())
-    } else {
-        format!("http://{addr}")
+        .merge(private)
+}
+
+/// Where the sessions of an app with these `settings` live, in words: the effective
+/// `session_store`, and whether ended sessions are shared through Redis.
+fn where_sessions_live(settings: &[EffectiveSetting]) -> String {
+    let app_wide = |key: &str| {
+        settings
+            .iter()
+            .find(|setting| setting.provider.is_none() && setting.line.key == key)
+            .map(|setting| setting.line.value.as_str())
     };
-    crate::say(&format!(
-        "doorman demo: open {shown}/ in your browser (Ctrl-C stops it)"
-    ));
-    serve_connections(listener, app, ConnectionTimeouts::DEMO).await;
-    Ok(())
+    let shared = app_wide("redis_url").is_some_and(|url| url.starts_with("redis"));
+    match app_wide("session_store") {
+        Some("redis") => "sessions in Redis (session_store = redis)".to_owned(),
+        Some(store) if shared => {
+            format!(
+                "sessions in their cookies (session_store = {store}), ended sessions shared through Redis"
+            )
+        }
+        Some(store) => format!("sessions in their cookies (session_store = {store})"),
+        None => "sessions in their cookies".to_owned(),
+    }
 }
 
 /// Every effective setting, one per line, with where it came from (code, the secrets file,
@@ -246,12 +390,19 @@ async fn answer_within(State(limit): State<Duration>, request: Request, next: Ne
 const NO_STORE: [(axum::http::HeaderName, &str); 1] = [(CACHE_CONTROL, "no-store")];
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;color:#222}\
-a.doorman-login,button{display:inline-block;margin:.3rem .3rem .3rem 0;padding:.55rem 1rem;border:1px solid #555;border-radius:.4rem;background:#f4f4f4;color:#111;text-decoration:none;font-size:1rem;cursor:pointer}\
+form.doorman-logout{display:inline}a.doorman-login,button{display:inline-block;margin:.3rem .3rem .3rem 0;padding:.55rem 1rem;border:1px solid #555;border-radius:.4rem;background:#f4f4f4;color:#111;text-decoration:none;font-size:1rem;cursor:pointer}\
 .error{padding:.7rem 1rem;border-left:4px solid #b00;background:#fff2f2}table{border-collapse:collapse;width:100%}\
 td{border-bottom:1px solid #ddd;padding:.35rem;vertical-align:top;font-family:ui-monospace,monospace;font-size:.85rem;word-break:break-all}";
 
-async fn home(user: User) -> Response {
+async fn home(State(replica): State<Arc<Replica>>, user: User) -> Response {
     let mut body = String::from("<h1>doorman demo</h1>");
+    body.push_str(&format!(
+        r#"<p id="replica">Served by replica {} of {} (port {}); {}.</p>"#,
+        replica.number,
+        replica.count,
+        replica.port,
+        escape_html(&replica.sessions)
+    ));
     if let Some(failure) = user.login_failure() {
         body.push_str(&format!(
             r#"<p class="error" id="login-error">Login failed: {}</p>"#,
@@ -268,7 +419,9 @@ async fn home(user: User) -> Response {
                 escape_html(email)
             ));
         }
+        // "Log out" first: the browser test clicks the first logout form.
         body.push_str(&user.logout_button("Log out"));
+        body.push_str(&user.logout_everywhere_button("Log out everywhere"));
         if let Some(expires_at) = user.tokens().expires_at() {
             let left = expires_at
                 .duration_since(SystemTime::now())
@@ -339,7 +492,7 @@ mod tests {
     #[tokio::test]
     async fn the_demo_prints_every_setting_and_where_it_came_from() {
         let app: SocketAddr = "127.0.0.1:8501".parse().expect("address");
-        let (text, _running) = built_in_provider(app).expect("provider");
+        let (text, _running) = built_in_provider(&[app], None).expect("provider");
         let config = AuthConfig::parse(&text, Origin::Text("demo".to_owned())).expect("secrets");
         let auth = Auth::new(&config, AuthOptions::default().port(8501)).expect("auth");
         let report = settings_report(&auth);
@@ -351,6 +504,59 @@ mod tests {
             "\n  devidp.call_userinfo = true (default)",
         ] {
             assert!(report.contains(expected), "{expected:?} in {report}");
+        }
+        assert_eq!(
+            where_sessions_live(auth.settings()),
+            "sessions in their cookies (session_store = cookie)"
+        );
+    }
+
+    /// With `--redis`, the generated secrets keep sessions in that Redis, and each replica's
+    /// `redirect_uri` is its own port's. The `Auth`s are built outside the runtime, so they
+    /// never call the Redis named here (the tests call only a Redis they start).
+    #[test]
+    fn with_redis_the_built_in_secrets_keep_sessions_in_redis_on_each_replicas_port() {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let replicas: [SocketAddr; 2] =
+            ["127.0.0.1:8501", "127.0.0.1:8502"].map(|addr| addr.parse().expect("address"));
+        let (text, _running) = runtime
+            .block_on(async { built_in_provider(&replicas, Some("redis://127.0.0.1:6390/0")) })
+            .expect("provider");
+        let config = AuthConfig::parse(&text, Origin::Text("demo".to_owned())).expect("secrets");
+        for (replica, port) in replicas.iter().zip(["8501", "8502"]) {
+            let auth =
+                Auth::new(&config, AuthOptions::default().port(replica.port())).expect("auth");
+            let report = settings_report(&auth);
+            for expected in [
+                format!("\n  port = {port} (code)"),
+                "\n  redis_url = redis:// (REDACTED) (demo:7:13)".to_owned(),
+                "\n  session_store = redis (demo:8:17)".to_owned(),
+            ] {
+                assert!(report.contains(&expected), "{expected:?} in {report}");
+            }
+            assert_eq!(
+                where_sessions_live(auth.settings()),
+                "sessions in Redis (session_store = redis)"
+            );
+        }
+        assert!(
+            text.contains("redirect_uri = \"http://127.0.0.1:{port}/oauth2callback\""),
+            "{text}"
+        );
+    }
+
+    /// A value from the command line stays one TOML string, whatever it holds.
+    #[test]
+    fn a_command_line_value_cannot_end_its_toml_string_early() {
+        for value in [
+            "redis://127.0.0.1:6379/0",
+            "redis://x\"\nsession_store = \"cookie",
+            "a\\\"b\u{7}",
+        ] {
+            let text = format!("value = {}\n", toml_string(value));
+            let table: toml::Table = text.parse().expect("one TOML string");
+            assert_eq!(table.len(), 1, "{text}");
+            assert_eq!(table["value"].as_str(), Some(value), "{text}");
         }
     }
 

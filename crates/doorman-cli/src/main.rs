@@ -1,7 +1,8 @@
 //! The `doorman` command.
 //!
-//! - `doorman demo [--secrets FILE] [--addr ADDR]`: the demo app, with the built-in
-//!   development provider when no secrets file is given.
+//! - `doorman demo [--secrets FILE | --redis URL] [--addr ADDR]`: the demo app, with the
+//!   built-in development provider when no secrets file is given; with `--redis`, two replicas
+//!   of it sharing sessions through that Redis.
 //! - `doorman check [--discover] [FILE...]`: load the secrets as the library does and print
 //!   what it found; `--discover` also fetches every provider's metadata and keys.
 //! - `doorman secret`: print a fresh random `cookie_secret`.
@@ -15,8 +16,10 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: doorman <command>
 
 commands:
-  demo [--secrets FILE] [--addr 127.0.0.1:8501]
-                    the demo app; without --secrets, against the built-in development provider
+  demo [--secrets FILE | --redis URL] [--addr 127.0.0.1:8501]
+                    the demo app; without --secrets, against the built-in development provider;
+                    --redis redis://127.0.0.1:6379/0 serves two replicas (--addr's port and the
+                    next) sharing sessions in that Redis (with --secrets, the file says where Redis is)
   check [--discover] [FILE...]
                     load and validate secrets (default: Streamlit's lookup, or $DOORMAN_SECRETS_FILES);
                     --discover also fetches every provider's metadata and keys
@@ -59,12 +62,17 @@ fn run() -> Result<ExitCode, String> {
         "demo" => {
             let mut args = demo::DemoArgs {
                 secrets: None,
+                redis: None,
                 addr: std::net::SocketAddr::from(([127, 0, 0, 1], 8501)),
             };
             while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
                 match arg {
                     Long("secrets") => {
                         args.secrets = Some(parser.value().map_err(|e| e.to_string())?.into());
+                    }
+                    Long("redis") => {
+                        let value = parser.value().map_err(|e| e.to_string())?;
+                        args.redis = Some(value.string().map_err(|e| e.to_string())?);
                     }
                     Long("addr") => {
                         let value = parser.value().map_err(|e| e.to_string())?;
@@ -75,6 +83,9 @@ fn run() -> Result<ExitCode, String> {
                     }
                     other => return Err(other.unexpected().to_string()),
                 }
+            }
+            if args.secrets.is_some() && args.redis.is_some() {
+                return Err("--redis and --secrets do not go together: --redis configures the built-in development provider's demo; with --secrets, give redis_url and session_store = \"redis\" in the file's [auth]".to_owned());
             }
             Ok(demo::run(&args))
         }
