@@ -18,10 +18,13 @@
 //! Every call is bounded by [`CALL_TIMEOUT`]; a call that fails or times out is the
 //! caller's degradation (see `docs/deployment.md`), logged, never a panic. The connection
 //! reconnects by itself, and the subscriber reconnects with a backoff, reloading the list
-//! and dropping what it may have missed when it is back.
+//! and dropping what it may have missed when it is back. A connection whose call timed out
+//! or whose reply did not parse is dropped, and the next call connects afresh: bytes that
+//! are not RESP would otherwise stay in its buffer and fail every later call, and a peer that
+//! went silent would hold every later call until its timeout.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{OnceLock, Weak};
+use std::sync::{Mutex, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
 
 use doorman_seal::{Purpose, Sealer, TAG_LEN, Tagger};
@@ -167,7 +170,9 @@ fn millis(duration: Duration) -> u64 {
 /// The link to Redis: a reconnecting connection for calls, a subscriber for events.
 pub(crate) struct SharedState {
     client: redis::Client,
-    connection: OnceLock<ConnectionManager>,
+    /// The connection for calls, made on first use, and its generation: a broken one is
+    /// dropped ([`SharedState::drop_if_broken`]) and the next call makes a new one.
+    connection: Mutex<(u64, Option<ConnectionManager>)>,
     prefix: String,
     /// Whether the subscriber was started.
     subscribed: AtomicBool,
@@ -203,7 +208,7 @@ impl SharedState {
         let prefix = format!("doorman:{}:", hex(&namespace[..8]));
         Ok(Self {
             client,
-            connection: OnceLock::new(),
+            connection: Mutex::new((0, None)),
             prefix,
             subscribed: AtomicBool::new(false),
             reachable: AtomicBool::new(true),
@@ -257,10 +262,15 @@ impl SharedState {
         self.key("events")
     }
 
-    /// The connection, made on first use (inside the runtime); it reconnects by itself.
-    fn connection(&self) -> Result<ConnectionManager, Unreachable> {
-        if let Some(connection) = self.connection.get() {
-            return Ok(connection.clone());
+    /// The connection and its generation, made on first use (inside the runtime); it
+    /// reconnects by itself after an I/O error.
+    fn connection(&self) -> Result<(u64, ConnectionManager), Unreachable> {
+        let mut current = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let (generation, Some(connection)) = &*current {
+            return Ok((*generation, connection.clone()));
         }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CALL_TIMEOUT))
@@ -269,7 +279,26 @@ impl SharedState {
             .set_max_delay(LAST_RECONNECT);
         let made = ConnectionManager::new_lazy_with_config(self.client.clone(), config)
             .map_err(|e| Unreachable(format!("cannot set up the connection: {:?}", e.kind())))?;
-        Ok(self.connection.get_or_init(|| made).clone())
+        current.1 = Some(made.clone());
+        Ok((current.0, made))
+    }
+
+    /// Drops the connection of `generation` when a call on it timed out (`None`) or failed
+    /// other than by the server's error reply: the next call connects afresh.
+    fn drop_if_broken(&self, generation: u64, failure: Option<&redis::RedisError>) {
+        let broken = failure.is_none_or(|e| {
+            matches!(
+                e.kind(),
+                redis::ErrorKind::Parse | redis::ErrorKind::Io | redis::ErrorKind::Client
+            )
+        });
+        let mut current = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if broken && current.0 == generation {
+            *current = (generation.wrapping_add(1), None);
+        }
     }
 
     /// Runs `command`, bounded by [`CALL_TIMEOUT`]; `what` names it in errors.
@@ -278,11 +307,19 @@ impl SharedState {
         what: &str,
         command: &redis::Cmd,
     ) -> Result<T, Unreachable> {
-        let mut connection = self.connection()?;
+        let (generation, mut connection) = self.connection()?;
         let outcome = tokio::time::timeout(CALL_TIMEOUT, command.query_async(&mut connection))
             .await
-            .map_err(|_| format!("{what}: no answer within {CALL_TIMEOUT:?}"))
-            .and_then(|answer| answer.map_err(|e| format!("{what}: {}", describe(&e))));
+            .map_err(|_| {
+                self.drop_if_broken(generation, None);
+                format!("{what}: no answer within {CALL_TIMEOUT:?}")
+            })
+            .and_then(|answer| {
+                answer.map_err(|e| {
+                    self.drop_if_broken(generation, Some(&e));
+                    format!("{what}: {}", describe(&e))
+                })
+            });
         self.note(outcome.is_ok());
         outcome.map_err(Unreachable)
     }
@@ -293,17 +330,21 @@ impl SharedState {
         what: &str,
         pipeline: &redis::Pipeline,
     ) -> Result<(), Unreachable> {
-        let mut connection = self.connection()?;
+        let (generation, mut connection) = self.connection()?;
         let outcome = tokio::time::timeout(
             CALL_TIMEOUT,
             pipeline.query_async::<redis::Value>(&mut connection),
         )
         .await
-        .map_err(|_| format!("{what}: no answer within {CALL_TIMEOUT:?}"))
+        .map_err(|_| {
+            self.drop_if_broken(generation, None);
+            format!("{what}: no answer within {CALL_TIMEOUT:?}")
+        })
         .and_then(|answer| {
-            answer
-                .map(drop)
-                .map_err(|e| format!("{what}: {}", describe(&e)))
+            answer.map(drop).map_err(|e| {
+                self.drop_if_broken(generation, Some(&e));
+                format!("{what}: {}", describe(&e))
+            })
         });
         self.note(outcome.is_ok());
         outcome.map_err(Unreachable)
@@ -535,7 +576,12 @@ async fn subscriber(client: redis::Client, channel: String, inner: Weak<Inner>) 
         match connected {
             Ok(Ok(mut pubsub)) => {
                 let Some(auth) = inner.upgrade() else { return };
-                let reloaded = auth.resynchronize().await;
+                // The first call after an outage may meet the connection's failure from it;
+                // that connection is then dropped, and the second call connects afresh.
+                let reloaded = match auth.resynchronize().await {
+                    Err(_) => auth.resynchronize().await,
+                    reloaded => reloaded,
+                };
                 match reloaded {
                     Ok(count) if lost => tracing::info!(
                         revocations = count,
