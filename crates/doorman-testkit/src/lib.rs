@@ -16,7 +16,8 @@
 //!   every request, except where a test injects a transport fault (slow, 500, garbage, huge,
 //!   truncated, another content type) or stops it listening.
 //! - `redis` (feature `redis`): a real `redis-server` started on a free loopback port, which a
-//!   test stops and restarts.
+//!   test stops and restarts, and a TCP proxy in front of it that breaks the link on demand
+//!   (connections refused, replies held, replaced by garbage or cut short).
 //!
 //! Each feature brings only its module's dependencies. The crate is never published and is
 //! only ever a dev-dependency of a published crate (`cargo xtask test`'s `layers` step checks
