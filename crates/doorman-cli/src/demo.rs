@@ -226,6 +226,9 @@ async fn serve(args: &DemoArgs) -> Result<(), String> {
             (config, Some(running))
         }
     };
+    if let Some(redis) = &args.redis {
+        warn_when_redis_does_not_answer(redis).await;
+    }
     let count = listeners.len();
     let mut replicas = Vec::with_capacity(count);
     for (index, (listener, addr)) in listeners.into_iter().enumerate() {
@@ -269,6 +272,30 @@ async fn serve(args: &DemoArgs) -> Result<(), String> {
     // The replicas serve until the process stops.
     while serving.join_next().await.is_some() {}
     Ok(())
+}
+
+/// How long the demo waits for `--redis`'s server to accept a connection at start.
+const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Says on standard error when nothing accepts connections at `redis`'s host and port: the
+/// demo still starts (the replicas reconnect by themselves), but logins fail until Redis runs.
+async fn warn_when_redis_does_not_answer(redis: &str) {
+    // Validated as a Redis URL when the secrets were parsed.
+    let Some((host, port)) = url::Url::parse(redis)
+        .ok()
+        .and_then(|url| Some((url.host_str()?.to_owned(), url.port().unwrap_or(6379))))
+    else {
+        return;
+    };
+    let connecting = tokio::net::TcpStream::connect((host.as_str(), port));
+    let problem = match tokio::time::timeout(REDIS_CONNECT_TIMEOUT, connecting).await {
+        Ok(Ok(_)) => return,
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => format!("no answer within {REDIS_CONNECT_TIMEOUT:?}"),
+    };
+    crate::say_err(&format!(
+        "doorman demo: warning: --redis: nothing accepts connections at {host}:{port} ({problem}); logins fail until Redis runs there"
+    ));
 }
 
 /// Listens on the port after `first`'s, on the same address, for the second replica.

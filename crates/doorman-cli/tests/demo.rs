@@ -1,8 +1,9 @@
 //! `doorman demo` with no secrets: it starts the built-in provider and a login works, as
 //! the README promises; pages showing the user are not cached; and connections that send
 //! nothing, stop halfway through a request or sit idle are closed. With `--redis`, two
-//! replicas share sessions and "Log out everywhere" on one logs the user out on the other;
-//! with `--secrets`, a file keeping sessions in Redis works.
+//! replicas share sessions and "Log out everywhere" on one logs the user out on the other
+//! (and a Redis that is not running, or a taken second port, is said); with `--secrets`, a
+//! file keeping sessions in Redis works.
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -618,6 +619,25 @@ fn redis_and_secrets_together_are_refused_naming_both() {
         stderr.contains("--redis") && stderr.contains("--secrets") && stderr.contains("redis_url"),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn with_redis_not_running_the_demo_starts_and_says_so() {
+    let port = two_free_ports();
+    let (one, two) = (loopback(port), loopback(port + 1));
+    let nowhere = format!("redis://127.0.0.1:{}/0", free_port());
+    let demo = start_demo_with(
+        &["--addr", &one.to_string(), "--redis", &nowhere],
+        &[one, two],
+    )
+    .await;
+    let warned = "warning: --redis: nothing accepts connections at 127.0.0.1:";
+    let started = Instant::now();
+    while !demo.output().contains(warned) {
+        assert!(started.elapsed() < PATIENCE, "{}", demo.output());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(demo);
 }
 
 #[test]
