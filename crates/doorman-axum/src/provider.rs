@@ -93,6 +93,11 @@ impl ProviderRuntime {
 
     /// Starts a login: the authorization URL and the pending login, after fetching the
     /// metadata of an OpenID provider (from the cache when there).
+    ///
+    /// The login begins once its metadata and keys are in hand: at `now`, or when they
+    /// arrived if they had to be fetched. A key set fetched for the login then predates it, so
+    /// that an ID token signed with a key the provider rotated in meanwhile makes the callback
+    /// fetch the keys again (`KeySet::may_refresh` compares whole seconds).
     pub(crate) async fn begin(
         self: &Arc<Self>,
         http: &Transport,
@@ -108,11 +113,12 @@ impl ProviderRuntime {
             ));
         }
         let ready = self.ready(http).await?;
+        let begun = now.max(self.clock.now());
         Ok(doorman_oidc::begin(
             &self.client,
             &ready.metadata,
             entropy,
-            now,
+            begun,
         ))
     }
 

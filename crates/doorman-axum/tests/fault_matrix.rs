@@ -821,3 +821,43 @@ async fn an_answer_announcing_more_than_the_cap_is_refused_unread() {
     );
     assert_eq!(rig.proxy.hits(METADATA), 1, "the huge answer was sent");
 }
+
+/// A login whose start fetched the keys (nothing cached yet) and whose ID token is signed
+/// with a key the provider rotated in meanwhile gets the keys again, even when that first
+/// fetch ended in the second after the one the login began in: a login begins once its
+/// metadata and keys are in hand, and the rule for fetching again compares whole seconds.
+/// (Found by `keys_again_*` on a loaded machine, where the fetch sometimes crossed a second.)
+#[tokio::test]
+async fn a_key_rotated_in_during_a_login_is_fetched_again_when_the_first_fetch_crossed_a_second() {
+    let rig = Rig::start(Sessions::Plain).await;
+    // The login start reads the clock at about x.8 s; its key fetch is held 400 ms, to end
+    // after (x+1).0 s.
+    rig.proxy
+        .inject(JWKS, faults::Fault::Slow(Duration::from_millis(400)));
+    let into_second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .subsec_millis();
+    tokio::time::sleep(Duration::from_millis(u64::from(
+        (1_800 - into_second) % 1_000,
+    )))
+    .await;
+    let browser = Browser::new();
+    let login = browser.start_login(&rig.app).await;
+    assert_eq!(rig.proxy.hits(JWKS), 1, "the login start fetched the keys");
+    rig.proxy.heal();
+    rig.idp.idp.rotate_keys();
+    let callback = browser.through_provider(&login).await;
+    let done = browser.get(&callback).await;
+    let page = browser.page(&rig.app).await;
+    assert_eq!(
+        identity_cookie(&done),
+        IdentityCookie::Set,
+        "logged in with the rotated key: {page:?}"
+    );
+    assert_eq!(
+        rig.idp.idp.requests_to(JWKS).len(),
+        2,
+        "the keys were fetched again for the rotated key"
+    );
+}
