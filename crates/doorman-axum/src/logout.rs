@@ -107,7 +107,7 @@ impl Auth {
                     return;
                 };
                 if let Err(why) = shared.publish_revocation(revocation, now).await {
-                    tracing::error!(%why, "a revocation was not propagated to the other replicas: it holds on this one only");
+                    tracing::error!(%why, "a revocation may not have reached the other replicas (Redis did not confirm it): it holds on this one");
                 }
             });
         } else if self.inner.shared.is_some() {

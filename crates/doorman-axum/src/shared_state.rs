@@ -42,6 +42,9 @@ pub(crate) const CALL_TIMEOUT: Duration = Duration::from_millis(500);
 /// The first wait before the subscriber connects again, doubled up to [`LAST_RECONNECT`].
 const FIRST_RECONNECT: Duration = Duration::from_millis(100);
 
+/// How often a quiet subscription is asked whether it is still alive.
+const LIVENESS_INTERVAL: Duration = Duration::from_secs(5);
+
 /// The longest wait between the subscriber's attempts to connect.
 const LAST_RECONNECT: Duration = Duration::from_secs(2);
 
@@ -284,20 +287,62 @@ impl SharedState {
     }
 
     /// Drops the connection of `generation` when a call on it timed out (`None`) or failed
-    /// other than by the server's error reply: the next call connects afresh.
-    fn drop_if_broken(&self, generation: u64, failure: Option<&redis::RedisError>) {
-        let broken = failure.is_none_or(|e| {
-            matches!(
-                e.kind(),
-                redis::ErrorKind::Parse | redis::ErrorKind::Io | redis::ErrorKind::Client
-            )
-        });
+    /// other than by the server's error reply: the next call connects afresh. Whether it was
+    /// broken.
+    fn drop_if_broken(&self, generation: u64, failure: Option<&redis::RedisError>) -> bool {
+        let broken = failure.is_none_or(is_broken);
         let mut current = self
             .connection
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if broken && current.0 == generation {
             *current = (generation.wrapping_add(1), None);
+        }
+        broken
+    }
+
+    /// Runs what `send` sends on a connection, within [`CALL_TIMEOUT`] in all; `what` names
+    /// it in errors. A connection found broken at once (the first call after an outage meets
+    /// the failure the old connection remembers) is replaced and the call sent once more,
+    /// within what is left of the time.
+    async fn run<T, F>(
+        &self,
+        what: &str,
+        send: impl Fn(ConnectionManager) -> F,
+    ) -> Result<T, Unreachable>
+    where
+        F: Future<Output = redis::RedisResult<T>>,
+    {
+        let deadline = tokio::time::Instant::now() + CALL_TIMEOUT;
+        let mut retried = false;
+        loop {
+            let (generation, connection) = self.connection()?;
+            match tokio::time::timeout_at(deadline, send(connection)).await {
+                Ok(Ok(answer)) => {
+                    self.note(true);
+                    return Ok(answer);
+                }
+                Ok(Err(e)) => {
+                    if !self.drop_if_broken(generation, Some(&e)) {
+                        // The server answered, with an error (a key of the wrong type).
+                        self.note(true);
+                        return Err(Unreachable(format!("{what}: {}", describe(&e))));
+                    }
+                    if !retried && tokio::time::Instant::now() < deadline {
+                        retried = true;
+                        continue;
+                    }
+                    self.note(false);
+                    return Err(Unreachable(format!("{what}: {}", describe(&e))));
+                }
+                Err(_) => {
+                    self.drop_if_broken(generation, None);
+                    self.note(false);
+                    return Err(Unreachable(format!(
+                        "{what}: no answer within {CALL_TIMEOUT:?}"
+                    )));
+                }
+            }
         }
     }
 
@@ -307,21 +352,10 @@ impl SharedState {
         what: &str,
         command: &redis::Cmd,
     ) -> Result<T, Unreachable> {
-        let (generation, mut connection) = self.connection()?;
-        let outcome = tokio::time::timeout(CALL_TIMEOUT, command.query_async(&mut connection))
-            .await
-            .map_err(|_| {
-                self.drop_if_broken(generation, None);
-                format!("{what}: no answer within {CALL_TIMEOUT:?}")
-            })
-            .and_then(|answer| {
-                answer.map_err(|e| {
-                    self.drop_if_broken(generation, Some(&e));
-                    format!("{what}: {}", describe(&e))
-                })
-            });
-        self.note(outcome.is_ok());
-        outcome.map_err(Unreachable)
+        self.run(what, |mut connection| async move {
+            command.query_async(&mut connection).await
+        })
+        .await
     }
 
     /// Runs `pipeline`, bounded by [`CALL_TIMEOUT`].
@@ -330,24 +364,13 @@ impl SharedState {
         what: &str,
         pipeline: &redis::Pipeline,
     ) -> Result<(), Unreachable> {
-        let (generation, mut connection) = self.connection()?;
-        let outcome = tokio::time::timeout(
-            CALL_TIMEOUT,
-            pipeline.query_async::<redis::Value>(&mut connection),
-        )
-        .await
-        .map_err(|_| {
-            self.drop_if_broken(generation, None);
-            format!("{what}: no answer within {CALL_TIMEOUT:?}")
+        self.run(what, |mut connection| async move {
+            pipeline
+                .query_async::<redis::Value>(&mut connection)
+                .await
+                .map(drop)
         })
-        .and_then(|answer| {
-            answer.map(drop).map_err(|e| {
-                self.drop_if_broken(generation, Some(&e));
-                format!("{what}: {}", describe(&e))
-            })
-        });
-        self.note(outcome.is_ok());
-        outcome.map_err(Unreachable)
+        .await
     }
 
     /// Logs when Redis stops or starts answering.
@@ -574,7 +597,7 @@ async fn subscriber(client: redis::Client, channel: String, inner: Weak<Inner>) 
         })
         .await;
         match connected {
-            Ok(Ok(mut pubsub)) => {
+            Ok(Ok(pubsub)) => {
                 let Some(auth) = inner.upgrade() else { return };
                 // The first call after an outage may meet the connection's failure from it;
                 // that connection is then dropped, and the second call connects afresh.
@@ -596,8 +619,23 @@ async fn subscriber(client: redis::Client, channel: String, inner: Weak<Inner>) 
                 }
                 drop(auth);
                 wait = FIRST_RECONNECT;
-                let mut messages = pubsub.on_message();
-                while let Some(message) = messages.next().await {
+                let (mut sink, mut messages) = pubsub.split();
+                let mut liveness = tokio::time::interval(LIVENESS_INTERVAL);
+                liveness.reset();
+                loop {
+                    let message = tokio::select! {
+                        message = messages.next() => message,
+                        _ = liveness.tick() => {
+                            // A link that went quiet without closing (a partition, a
+                            // proxy that holds): asked, it must answer within a call's time.
+                            let pong = tokio::time::timeout(CALL_TIMEOUT, sink.ping::<redis::Value>()).await;
+                            if matches!(pong, Ok(Ok(_))) {
+                                continue;
+                            }
+                            break;
+                        }
+                    };
+                    let Some(message) = message else { break };
                     let Some(auth) = inner.upgrade() else { return };
                     match std::str::from_utf8(message.get_payload_bytes())
                         .ok()
@@ -631,6 +669,16 @@ async fn subscriber(client: redis::Client, channel: String, inner: Weak<Inner>) 
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(LAST_RECONNECT);
     }
+}
+
+/// Whether `error` says the connection is broken (no answer read, or one that did not
+/// parse), rather than that the server answered with an error.
+fn is_broken(error: &redis::RedisError) -> bool {
+    matches!(
+        error.kind(),
+        redis::ErrorKind::Parse | redis::ErrorKind::Io | redis::ErrorKind::Client
+    ) || error.is_connection_dropped()
+        || error.is_connection_refusal()
 }
 
 /// A Redis error without what it may quote of a value: its kind, and its code when the
