@@ -399,6 +399,49 @@ pub(crate) fn run(root: &Path) -> Result<String, String> {
     Ok(out)
 }
 
+/// A `redis-server` on a free loopback port with nothing saved, killed when dropped (xtask
+/// has no dependencies: the tests' `doorman_testkit::redis` is not used here).
+struct RedisProcess {
+    child: Child,
+    port: u16,
+}
+
+impl RedisProcess {
+    fn start() -> Result<Self, String> {
+        let port = free_port();
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(std::env::temp_dir())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start redis-server: {e}"))?;
+        let redis = Self { child, port };
+        let started = std::time::Instant::now();
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        while std::net::TcpStream::connect(addr).is_err() {
+            if started.elapsed() > std::time::Duration::from_secs(10) {
+                return Err(format!("redis-server did not listen on {addr}"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Ok(redis)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+}
+
+impl Drop for RedisProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The shared-state rounds, on a Redis started for them: sessions stored in Redis against
 /// the app without the layer (the target: at least 90% of its throughput), cookie sessions
 /// with `redis_url` against without it (unchanged), and how fast a revocation reaches
@@ -411,7 +454,7 @@ fn shared_state(root: &Path) -> Result<String, String> {
             package: "redis-server",
         }],
     )?;
-    let redis = doorman_testkit::redis::RedisServer::start();
+    let redis = RedisProcess::start()?;
     let url = redis.url();
     let mut out = String::from(
         "## Shared state on Redis\n\nA `redis-server` on loopback, started for these rounds. With `session_store = \"redis\"` the session is made by a real login at the development provider (claims as Google's); the app without the layer serves the JSON that login's `/user.json` showed, prebuilt. Every request of the rounds is served from the replica's memo: no Redis call.\n\n",
