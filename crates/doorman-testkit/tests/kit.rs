@@ -1,6 +1,7 @@
 //! The testkit's own pieces against the development provider: a provider set up for a
 //! client approves a login and sends the browser back to the client's redirect URI, which
-//! the redirect-following helpers walk; the pair logs in in process.
+//! the redirect-following helpers walk; the pair logs in in process; the fault proxy passes
+//! the provider's answers on, breaks the faulted path's, and refuses connections when stopped.
 
 use std::time::SystemTime;
 
@@ -8,6 +9,7 @@ use doorman_devidp::DevIdpConfig;
 use doorman_oidc::{ClientConfig, ProviderMetadata};
 use doorman_testkit::browser::{client, follow, location};
 use doorman_testkit::devidp::{ForClient as _, serve_on_loopback};
+use doorman_testkit::faults::{Fault, FaultProxy};
 use doorman_testkit::pair::{self, Pair, entropy, get};
 use url::Url;
 
@@ -79,4 +81,45 @@ fn the_pair_logs_in_in_process_and_hands_the_callback_its_query() {
     assert_eq!(outcome.jwks_fetches, 0);
     assert_eq!(pair.userinfo_calls(), 1);
     assert_eq!(pair::CLIENT_ID, pair.config.client_id());
+}
+
+#[tokio::test]
+async fn the_fault_proxy_forwards_breaks_the_faulted_path_and_refuses_when_stopped() {
+    let proxy = FaultProxy::start().await.expect("the proxy listens");
+    let idp = serve_on_loopback(DevIdpConfig::new);
+    proxy.forward_to(idp.addr);
+    let http = client();
+    let metadata = format!("{}/.well-known/openid-configuration", proxy.url());
+    let jwks = format!("{}/jwks", proxy.url());
+    let status = |url: &str| {
+        let request = http.get(url).send();
+        async move { request.await.map(|response| response.status().as_u16()) }
+    };
+    assert_eq!(status(&jwks).await.expect("forwarded"), 200);
+
+    proxy.inject("/jwks", Fault::ServerError);
+    assert_eq!(
+        status(&jwks).await.expect("answered"),
+        500,
+        "the faulted path"
+    );
+    assert_eq!(status(&metadata).await.expect("answered"), 200, "any other");
+    proxy.inject("/jwks", Fault::Truncated);
+    let truncated = http.get(&jwks).send().await.expect("headers");
+    assert!(truncated.bytes().await.is_err(), "the body breaks off");
+    assert_eq!(proxy.hits("/jwks"), 2);
+    proxy.heal();
+    assert_eq!(status(&jwks).await.expect("healed"), 200);
+
+    proxy.stop().await;
+    let refused = status(&jwks).await.expect_err("stopped");
+    assert!(refused.is_connect(), "refused: {refused}");
+    proxy.restart().await.expect("listens again");
+    assert_eq!(status(&jwks).await.expect("restarted"), 200);
+
+    proxy.stop_after("/.well-known/openid-configuration");
+    assert_eq!(status(&metadata).await.expect("answered, then down"), 200);
+    assert!(!proxy.is_listening());
+    let refused = status(&jwks).await.expect_err("down after the metadata");
+    assert!(refused.is_connect(), "refused: {refused}");
 }
