@@ -114,6 +114,49 @@ async fn a_stored_session_is_a_small_cookie_and_nothing_readable_in_redis() {
     assert!(sizes[0].1 > 4 * sizes[1].1, "{sizes:?}");
 }
 
+#[tokio::test]
+async fn a_stored_body_moved_to_another_sessions_key_does_not_open() {
+    let redis = RedisServer::start();
+    let a = TestApp::with(setup(&redis, Mode::Store)).await;
+    a.login("provider=dev").await;
+    let other = a.browser();
+    a.clock.advance(Duration::from_secs(1));
+    other.follow(&a.url("/auth/login?provider=dev")).await;
+    let client = redis::Client::open(redis.url()).expect("client");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*:session:*")
+        .query_async(&mut connection)
+        .await
+        .expect("keys");
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let first: String = redis::cmd("GET")
+        .arg(&keys[0])
+        .query_async(&mut connection)
+        .await
+        .expect("get");
+    let () = redis::cmd("SET")
+        .arg(&keys[1])
+        .arg(&first)
+        .query_async(&mut connection)
+        .await
+        .expect("set");
+    // A replica that has seen neither reads both from Redis: the moved body opens for no one.
+    let b = a.replica();
+    let both = [
+        b.user_json_of(&a.client.at(&b)).await["is_logged_in"] == true,
+        b.user_json_of(&other.at(&b)).await["is_logged_in"] == true,
+    ];
+    assert_eq!(
+        both.iter().filter(|in_| **in_).count(),
+        1,
+        "only the session whose key holds its own body: {both:?}"
+    );
+}
+
 /// Every key and value in `redis`, as text.
 async fn dump(redis: &RedisServer) -> String {
     let client = redis::Client::open(redis.url()).expect("client");
