@@ -160,7 +160,9 @@ impl LoginFailure {
                 Self::denied(error, description.as_deref())
             }
             Error::StateMismatch | Error::MissingState => Self::UnknownOrExpiredLogin,
-            Error::HttpStatus { .. } => Self::ProviderUnavailable {
+            // The provider's trouble, as a refresh also takes it: an error status, or an
+            // answer that is not the JSON document expected.
+            Error::HttpStatus { .. } | Error::InvalidJson { .. } => Self::ProviderUnavailable {
                 provider: provider.to_owned(),
             },
             _ => Self::Rejected {

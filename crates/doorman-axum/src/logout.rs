@@ -185,8 +185,11 @@ impl Auth {
         use doorman_oidc::{LogoutTokenError, LogoutVerification};
         let http = &self.inner.http;
         let mut audience = None;
+        let mut unreachable = None;
         for provider in self.inner.providers.iter().filter(|p| p.oauth2().is_none()) {
             let Ok(ready) = provider.ready(http).await else {
+                // Its metadata or keys cannot be fetched: it may be the issuer.
+                unreachable.get_or_insert_with(|| provider.name.clone());
                 continue;
             };
             let verify = |keys| {
@@ -215,7 +218,13 @@ impl Auth {
                 Err(error) => return Err(error.to_string()),
             }
         }
-        Err(audience.unwrap_or_else(|| "no configured provider issued the logout token".to_owned()))
+        Err(audience
+            .or_else(|| {
+                unreachable.map(|name| {
+                    format!("the metadata or keys of provider `{name}` cannot be fetched to check the logout token")
+                })
+            })
+            .unwrap_or_else(|| "no configured provider issued the logout token".to_owned()))
     }
 }
 

@@ -361,6 +361,9 @@ async fn a_refusal_is_logged_with_the_rule_and_the_sub_never_the_address() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Tests on other threads may have met the log's call sites first, with no subscriber,
+    // and cached that no one listens: asked again now, this thread's subscriber is counted.
+    tracing::callsite::rebuild_interest_cache();
     let outcome = log_in("", "allowed_domains = [\"other.example\"]", Map::new()).await;
     assert_eq!(outcome, Outcome::NotAllowed);
     let log = String::from_utf8(captured.0.lock().expect("log").clone()).expect("utf-8");

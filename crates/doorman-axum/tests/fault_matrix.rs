@@ -334,7 +334,7 @@ matrix! {
     token_slow: Token, Slow => LoginFails(ProviderUnavailable);
     token_stalled: Token, Stalled => LoginFails(ProviderUnavailable);
     token_500: Token, ServerError => LoginFails(ProviderUnavailable);
-    token_garbage: Token, Garbage => LoginFails(Rejected);
+    token_garbage: Token, Garbage => LoginFails(ProviderUnavailable);
     token_huge: Token, Huge => LoginFails(ProviderUnavailable);
     token_truncated: Token, Truncated => LoginFails(ProviderUnavailable);
     token_wrong_content_type: Token, WrongContentType => Tolerated;
@@ -352,7 +352,7 @@ matrix! {
     userinfo_slow: Userinfo, Slow => LoginFails(ProviderUnavailable);
     userinfo_stalled: Userinfo, Stalled => LoginFails(ProviderUnavailable);
     userinfo_500: Userinfo, ServerError => LoginFails(ProviderUnavailable);
-    userinfo_garbage: Userinfo, Garbage => LoginFails(Rejected);
+    userinfo_garbage: Userinfo, Garbage => LoginFails(ProviderUnavailable);
     userinfo_huge: Userinfo, Huge => LoginFails(ProviderUnavailable);
     userinfo_truncated: Userinfo, Truncated => LoginFails(ProviderUnavailable);
     userinfo_wrong_content_type: Userinfo, WrongContentType => Tolerated;
