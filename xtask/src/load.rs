@@ -13,6 +13,9 @@ use crate::tools::{self, Tool};
 const ROUND_SECONDS: u32 = 4;
 const MEMORY_SECONDS: u32 = 60;
 const CONNECTIONS: u32 = 32;
+/// Seconds and virtual users of the mixed load.
+const MIXED_SECONDS: u32 = 60;
+const MIXED_USERS: u32 = 32;
 
 /// One measured round.
 #[derive(Clone, Copy, Default)]
@@ -521,6 +524,31 @@ fn shared_state(root: &Path) -> Result<String, String> {
         p99 / 1000.0,
         max / 1000.0
     );
+
+    say(&format!(
+        "xtask: bench: mixed load, {MIXED_SECONDS} s over two replicas sharing Redis"
+    ));
+    let output = Command::new(root.join("target/release/doorman-load"))
+        .args([
+            "mixed",
+            "--redis",
+            &url,
+            "--seconds",
+            &MIXED_SECONDS.to_string(),
+        ])
+        .args(["--users", &MIXED_USERS.to_string()])
+        .output()
+        .map_err(|e| format!("cannot run the mixed load: {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("ERROR ")).collect();
+    for line in text.lines().filter_map(|l| l.strip_prefix("MD ")) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push('\n');
+    if !errors.is_empty() {
+        return Err(format!("the mixed load went wrong:\n{}", errors.join("\n")));
+    }
     Ok(out)
 }
 

@@ -16,6 +16,7 @@
 //!   values sharing that Redis, each on a port), and N sessions each logged out everywhere on
 //!   the first (`Auth::logout_everywhere`) while the second is asked, over HTTP, until it
 //!   refuses the session: prints `PROPAGATION p50_us p99_us max_us`.
+//! - `doorman-load mixed …` and `doorman-load replica …`: the mixed load ([`mixed`]).
 //! - `doorman-load idp --port P --client-id ID --client-secret S --redirect-uri URI`: the
 //!   development provider, approving at once, for the peer app; prints `READY`.
 
@@ -23,6 +24,8 @@
     clippy::print_stdout,
     reason = "the orchestrator reads the lines it prints"
 )]
+
+mod mixed;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,6 +40,7 @@ use doorman::user::{ExposedTokens, Session};
 use doorman::{Auth, AuthOptions, User};
 use doorman_testkit::claims;
 use doorman_testkit::devidp::ForClient as _;
+use mixed::free_port;
 use serde_json::{Map, Value};
 
 const COOKIE_SECRET: &str = "load-run-cookie-secret-0123456789abcdef";
@@ -248,13 +252,6 @@ async fn stored(port: u16, groups: usize, with_layer: bool, redis: &str) -> Resu
         .map_err(|e| e.to_string())
 }
 
-fn free_port() -> Result<u16, String> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
-}
-
 async fn idp(options: &HashMap<String, String>) -> Result<(), String> {
     let port: u16 = options
         .get("port")
@@ -408,6 +405,8 @@ async fn main() -> std::process::ExitCode {
         "app" => app(&options).await,
         "idp" => idp(&options).await,
         "propagation" => propagation(&options).await,
+        "mixed" => mixed::mixed(&options).await,
+        "replica" => mixed::replica(&options).await,
         _ => Err("usage: doorman-load app|idp|propagation --port P ...".to_owned()),
     };
     match result {
