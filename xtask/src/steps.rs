@@ -79,6 +79,10 @@ pub(crate) fn test_plan() -> Vec<Step> {
                 "warnings",
             ],
         ),
+        Step {
+            name: "redis",
+            action: Action::Check(redis_server),
+        },
         Step::cargo(
             "test",
             &[
@@ -116,6 +120,19 @@ pub(crate) fn test_plan() -> Vec<Step> {
             action: Action::Check(e2e::check),
         },
     ]
+}
+
+/// The shared-state tests start Debian's `redis-server` on free loopback ports: installed
+/// here when missing, as `.ci/run` does.
+fn redis_server(_root: &Path) -> Result<String, String> {
+    crate::tools::ensure(
+        "test (shared state on Redis)",
+        &[crate::tools::Tool {
+            program: "redis-server",
+            package: "redis-server",
+        }],
+    )?;
+    Ok("redis-server on PATH".to_owned())
 }
 
 /// Prints a line for the person running xtask.
