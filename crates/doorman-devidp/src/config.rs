@@ -1,5 +1,6 @@
-//! What the provider knows: its issuer, its clients, its test users, the real provider
-//! whose shapes it takes on, if any, and how long its access tokens last.
+//! What the provider knows: its issuer, its clients (and where their back-channel logout
+//! tokens go), its test users, the real provider whose shapes it takes on, if any, and how
+//! long its access tokens last.
 
 use std::time::Duration;
 
@@ -86,6 +87,11 @@ pub struct DevIdpConfig {
     /// The audience of the app's API: when set, access tokens are JWTs for it (RFC 9068,
     /// signed with the active key) instead of opaque strings.
     pub api_audience: Option<String>,
+    /// Clients' back-channel logout URIs (Back-Channel Logout 1.0 §2.2
+    /// `backchannel_logout_uri`, with `backchannel_logout_session_required`: each token
+    /// carries the session's `sid`): the client id and a URI. A client may have several,
+    /// one per replica of an app that shares no state; each gets its own token.
+    pub backchannel_logout_uris: Vec<(String, String)>,
 }
 
 impl DevIdpConfig {
@@ -104,6 +110,7 @@ impl DevIdpConfig {
             client_public_keys: Vec::new(),
             access_token_lifetime: DEFAULT_ACCESS_TOKEN_LIFETIME,
             api_audience: None,
+            backchannel_logout_uris: Vec::new(),
         }
     }
 
@@ -124,6 +131,32 @@ impl DevIdpConfig {
         self.client_public_keys
             .push((client_id.to_owned(), public_pem.to_owned()));
         self
+    }
+
+    /// Registers `uri` as a back-channel logout URI of client `client_id` (Back-Channel
+    /// Logout 1.0 §2.2, sessions required: each logout token carries `sid`). When a user's
+    /// session ends at the provider (its end-session endpoint, or
+    /// [`crate::DevIdp::end_user_session`]), a logout token for each of the user's logins at
+    /// the client is posted there: by the loopback server ([`crate::serve`]), or by a test
+    /// that takes it ([`crate::DevIdp::take_backchannel_deliveries`]). Only a loopback URI
+    /// (`127.0.0.0/8`, `[::1]`, `localhost`) is delivered to; another is recorded as refused.
+    /// Several calls register several URIs.
+    #[must_use]
+    pub fn with_backchannel_logout_uri(mut self, client_id: &str, uri: &str) -> Self {
+        self.backchannel_logout_uris
+            .push((client_id.to_owned(), uri.to_owned()));
+        self
+    }
+
+    /// The back-channel logout URIs registered for `client_id`, in order.
+    pub(crate) fn backchannel_logout_uris_of<'a>(
+        &'a self,
+        client_id: &'a str,
+    ) -> impl Iterator<Item = &'a str> + 'a {
+        self.backchannel_logout_uris
+            .iter()
+            .filter(move |(client, _)| client == client_id)
+            .map(|(_, uri)| uri.as_str())
     }
 
     /// Adds a client.

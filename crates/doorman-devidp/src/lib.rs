@@ -45,5 +45,5 @@ pub use config::{DevIdpConfig, RegisteredClient, TestUser};
 pub use keys::{Algorithm, KeyError, SigningKey, test_keys};
 pub use misbehavior::{Endpoint, Misbehavior};
 pub use persona::Persona;
-pub use provider::{DevIdp, RecordedRequest};
+pub use provider::{BackchannelDelivery, DeliveryOutcome, DeliveryRecord, DevIdp, RecordedRequest};
 pub use serve::{Running, ServeError, serve};

@@ -1,5 +1,6 @@
 //! What the provider publishes about itself: the discovery document (its own, or a
-//! persona's) and the JWKS, each bent by the misbehaviors that break them.
+//! persona's; back-channel logout advertised once a client registered a URI for it) and the
+//! JWKS, each bent by the misbehaviors that break them.
 
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -43,6 +44,12 @@ impl DevIdp {
             Some(persona) => persona.discovery(&self.config.origin()),
         };
         if let Value::Object(map) = &mut doc {
+            // Back-Channel Logout 1.0 §2.1, once a client registered a URI (sessions
+            // required: each token carries `sid`).
+            if !self.config.backchannel_logout_uris.is_empty() {
+                map.insert("backchannel_logout_supported".into(), json!(true));
+                map.insert("backchannel_logout_session_supported".into(), json!(true));
+            }
             if switches.on(&Misbehavior::DiscoveryIssuerMismatch) {
                 let issuer = self.config.issuer_str();
                 map.insert(

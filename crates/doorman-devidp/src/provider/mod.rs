@@ -9,6 +9,9 @@
 //! - `token`: the token endpoint's grants, `refresh`: its refresh-token grant, the refresh
 //!   tokens' families and their reuse detection, `client_auth`: how clients authenticate there;
 //! - `userinfo`, `end_session`;
+//! - `backchannel`: the logout tokens a user's ended session sends to clients' back-channel
+//!   logout URIs, waiting for the loopback server (or a test) to deliver them, and what came
+//!   of each;
 //! - `github`: [`crate::Persona::GitHub`]'s OAuth app endpoints and user API;
 //! - `reply`: the responses they answer with.
 //!
@@ -26,7 +29,7 @@ mod reply;
 mod token;
 mod userinfo;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -39,6 +42,9 @@ use crate::config::{DevIdpConfig, RegisteredClient, TestUser};
 use crate::keys::{SigningKey, test_keys};
 use crate::misbehavior::{Endpoint, Misbehavior, Switches};
 use crate::persona::{Persona, Shape};
+use backchannel::Backchannel;
+pub use backchannel::{BackchannelDelivery, DeliveryOutcome, DeliveryRecord};
+pub(crate) use backchannel::{LOCALHOST, is_loopback_uri};
 use github::GitHub;
 use refresh::RefreshTokens;
 use reply::reply;
@@ -127,8 +133,13 @@ struct State {
     codes: HashMap<String, CodeGrant>,
     access_tokens: HashMap<String, AccessGrant>,
     refresh_tokens: RefreshTokens,
-    /// The client each ID token was issued to, for `end_session`'s `id_token_hint`.
-    id_tokens: HashMap<String, String>,
+    /// The login each ID token was issued for, for `end_session`'s `id_token_hint`.
+    id_tokens: HashMap<String, Login>,
+    /// The logins whose session has not ended at the provider, by their `sid`: those a
+    /// back-channel logout token is sent for when it ends.
+    sessions: BTreeMap<String, Login>,
+    /// Logout tokens waiting to be delivered, and what came of those that were.
+    backchannel: Backchannel,
     requests: Vec<RecordedRequest>,
     /// The `jti`s of client assertions already used: an assertion is single-use.
     assertion_ids: HashSet<String>,
@@ -142,6 +153,9 @@ pub struct DevIdp {
     config: DevIdpConfig,
     state: Mutex<State>,
     github: GitHub,
+    /// Woken when a logout token waits to be delivered: the loopback server's deliverer
+    /// waits on it (a permit is kept when nothing waits yet).
+    backchannel_queued: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for DevIdp {
@@ -198,11 +212,14 @@ impl DevIdp {
                 access_tokens: HashMap::new(),
                 refresh_tokens: RefreshTokens::default(),
                 id_tokens: HashMap::new(),
+                sessions: BTreeMap::new(),
+                backchannel: Backchannel::default(),
                 requests: Vec::new(),
                 assertion_ids: HashSet::new(),
                 claim_updates: HashMap::new(),
             }),
             github: GitHub::default(),
+            backchannel_queued: tokio::sync::Notify::new(),
         }
     }
 
@@ -432,7 +449,7 @@ impl DevIdp {
             (Method::GET | Method::POST, Route::Userinfo) => {
                 self.userinfo(authorization.as_deref(), now, &switches)
             }
-            (Method::GET, Route::EndSession) => self.end_session(&params),
+            (Method::GET, Route::EndSession) => self.end_session(&params, now),
             _ => reply(StatusCode::NOT_FOUND, "text/plain", "not found"),
         }
     }

@@ -202,9 +202,11 @@ impl DevIdp {
                     .insert(token.clone(), login.clone(), *family);
             }
             if let Some(id_token) = &id_token {
-                state
-                    .id_tokens
-                    .insert(id_token.clone(), client.client_id.clone());
+                state.id_tokens.insert(id_token.clone(), login.clone());
+            }
+            if matches!(redeemed, Redeemed::Code { .. }) {
+                let sid = signing::session_id(&login.client_id, &login.user.sub, login.auth_time);
+                state.sessions.insert(sid, login.clone());
             }
         }
         let token_type = if switches.on(&Misbehavior::TokenTypeNotBearer) {
