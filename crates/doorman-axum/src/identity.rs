@@ -185,8 +185,12 @@ impl Auth {
             LoginFailure::Internal
         })?;
         let name = self.inner.names.identity.as_str();
+        let nonce = random().ok_or_else(|| {
+            tracing::error!("the system random generator failed");
+            LoginFailure::Internal
+        })?;
         let sealed = store
-            .reference(name, id, session.expires_at(), now)
+            .reference(name, id, session.expires_at(), now, nonce)
             .map_err(|e| self.unsealable(session, e))?;
         self.write_identity(request, response, &sealed, session.expires_at(), now)
     }

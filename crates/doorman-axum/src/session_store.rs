@@ -117,18 +117,19 @@ impl StoredSessions {
         format!("doorman-session-{key:032x}")
     }
 
-    /// The identity cookie's sealed value for the session `id`, until `expires_at`.
+    /// The identity cookie's sealed value for the session `id`, until `expires_at`, sealed
+    /// with the fresh `nonce`.
     ///
     /// # Errors
-    /// Why it cannot be sealed (already expired, no randomness).
+    /// Why it cannot be sealed (already expired).
     pub(crate) fn reference(
         &self,
         cookie: &str,
         id: &str,
         expires_at: SystemTime,
         now: SystemTime,
+        nonce: [u8; doorman_seal::NONCE_LEN],
     ) -> Result<String, SealError> {
-        let nonce = random().ok_or(SealError::TooLarge)?;
         self.references
             .seal(cookie, id.as_bytes(), expires_at, now, nonce)
     }

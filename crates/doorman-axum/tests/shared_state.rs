@@ -157,6 +157,59 @@ async fn a_stored_body_moved_to_another_sessions_key_does_not_open() {
     );
 }
 
+#[tokio::test]
+async fn the_redis_password_shows_nowhere() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
+    // Nothing listens there: every call fails, and says so in the log.
+    let password = "pa55-w0rd-never-shown";
+    let app = TestApp::with(Setup {
+        shared_secrets: format!(
+            "redis_url = \"redis://doorman:{password}@127.0.0.1:9/0\"\nsession_store = \"redis\"\n"
+        ),
+        ..Setup::default()
+    })
+    .await;
+    app.login("provider=dev").await;
+    assert_eq!(
+        app.user_json().await["is_logged_in"],
+        false,
+        "nowhere to keep it"
+    );
+    let shown = format!(
+        "{:?}\n{:?}\n{}",
+        app.auth,
+        app.auth.settings(),
+        String::from_utf8(captured.0.lock().expect("log").clone()).expect("utf-8")
+    );
+    assert!(
+        shown.contains("session store"),
+        "the failure is logged: {shown}"
+    );
+    assert!(!shown.contains(password), "{shown}");
+}
+
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Every key and value in `redis`, as text.
 async fn dump(redis: &RedisServer) -> String {
     let client = redis::Client::open(redis.url()).expect("client");
