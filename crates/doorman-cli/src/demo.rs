@@ -106,6 +106,9 @@ const DEMO_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(120);
 /// bearer tokens: `curl -H "Authorization: Bearer $ACCESS_TOKEN" http://127.0.0.1:8501/api/me`.
 const DEMO_API_AUDIENCE: &str = "doorman-demo-api";
 
+/// The demo's client id at the built-in provider.
+const DEMO_CLIENT_ID: &str = "doorman-demo";
+
 /// `http://ADDR`, the origin of an app listening on `addr`.
 fn origin(addr: SocketAddr) -> String {
     format!("http://{addr}")
@@ -129,7 +132,8 @@ fn toml_string(text: &str) -> String {
 }
 
 /// Starts the development provider on a free loopback port, registers every replica of the
-/// demo (`replicas`, all on one host) as its client, and returns the secrets text that points
+/// demo (`replicas`, all on one host) as its client (their callbacks, logout returns and
+/// back-channel logout routes), and returns the secrets text that points
 /// at it (and the running provider). With `redis`, the secrets share state there and keep
 /// sessions in it.
 fn built_in_provider(
@@ -160,7 +164,7 @@ fn built_in_provider(
         .with_access_token_lifetime(DEMO_ACCESS_TOKEN_LIFETIME)
         .with_jwt_access_tokens(DEMO_API_AUDIENCE)
         .with_client(RegisteredClient {
-            client_id: "doorman-demo".to_owned(),
+            client_id: DEMO_CLIENT_ID.to_owned(),
             client_secret: client_secret.clone(),
             redirect_uris: origins
                 .iter()
@@ -171,6 +175,14 @@ fn built_in_provider(
                 .map(|origin| format!("{origin}/auth/logged-out"))
                 .collect(),
         });
+    // Each replica's back-channel logout route: logging out goes to the provider's
+    // end-session endpoint, which posts a logout token back to every replica.
+    let config = origins.iter().fold(config, |config, origin| {
+        config.with_backchannel_logout_uri(
+            DEMO_CLIENT_ID,
+            &format!("{origin}/auth/backchannel-logout"),
+        )
+    });
     let key = SigningKey::generate_rsa("demo-1").map_err(|e| e.to_string())?;
     let (_, ec) = doorman_devidp::test_keys();
     let idp = Arc::new(DevIdp::with_keys(config, vec![key], ec));
@@ -182,7 +194,7 @@ fn built_in_provider(
         )
     });
     let secrets = format!(
-        "[auth]\nredirect_uri = \"{redirect_uri}\"\ncookie_secret = \"{}\"\nexpose_tokens = [\"id\", \"access\"]\ncookie_lifetime = \"12h\"\nlogout_params = {{ logout_hint = \"{{email}}\" }}\n{shared_state}\n[auth.devidp]\nclient_id = \"doorman-demo\"\nclient_secret = \"{client_secret}\"\nserver_metadata_url = \"{}/.well-known/openid-configuration\"\nclient_kwargs = {{ scope = \"openid profile email offline_access\" }}\napi_audience = \"{DEMO_API_AUDIENCE}\"\n",
+        "[auth]\nredirect_uri = \"{redirect_uri}\"\ncookie_secret = \"{}\"\nexpose_tokens = [\"id\", \"access\"]\ncookie_lifetime = \"12h\"\nlogout_params = {{ logout_hint = \"{{email}}\" }}\n{shared_state}\n[auth.devidp]\nclient_id = \"{DEMO_CLIENT_ID}\"\nclient_secret = \"{client_secret}\"\nserver_metadata_url = \"{}/.well-known/openid-configuration\"\nclient_kwargs = {{ scope = \"openid profile email offline_access\" }}\napi_audience = \"{DEMO_API_AUDIENCE}\"\n",
         hex(&cookie_secret),
         issuer.as_str().trim_end_matches('/'),
     );
@@ -570,6 +582,41 @@ mod tests {
             text.contains("redirect_uri = \"http://127.0.0.1:{port}/oauth2callback\""),
             "{text}"
         );
+    }
+
+    /// Each replica's back-channel logout route is registered at the built-in provider,
+    /// which then advertises back-channel logout.
+    #[tokio::test]
+    async fn every_replica_registers_its_back_channel_logout_route_at_the_built_in_provider() {
+        let replicas: [SocketAddr; 2] =
+            ["127.0.0.1:8501", "127.0.0.1:8502"].map(|addr| addr.parse().expect("address"));
+        for (serving, expected) in [
+            (
+                &replicas[..1],
+                vec!["http://127.0.0.1:8501/auth/backchannel-logout"],
+            ),
+            (
+                &replicas[..],
+                vec![
+                    "http://127.0.0.1:8501/auth/backchannel-logout",
+                    "http://127.0.0.1:8502/auth/backchannel-logout",
+                ],
+            ),
+        ] {
+            let (_, running) = built_in_provider(serving, None).expect("provider");
+            let registered: Vec<(&str, &str)> = running
+                .idp
+                .config()
+                .backchannel_logout_uris
+                .iter()
+                .map(|(client, uri)| (client.as_str(), uri.as_str()))
+                .collect();
+            let expected: Vec<(&str, &str)> = expected
+                .into_iter()
+                .map(|uri| (DEMO_CLIENT_ID, uri))
+                .collect();
+            assert_eq!(registered, expected);
+        }
     }
 
     /// A value from the command line stays one TOML string, whatever it holds.

@@ -1,9 +1,10 @@
 //! `doorman demo` with no secrets: it starts the built-in provider and a login works, as
 //! the README promises; pages showing the user are not cached; and connections that send
-//! nothing, stop halfway through a request or sit idle are closed. With `--redis`, two
-//! replicas share sessions and "Log out everywhere" on one logs the user out on the other
-//! (and a Redis that is not running, or a taken second port, is said); with `--secrets`, a
-//! file keeping sessions in Redis works.
+//! nothing, stop halfway through a request or sit idle are closed; logging out comes back
+//! to the demo as the provider's back-channel logout. With `--redis`, two replicas share
+//! sessions and "Log out everywhere" on one logs the user out on the other (and a Redis that
+//! is not running, or a taken second port, is said); with `--secrets`, a file keeping
+//! sessions in Redis works.
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -404,6 +405,43 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
         !received.to_ascii_lowercase().contains("connection: close"),
         "the answer keeps the connection alive; the idle timeout closes it: {received}"
     );
+    drop(demo);
+}
+
+/// Logging out with the home page's button goes to the built-in provider's end-session
+/// endpoint, whose back-channel logout token then reaches the demo, which accepts it.
+#[tokio::test]
+async fn logging_out_comes_back_to_the_demo_as_the_providers_back_channel_logout() {
+    let (demo, addr) = start_demo().await;
+    let base = format!("http://{addr}");
+    let (client, _jar) = client_with_jar();
+    log_in_as_ada(&client, &base).await;
+    let home = text(&client, &format!("{base}/")).await;
+    let token = form_token(&home, "/auth/logout");
+    let logout = client
+        .post(format!("{base}/auth/logout"))
+        .header("origin", &base)
+        .form(&[("doorman_logout", token.as_str())])
+        .send()
+        .await
+        .expect("log out");
+    let at_provider = location(&logout);
+    assert!(at_provider.contains("/end_session?"), "{at_provider}");
+    browser::follow(&client, &at_provider).await;
+    let started = Instant::now();
+    for expected in [
+        "devidp delivered a back-channel logout token",
+        "logged out by the provider",
+    ] {
+        while !demo.output().contains(expected) {
+            assert!(
+                started.elapsed() < PATIENCE,
+                "{expected:?} in {}",
+                demo.output()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
     drop(demo);
 }
 
