@@ -24,13 +24,22 @@
 //! [`Persona::GitHub`] makes it a plain OAuth 2.0 provider instead, answering as GitHub's
 //! OAuth app endpoints and user API do: no discovery, no keys, no ID token.
 //!
+//! It logs users out over the back channel (Back-Channel Logout 1.0): a client registers
+//! loopback URIs ([`DevIdpConfig::with_backchannel_logout_uri`]); when a user's session ends
+//! at the provider (its end-session endpoint, for the session its `id_token_hint` names, or
+//! [`DevIdp::end_user_session`]), a logout token carrying the session's `sid` is queued for
+//! each of them. [`serve`]'s server posts it as a form (a few seconds' timeout, one retry)
+//! and records what the app answered ([`DevIdp::backchannel_deliveries`]); in process, a
+//! test takes it ([`DevIdp::take_backchannel_deliveries`]) and posts it itself.
+//!
 //! [`Misbehavior`] switches make it break one rule at a time (a wrong `iss`, a missing
 //! `sub`, a bad signature, a rotated key, a failing endpoint...), one per conformance case,
 //! so every rejection rule of the relying party has a real peer to be tested against.
 //!
 //! # Security
-//! It is for development only: it binds to loopback and refuses any other address, its
-//! test keys are public, and it authenticates nobody.
+//! It is for development only: it binds to loopback and refuses any other address, sends
+//! logout tokens to loopback URIs only, its test keys are public, and it authenticates
+//! nobody.
 
 mod config;
 mod keys;

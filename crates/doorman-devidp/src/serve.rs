@@ -95,7 +95,8 @@ impl Running {
 }
 
 /// Binds `listener` (which must be on loopback) and serves `idp` until the returned handle
-/// is dropped.
+/// is dropped; meanwhile it posts the back-channel logout tokens `idp` queues
+/// ([`DevIdp::end_user_session`]) to their loopback URIs and records the answers.
 ///
 /// # Errors
 /// [`ServeError::NotLoopback`] for any other address; [`ServeError::Bind`].
