@@ -155,7 +155,7 @@ async fn app(options: &HashMap<String, String>) -> Result<(), String> {
 }
 
 /// The app with its sessions in Redis: a real login at a development provider served here,
-/// whose user has the claims of [`claims`]; then `/user.json` on `port`, behind the layer or
+/// whose user has the claims of [`claims()`]; then `/user.json` on `port`, behind the layer or
 /// (`with_layer` false) as that login's JSON, prebuilt.
 async fn stored(port: u16, groups: usize, with_layer: bool, redis: &str) -> Result<(), String> {
     let login_port = if with_layer { port } else { free_port()? };
