@@ -654,3 +654,61 @@ async fn a_session_renews_itself_and_on_the_renew_button_in_chromium() {
     // within the margin already).
     assert!(refreshes >= 2, "{refreshes} refresh grants");
 }
+
+/// oidc-provider with back-channel logout, in Chromium: alice logs in to the demo, then signs
+/// out at the provider's own page (not through the app); the provider posts its logout
+/// token to the app, and the demo's page, reloaded with the cookie the browser still holds,
+/// shows her logged out.
+#[tokio::test]
+async fn signing_out_at_the_provider_logs_out_of_the_app_in_chromium() {
+    let app_port = free_port();
+    let app = format!("http://127.0.0.1:{app_port}");
+    let provider = Provider::start(&app, Variant::Backchannel).await;
+    let _demo = Demo::start(
+        app_port,
+        &secrets(app_port, provider.port, "doorman-basic", false),
+    )
+    .await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e");
+    let profile = root.join(format!("chromium-profile-{app_port}"));
+    std::fs::create_dir_all(&profile).expect("profile dir");
+    let profile = std::fs::canonicalize(&profile).expect("canonical path");
+    let (_driver, client) = browser(&profile).await;
+    log_in_as_alice(&client, &app).await;
+
+    client
+        .goto(&format!("http://127.0.0.1:{}/session/end", provider.port))
+        .await
+        .expect("the provider's logout page");
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("button[name=logout]"))
+        .await
+        .expect("the provider's logout confirmation")
+        .click()
+        .await
+        .expect("confirm the logout");
+    // The click returns before the provider has answered it: wait for its delivery.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let delivered = loop {
+        let delivered = provider.requests_to("__backchannel").await;
+        if !delivered.is_empty() || std::time::Instant::now() > deadline {
+            break delivered;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(delivered.len(), 1, "{delivered:#?}");
+    assert_eq!(delivered[0]["status"], 200, "{delivered:#?}");
+
+    client
+        .goto(&format!("{app}/"))
+        .await
+        .expect("the demo again");
+    assert_eq!(
+        text_of(&client, "#greeting").await,
+        "You are not logged in.",
+        "logged out through the back channel"
+    );
+    client.close().await.expect("close the browser");
+}
