@@ -15,6 +15,10 @@ const MEMORY_SECONDS: u32 = 60;
 const CONNECTIONS: u32 = 32;
 /// Seconds and virtual users of the mixed load.
 const MIXED_SECONDS: u32 = 60;
+/// Seconds of mixed load before the measured minute: the replicas' memos fill, and the
+/// finished refreshes kept for their minute of grace (pruned when their map doubles) reach
+/// their steady number, so that the minute measured is steady.
+const MIXED_WARM_UP: u32 = 120;
 const MIXED_USERS: u32 = 32;
 
 /// One measured round.
@@ -445,6 +449,30 @@ impl Drop for RedisProcess {
     }
 }
 
+/// `cargo xtask bench shared-state`: the shared-state rounds and the mixed load alone,
+/// printed as the Markdown `cargo xtask bench` would write.
+pub(crate) fn shared_state_alone(root: &Path) -> std::process::ExitCode {
+    let outcome = tools::ensure(
+        "bench (load run)",
+        &[Tool {
+            program: "wrk",
+            package: "wrk",
+        }],
+    )
+    .and_then(|()| build(root))
+    .and_then(|()| shared_state(root));
+    match outcome {
+        Ok(markdown) => {
+            say(&markdown);
+            std::process::ExitCode::SUCCESS
+        }
+        Err(why) => {
+            say(&format!("xtask: bench shared-state FAILED: {why}"));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// The shared-state rounds, on a Redis started for them: sessions stored in Redis against
 /// the app without the layer (the target: at least 90% of its throughput), cookie sessions
 /// with `redis_url` against without it (unchanged), and how fast a revocation reaches
@@ -466,7 +494,7 @@ fn shared_state(root: &Path) -> Result<String, String> {
     say("xtask: bench: load, sessions stored in Redis against the app without the layer");
     let stored = app_with(root, 0, true, &["--redis", &url, "--store", "on"])?;
     let bare = app_with(root, 0, false, &["--redis", &url, "--store", "on"])?;
-    let store = alternate(&stored, &bare, 5)?;
+    let store = alternate(&stored, &bare, 7)?;
     out.push_str(TABLE_HEAD);
     out.push_str(&row("doorman, `session_store = \"redis\"`", store.a));
     out.push_str(&row("the same app without the layer", store.b));
@@ -477,7 +505,7 @@ fn shared_state(root: &Path) -> Result<String, String> {
     };
     let _ = writeln!(
         out,
-        "\nThroughput with sessions in Redis: **{:.1}%** of the app without the layer (median of the 5 paired rounds' ratios; target ≥ 90%: {verdict}); server CPU per request {:.2}×; p99 {:.2}×.\n",
+        "\nThroughput with sessions in Redis: **{:.1}%** of the app without the layer (median of the 7 paired rounds' ratios; target ≥ 90%: {verdict}); server CPU per request {:.2}×; p99 {:.2}×.\n",
         100.0 * store.rps_ratio,
         store.cpu_ratio,
         store.p99_ratio
@@ -487,7 +515,7 @@ fn shared_state(root: &Path) -> Result<String, String> {
     say("xtask: bench: load, cookie sessions with and without redis_url");
     let shared = app_with(root, 0, true, &["--redis", &url])?;
     let alone = app(root, 0, true)?;
-    let cookie = alternate(&shared, &alone, 5)?;
+    let cookie = alternate(&shared, &alone, 7)?;
     out.push_str(TABLE_HEAD);
     out.push_str(&row(
         "doorman, sessions in cookies, `redis_url` set",
@@ -496,7 +524,7 @@ fn shared_state(root: &Path) -> Result<String, String> {
     out.push_str(&row("doorman, sessions in cookies, no Redis", cookie.b));
     let _ = writeln!(
         out,
-        "\nThroughput with `redis_url`: **{:.1}%** of the same app without it (median of the 5 paired rounds' ratios); server CPU per request {:.2}×.\n",
+        "\nThroughput with `redis_url`: **{:.1}%** of the same app without it (median of the 7 paired rounds' ratios); server CPU per request {:.2}×.\n",
         100.0 * cookie.rps_ratio,
         cookie.cpu_ratio
     );
@@ -526,7 +554,7 @@ fn shared_state(root: &Path) -> Result<String, String> {
     );
 
     say(&format!(
-        "xtask: bench: mixed load, {MIXED_SECONDS} s over two replicas sharing Redis"
+        "xtask: bench: mixed load, {MIXED_WARM_UP} s of warm-up and {MIXED_SECONDS} s over two replicas sharing Redis"
     ));
     let output = Command::new(root.join("target/release/doorman-load"))
         .args([
@@ -537,6 +565,7 @@ fn shared_state(root: &Path) -> Result<String, String> {
             &MIXED_SECONDS.to_string(),
         ])
         .args(["--users", &MIXED_USERS.to_string()])
+        .args(["--warm-up", &MIXED_WARM_UP.to_string()])
         .output()
         .map_err(|e| format!("cannot run the mixed load: {e}"))?;
     let text = String::from_utf8_lossy(&output.stdout);

@@ -27,11 +27,14 @@ fn main() -> ExitCode {
         "test" | "ci" => steps::test_plan(),
         "tidy" => vec![steps::Step::tidy()],
         "api" => vec![steps::Step::api_update()],
+        "bench" if args.get(1).is_some_and(|a| a == "shared-state") => {
+            return load::shared_state_alone(&steps::workspace_root());
+        }
         "bench" => return bench::run(&steps::workspace_root()),
         "fuzz" => return fuzz::run(&steps::workspace_root(), &args[1..]),
         _ => {
             steps::say(
-                "usage: cargo xtask <command>\n\n  test   fmt, clippy, tests, docs, tidy, api, layers, package, fuzz, end-to-end (what CI runs)\n  tidy   the tidy check alone\n  api    rewrite the public API snapshots (api/<crate>.txt) from the sources\n  bench  the benchmarks, as ratios to their floor; writes docs/benchmarks.md\n  fuzz   the fuzz targets, 60 s each (`cargo xtask fuzz --help` for the options)",
+                "usage: cargo xtask <command>\n\n  test   fmt, clippy, tests, docs, tidy, api, layers, package, fuzz, end-to-end (what CI runs)\n  tidy   the tidy check alone\n  api    rewrite the public API snapshots (api/<crate>.txt) from the sources\n  bench  the benchmarks, as ratios to their floor; writes docs/benchmarks.md\n  bench shared-state\n         the shared-state rounds and the mixed load alone, printed (docs/benchmarks.md untouched)\n  fuzz   the fuzz targets, 60 s each (`cargo xtask fuzz --help` for the options)",
             );
             return if command == "help" {
                 ExitCode::SUCCESS

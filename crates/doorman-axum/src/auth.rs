@@ -403,9 +403,9 @@ impl Auth {
 
     /// Ends every session of `user` in this app (every session of its `sub` from its
     /// provider) that began until now: the user's other browsers and devices are logged out
-    /// at their next request. It does not log out at the provider. This process's list: other
-    /// replicas learn of it with shared state. `user.logout_everywhere_button(label)` is the
-    /// same from a page.
+    /// at their next request. It does not log out at the provider. Without `redis_url` it holds
+    /// in this process only; with it, every replica refuses those sessions within
+    /// milliseconds. `user.logout_everywhere_button(label)` is the same from a page.
     ///
     /// # Errors
     /// [`AuthError::RevocationListFull`] when the list holds its most live entries.

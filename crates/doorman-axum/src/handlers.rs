@@ -151,20 +151,22 @@ pub(crate) async fn callback(
             Some(state) => auth.take_transaction(&request_headers, &mut headers, state, now),
             None => Err(Untaken::Unknown),
         };
+        // Taken here; with shared state, taken nowhere else before.
+        let taken = match (taken, &state) {
+            (Ok(_), Some(state)) if !auth.first_callback(state).await => {
+                tracing::warn!("the login was taken on another replica");
+                Err(Untaken::Replayed)
+            }
+            (taken, _) => taken,
+        };
         let transaction = match taken {
             Ok(transaction) => transaction,
-            Err(Untaken::Replayed) => {
-                tracing::warn!(outcome = "replayed callback refused");
-                return fail(
-                    &auth,
-                    &LoginFailure::UnknownOrExpiredLogin,
-                    &home,
-                    headers,
-                    now,
-                );
-            }
-            Err(Untaken::Unknown) => {
-                tracing::warn!(outcome = "unknown or expired login");
+            Err(untaken) => {
+                let outcome = match untaken {
+                    Untaken::Replayed => "replayed callback refused",
+                    Untaken::Unknown => "unknown or expired login",
+                };
+                tracing::warn!(outcome);
                 return fail(
                     &auth,
                     &LoginFailure::UnknownOrExpiredLogin,
@@ -174,19 +176,6 @@ pub(crate) async fn callback(
                 );
             }
         };
-        if !auth
-            .first_callback(state.as_deref().unwrap_or_default())
-            .await
-        {
-            tracing::warn!(outcome = "replayed callback refused (taken on another replica)");
-            return fail(
-                &auth,
-                &LoginFailure::UnknownOrExpiredLogin,
-                &home,
-                headers,
-                now,
-            );
-        }
         let name = transaction.pending.provider().to_owned();
         tracing::Span::current().record("provider", name.as_str());
         let return_to = transaction.return_to;

@@ -13,9 +13,9 @@
 //!   doubling from [`FIRST_RETRY`] to [`LAST_RETRY`], so a provider that is down is not asked
 //!   on every request.
 //!
-//! This is the seam for shared state: flights are named by a keyed hash of the refresh token
-//! ([`FlightKey`]), never the token, and the map is the only thing a cross-replica store
-//! would replace (a lock and the outcome in Redis instead of this process's memory).
+//! Flights are named by a keyed hash of the refresh token ([`FlightKey`]), never the token;
+//! with shared state the same name is the lock and the outcome in Redis that make one
+//! refresh serve every replica ([`crate::refresh_lock`]), the flight here running it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -459,25 +459,7 @@ fn cookie_of(app: &TestApp, browser: &Browser) -> String {
 
 /// Log out everywhere on `app` by `browser`: a same-origin `POST` with its logout token.
 async fn logout_everywhere(app: &TestApp, browser: &Browser) {
-    let page = browser
-        .get(app.url("/auth/logout"))
-        .header("sec-fetch-site", "same-origin")
-        .send()
-        .await
-        .expect("logout page")
-        .text()
-        .expect("text");
-    let field = r#"name="doorman_logout" value=""#;
-    let start = page.find(field).expect("token field") + field.len();
-    let token = &page[start..start + page[start..].find('"').expect("end")];
-    let response = browser
-        .post(app.url("/auth/logout-everywhere"))
-        .header("origin", format!("http://{}", app.addr))
-        .form(&[("doorman_logout", token)])
-        .send()
-        .await
-        .expect("logout everywhere");
-    assert!(response.status().is_redirection(), "{}", response.status());
+    app.log_out_everywhere(browser).await;
 }
 
 /// Waits until `app` sees `cookie` as `wanted` says, at most [`PATIENCE`]: whether it did.

@@ -287,16 +287,7 @@ async fn logout_everywhere_and_the_providers_logout_are_refused_on_every_replica
         let phone = b.browser();
         phone.follow(&b.url("/auth/login?provider=dev")).await;
         assert_eq!(b.user_json_of(&phone).await["is_logged_in"], true);
-        let token = a.logout_token().await;
-        let response = a
-            .client
-            .post(a.url("/auth/logout-everywhere"))
-            .header("origin", format!("http://{}", a.addr))
-            .form(&[("doorman_logout", token)])
-            .send()
-            .await
-            .expect("logout everywhere");
-        assert!(response.status().is_redirection(), "{mode:?}");
+        a.log_out_everywhere(&a.client).await;
         let took = until(&b, &phone, logged_out).await;
         eprintln!("{mode:?}: log out everywhere refused on the other replica after {took:?}");
 
@@ -439,7 +430,7 @@ async fn redis_stopped_degrades_as_documented_and_recovers_when_it_is_back() {
         let kept = leaving
             .cookie_header(&url::Url::parse(&a.url("/")).expect("url"))
             .expect("cookies");
-        let token = logout_token_of(&a, &leaving).await;
+        let token = a.logout_token_of(&leaving).await;
         leaving
             .post(a.url("/auth/logout"))
             .header("origin", format!("http://{}", a.addr))
@@ -499,29 +490,7 @@ async fn redis_stopped_degrades_as_documented_and_recovers_when_it_is_back() {
             true,
             "{mode:?}"
         );
-        let token = logout_token_of(&a, &victim).await;
-        victim
-            .post(a.url("/auth/logout-everywhere"))
-            .header("origin", format!("http://{}", a.addr))
-            .form(&[("doorman_logout", token)])
-            .send()
-            .await
-            .expect("logout everywhere");
+        a.log_out_everywhere(&victim).await;
         until(&b, &victim.at(&b), logged_out).await;
     }
-}
-
-/// The logout token of `browser`'s session at `app`, from the logout page.
-async fn logout_token_of(app: &TestApp, browser: &Browser) -> String {
-    let page = browser
-        .get(app.url("/auth/logout"))
-        .header("sec-fetch-site", "same-origin")
-        .send()
-        .await
-        .expect("logout page")
-        .text()
-        .expect("text");
-    let field = r#"name="doorman_logout" value=""#;
-    let start = page.find(field).expect("token field") + field.len();
-    page[start..start + page[start..].find('"').expect("end")].to_owned()
 }

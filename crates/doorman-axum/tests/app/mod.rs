@@ -338,10 +338,14 @@ impl TestApp {
         &self.idp.idp
     }
 
-    /// The logout token in the logout page this browser is shown.
+    /// The logout token in the logout page this app's browser is shown.
     pub(crate) async fn logout_token(&self) -> String {
-        let page = self
-            .client
+        self.logout_token_of(&self.client).await
+    }
+
+    /// The logout token in the logout page `browser` is shown.
+    pub(crate) async fn logout_token_of(&self, browser: &Browser) -> String {
+        let page = browser
             .get(self.url("/auth/logout"))
             .header("sec-fetch-site", "same-origin")
             .send()
@@ -349,11 +353,24 @@ impl TestApp {
             .expect("logout page")
             .text()
             .expect("text");
-        let start = page
-            .find(r#"name="doorman_logout" value=""#)
-            .expect("token field")
-            + r#"name="doorman_logout" value=""#.len();
+        let field = r#"name="doorman_logout" value=""#;
+        let start = page.find(field).expect("token field") + field.len();
         page[start..start + page[start..].find('"').expect("end")].to_owned()
+    }
+
+    /// A click on `browser`'s "log out everywhere" button: a same-origin `POST` with its
+    /// session's token; the response, a redirect.
+    pub(crate) async fn log_out_everywhere(&self, browser: &Browser) -> Response {
+        let token = self.logout_token_of(browser).await;
+        let response = browser
+            .post(self.url("/auth/logout-everywhere"))
+            .header("origin", format!("http://{}", self.addr))
+            .form(&[("doorman_logout", token)])
+            .send()
+            .await
+            .expect("logout everywhere");
+        assert!(response.status().is_redirection(), "{}", response.status());
+        response
     }
 
     /// A click on the logout button: a same-origin `POST` with the session's token.
