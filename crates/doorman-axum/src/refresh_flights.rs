@@ -156,15 +156,23 @@ struct Flights {
     by_key: HashMap<FlightKey, Arc<Flight>>,
     /// The size at which the finished flights past their time are dropped next.
     prune_at: usize,
+    /// When they were last dropped.
+    pruned_at: Option<SystemTime>,
 }
 
 /// The smallest size at which finished flights are pruned.
 const FIRST_PRUNE: usize = 64;
 
+/// How often finished flights past their time are dropped at the least (besides whenever the
+/// map doubles), so that a steady stream of refreshes keeps about a minute and ten seconds of
+/// them, not up to twice that.
+const PRUNE_EVERY: Duration = Duration::from_secs(10);
+
 impl RefreshFlights {
     /// The flight of `key` at `now`: a finished one that still answers (grace, or a backoff
     /// not yet over), the one in progress, or a new one. Finished flights past their time are
-    /// dropped whenever the map doubles, so it holds about what the last minute refreshed.
+    /// dropped whenever the map doubles and at least every [`PRUNE_EVERY`], so it holds about
+    /// what the last minute refreshed.
     pub(crate) fn flight(&self, key: FlightKey, now: SystemTime) -> Arc<Flight> {
         let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
         let previous_failures = match flights.by_key.get(&key) {
@@ -178,13 +186,16 @@ impl RefreshFlights {
             },
             None => 0,
         };
-        if flights.by_key.len() >= flights.prune_at.max(FIRST_PRUNE) {
+        let due = flights.pruned_at.is_none_or(|at| now >= at + PRUNE_EVERY);
+        let len = flights.by_key.len();
+        if len >= flights.prune_at.max(FIRST_PRUNE) || (len >= FIRST_PRUNE && due) {
             flights.by_key.retain(|_, flight| {
                 flight
                     .finished()
                     .is_none_or(|(outcome, at)| now < outcome.valid_until(*at))
             });
             flights.prune_at = (flights.by_key.len() * 2).max(FIRST_PRUNE);
+            flights.pruned_at = Some(now);
         }
         let flight = Arc::new(Flight {
             previous_failures,
@@ -352,5 +363,28 @@ mod tests {
                 .await;
         }
         assert!(flights.len() < 200, "{} kept", flights.len());
+    }
+
+    /// A steady stream of refreshes keeps about its last grace window and ten seconds, the
+    /// map never doubling past it: ten refreshes a second for ten minutes.
+    #[tokio::test]
+    async fn a_steady_stream_keeps_about_a_minute_and_ten_seconds_of_refreshes() {
+        let flights = RefreshFlights::default();
+        let mut most = 0;
+        for i in 0..6_000_u64 {
+            let now = UNIX_EPOCH + Duration::from_millis(i * 100);
+            let mut key = [0; TAG_LEN];
+            key[..8].copy_from_slice(&i.to_le_bytes());
+            let flight = flights.flight(key, now);
+            flight
+                .outcome(|_| async move { (ended(), now) }, now, WAIT)
+                .await;
+            most = most.max(flights.len());
+        }
+        let window = (GRACE + PRUNE_EVERY).as_secs() as usize * 10;
+        assert!(
+            most <= window + 1,
+            "{most} kept at most, for a window of {window}"
+        );
     }
 }
