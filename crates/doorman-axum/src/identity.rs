@@ -195,8 +195,9 @@ impl Auth {
         self.write_identity(request, response, &sealed, session.expires_at(), now)
     }
 
-    /// Writes `session` to the session store at `key` and remembers it here; other
-    /// replicas are told to read it afresh.
+    /// Writes `session` to the session store at `key` and remembers it here. A new session
+    /// is news to no one; a refresh tells the other replicas itself
+    /// ([`crate::refresh_lock`]).
     pub(crate) async fn store_session(
         &self,
         key: Key,
@@ -214,30 +215,22 @@ impl Auth {
             .await
             .map_err(StoreError::Unreachable)?;
         store.remember(key, Some(Arc::clone(session)));
-        if let Err(why) = shared.publish(&Event::SessionChanged(key)).await {
-            tracing::warn!(%why, "other replicas were not told of a stored session's change; they read it afresh when Redis is back");
-        }
         Ok(())
     }
 
     /// Deletes `session` from the session store (a logout): every replica finds it gone.
-    /// `false` when Redis could not be told.
-    pub(crate) async fn drop_stored(&self, session: &Session) -> bool {
+    /// Redis unreachable: gone here, logged, and the others may serve it until Redis is back.
+    pub(crate) async fn drop_stored(&self, session: &Session) {
         let (Some(store), Some(shared), Some(id)) =
             (&self.inner.store, &self.inner.shared, session.id())
         else {
-            return true;
+            return;
         };
         let key = store.key_of(id);
         store.remember(key, None);
         let deleted = shared.delete(&StoredSessions::body_name(key)).await;
-        let told = shared.publish(&Event::SessionChanged(key)).await;
-        match deleted.and(told) {
-            Ok(()) => true,
-            Err(why) => {
-                tracing::error!(%why, "a logged-out session could not be deleted from the session store: other replicas may serve it until Redis is back");
-                false
-            }
+        if let Err(why) = deleted.and(shared.publish(&Event::SessionChanged(key)).await) {
+            tracing::error!(%why, "a logged-out session could not be deleted from the session store: other replicas may serve it until Redis is back");
         }
     }
 

@@ -162,8 +162,14 @@ impl Auth {
         };
         match &outcome {
             Outcome::Refreshed(refreshed) => {
-                if let Err(why) = self.store_session(store.key_of(id), refreshed, now).await {
+                let key = store.key_of(id);
+                let stored = self.store_session(key, refreshed, now).await;
+                if let Err(why) = stored {
                     tracing::error!(%why, "a refreshed session could not be stored: other replicas keep the old one, whose refresh token is spent");
+                } else if let Some(shared) = &self.inner.shared
+                    && let Err(why) = shared.publish(&Event::SessionChanged(key)).await
+                {
+                    tracing::warn!(%why, "other replicas were not told of a refreshed session; they read it afresh when Redis is back");
                 }
             }
             Outcome::Ended(_) => {

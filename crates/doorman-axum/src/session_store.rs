@@ -187,18 +187,7 @@ impl StoredSessions {
         session: &Session,
         now: SystemTime,
     ) -> Result<(String, Duration), String> {
-        let payload = session.to_bytes().map_err(|e| e.to_string())?;
-        let nonce = random().ok_or("the system random generator failed")?;
-        let sealed = self
-            .bodies
-            .seal(
-                &Self::seal_name(key),
-                &payload,
-                session.expires_at(),
-                now,
-                nonce,
-            )
-            .map_err(|e| e.to_string())?;
+        let sealed = seal_session(&self.bodies, &Self::seal_name(key), session, now)?;
         let ttl = Duration::from_secs(
             unix_seconds(session.expires_at()).saturating_sub(unix_seconds(now)),
         );
@@ -208,9 +197,38 @@ impl StoredSessions {
     /// The session in a body read from Redis at `key`; `None` for one that does not open,
     /// has expired or does not parse (what a dump, a restore or a stranger wrote).
     pub(crate) fn open_body(&self, key: Key, sealed: &str, now: SystemTime) -> Option<Session> {
-        let payload = self.bodies.open(&Self::seal_name(key), sealed, now).ok()?;
-        Session::from_bytes(&payload).ok()
+        open_session(&self.bodies, &Self::seal_name(key), sealed, now)
     }
+}
+
+/// `session` sealed by `sealer` for `name`, until the session ends: what Redis is given of a
+/// session (a stored body, a published refresh outcome).
+///
+/// # Errors
+/// Why it cannot be sealed (too large, already expired, no randomness).
+pub(crate) fn seal_session(
+    sealer: &Sealer,
+    name: &str,
+    session: &Session,
+    now: SystemTime,
+) -> Result<String, String> {
+    let payload = session.to_bytes().map_err(|e| e.to_string())?;
+    let nonce = random().ok_or("the system random generator failed")?;
+    sealer
+        .seal(name, &payload, session.expires_at(), now, nonce)
+        .map_err(|e| e.to_string())
+}
+
+/// The session `sealed` holds, sealed by `sealer` for `name`; `None` for anything that does
+/// not open or parse.
+pub(crate) fn open_session(
+    sealer: &Sealer,
+    name: &str,
+    sealed: &str,
+    now: SystemTime,
+) -> Option<Session> {
+    let payload = sealer.open(name, sealed, now).ok()?;
+    Session::from_bytes(&payload).ok()
 }
 
 /// Why a stored session could not be read or written.

@@ -33,8 +33,10 @@ use futures_util::StreamExt as _;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::Notify;
 
-use crate::auth::{Inner, random, unix_seconds};
+use crate::auth::{Inner, unix_seconds};
+use crate::logging::escaped;
 use crate::revocations::{Key, Revocation, Revoked};
+use crate::session_store::{open_session, seal_session};
 
 /// The longest a call to Redis may take; past it the call counts as failed.
 pub(crate) const CALL_TIMEOUT: Duration = Duration::from_millis(500);
@@ -163,6 +165,11 @@ fn at(seconds: u64) -> Option<SystemTime> {
     SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
 }
 
+/// The name a refresh outcome of `flight` is sealed for (the seal binds it).
+fn outcome_name(flight: &str) -> String {
+    format!("doorman-refreshed-{flight}")
+}
+
 /// Milliseconds for a Redis expiry: at least one.
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis())
@@ -228,17 +235,7 @@ impl SharedState {
         session: &Session,
         now: SystemTime,
     ) -> Result<String, String> {
-        let payload = session.to_bytes().map_err(|e| e.to_string())?;
-        let nonce = random().ok_or("the system random generator failed")?;
-        self.outcomes
-            .seal(
-                &format!("doorman-refreshed-{flight}"),
-                &payload,
-                session.expires_at(),
-                now,
-                nonce,
-            )
-            .map_err(|e| e.to_string())
+        seal_session(&self.outcomes, &outcome_name(flight), session, now)
     }
 
     /// The refreshed session another replica published for `flight`; `None` for anything
@@ -249,11 +246,7 @@ impl SharedState {
         sealed: &str,
         now: SystemTime,
     ) -> Option<Session> {
-        let payload = self
-            .outcomes
-            .open(&format!("doorman-refreshed-{flight}"), sealed, now)
-            .ok()?;
-        Session::from_bytes(&payload).ok()
+        open_session(&self.outcomes, &outcome_name(flight), sealed, now)
     }
 
     /// The name of a key of this app's.
@@ -443,19 +436,8 @@ impl SharedState {
         until: SystemTime,
         now: SystemTime,
     ) -> Result<bool, Unreachable> {
-        let ttl = millis(until.duration_since(now).unwrap_or_default());
-        let set: Option<String> = self
-            .call(
-                "record a logout token",
-                redis::cmd("SET")
-                    .arg(self.key(&format!("jti:{key:032x}")))
-                    .arg(1)
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(ttl),
-            )
-            .await?;
-        Ok(set.is_some())
+        let ttl = until.duration_since(now).unwrap_or_default();
+        self.set_new(&format!("jti:{key:032x}"), "1", ttl).await
     }
 
     /// The value at `name`, if any.
@@ -491,7 +473,7 @@ impl SharedState {
     ) -> Result<bool, Unreachable> {
         let set: Option<String> = self
             .call(
-                "take a lock",
+                "set if absent",
                 redis::cmd("SET")
                     .arg(self.key(name))
                     .arg(value)
@@ -685,7 +667,8 @@ fn is_broken(error: &redis::RedisError) -> bool {
 /// server sent one.
 fn describe(error: &redis::RedisError) -> String {
     match error.code() {
-        Some(code) => format!("{:?} ({code})", error.kind()),
+        // The code is the server's text: escaped as every untrusted value logged.
+        Some(code) => format!("{:?} ({})", error.kind(), escaped(&code)),
         None => format!("{:?}", error.kind()),
     }
 }

@@ -13,9 +13,12 @@
 //! to it.
 
 mod fault_rig;
+mod matrix_doc;
 
 use std::fmt;
 use std::time::{Duration, Instant};
+
+use matrix_doc::DocumentedCell;
 
 use doorman_testkit::faults;
 use fault_rig::{
@@ -743,40 +746,25 @@ const FAULTS: [Fault; 8] = [
     Fault::WrongContentType,
 ];
 
-/// The tables of `docs/reliability.md`'s fault matrix, as the cells make them: a grid of
-/// steps by faults, then one line per cell with its outcome and its test.
+/// The tables of `docs/reliability.md` for this matrix, as the cells make them.
 fn documented_tables(cells: &[Cell]) -> String {
-    let cell = |step, fault| {
-        cells
-            .iter()
-            .find(|cell| cell.step == step && cell.fault == fault)
-            .unwrap_or_else(|| panic!("no cell for {} × {}", step.name(), fault.name()))
-    };
-    let mut text = String::from("| step |");
-    for fault in FAULTS {
-        text.push_str(&format!(" {} |", fault.name()));
-    }
-    text.push_str("\n|---|");
-    text.push_str(&"---|".repeat(FAULTS.len()));
-    text.push('\n');
-    for step in STEPS {
-        text.push_str(&format!("| {} |", step.name()));
-        for fault in FAULTS {
-            text.push_str(&format!(" {} |", cell(step, fault).outcome.short()));
-        }
-        text.push('\n');
-    }
-    text.push_str("\n| step | fault | outcome | test (`fault_matrix.rs`) |\n|---|---|---|---|\n");
-    for cell in cells {
-        text.push_str(&format!(
-            "| {} | {} | {} | `{}` |\n",
-            cell.step.name(),
-            cell.fault.name(),
-            cell.outcome.described(cell.step),
-            cell.test
-        ));
-    }
-    text
+    let documented: Vec<DocumentedCell> = cells
+        .iter()
+        .map(|cell| DocumentedCell {
+            step: cell.step.name(),
+            fault: cell.fault.name(),
+            short: cell.outcome.short(),
+            described: cell.outcome.described(cell.step),
+            test: cell.test,
+        })
+        .collect();
+    matrix_doc::tables(
+        "step",
+        "fault_matrix.rs",
+        &STEPS.map(Step::name),
+        &FAULTS.map(Fault::name),
+        &documented,
+    )
 }
 
 /// `docs/reliability.md` shows the matrix as tested: its tables are the ones the cells make,
@@ -789,13 +777,7 @@ fn the_reliability_doc_holds_the_fault_matrix_as_tested() {
         STEPS.len() * FAULTS.len(),
         "one cell per step and fault"
     );
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/reliability.md");
-    let doc = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let tables = documented_tables(&cells);
-    assert!(
-        doc.contains(&tables),
-        "{path} does not hold the fault matrix as tested; its tables should read:\n\n{tables}"
-    );
+    matrix_doc::assert_documented("the fault matrix", &documented_tables(&cells));
 }
 
 /// An answer whose `Content-Length` is over the cap is refused from its headers, before its

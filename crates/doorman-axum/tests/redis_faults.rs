@@ -14,10 +14,13 @@
 //! it.
 
 mod app;
+mod matrix_doc;
 
 use std::cell::Cell as Counter;
 use std::fmt;
 use std::time::{Duration, Instant};
+
+use matrix_doc::DocumentedCell;
 
 use app::{Browser, Setup, TestApp, location, sets_identity};
 use doorman_testkit::redis::{Link, RedisFaultProxy, RedisServer};
@@ -795,42 +798,25 @@ const FAULTS: [Fault; 6] = [
     Fault::WrongType,
 ];
 
-/// The Redis tables of `docs/reliability.md`, as the cells make them: a grid of steps by
-/// faults, then one line per cell with its outcome and its test.
+/// The tables of `docs/reliability.md` for this matrix, as the cells make them.
 fn documented_tables(cells: &[Cell]) -> String {
-    let cell = |step, fault| {
-        cells
-            .iter()
-            .find(|cell| cell.step == step && cell.fault == fault)
-            .unwrap_or_else(|| panic!("no cell for {} × {}", step.name(), fault.name()))
-    };
-    let mut text = String::from("| Redis step |");
-    for fault in FAULTS {
-        text.push_str(&format!(" {} |", fault.name()));
-    }
-    text.push_str("\n|---|");
-    text.push_str(&"---|".repeat(FAULTS.len()));
-    text.push('\n');
-    for step in STEPS {
-        text.push_str(&format!("| {} |", step.name()));
-        for fault in FAULTS {
-            text.push_str(&format!(" {} |", cell(step, fault).outcome.short()));
-        }
-        text.push('\n');
-    }
-    text.push_str(
-        "\n| Redis step | fault | outcome | test (`redis_faults.rs`) |\n|---|---|---|---|\n",
-    );
-    for cell in cells {
-        text.push_str(&format!(
-            "| {} | {} | {} | `{}` |\n",
-            cell.step.name(),
-            cell.fault.name(),
-            cell.outcome,
-            cell.test
-        ));
-    }
-    text
+    let documented: Vec<DocumentedCell> = cells
+        .iter()
+        .map(|cell| DocumentedCell {
+            step: cell.step.name(),
+            fault: cell.fault.name(),
+            short: cell.outcome.short(),
+            described: cell.outcome.to_string(),
+            test: cell.test,
+        })
+        .collect();
+    matrix_doc::tables(
+        "Redis step",
+        "redis_faults.rs",
+        &STEPS.map(Step::name),
+        &FAULTS.map(Fault::name),
+        &documented,
+    )
 }
 
 /// `docs/reliability.md` shows the Redis rows as tested: its tables are the ones the cells
@@ -843,11 +829,5 @@ fn the_reliability_doc_holds_the_redis_rows_as_tested() {
         STEPS.len() * FAULTS.len(),
         "one cell per step and fault"
     );
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/reliability.md");
-    let doc = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let tables = documented_tables(&cells);
-    assert!(
-        doc.contains(&tables),
-        "{path} does not hold the Redis rows as tested; its tables should read:\n\n{tables}"
-    );
+    matrix_doc::assert_documented("the Redis rows", &documented_tables(&cells));
 }
