@@ -34,32 +34,22 @@ pub(crate) enum Lookup {
 }
 
 impl Auth {
-    /// The session of a request's cookies of ours, if the identity cookie opens (and, with
-    /// a session store, its session is in this replica's memo): [`Auth::lookup`]'s session.
-    pub(crate) fn session(
-        &self,
-        cookies: &PageCookies<'_>,
-        now: SystemTime,
-    ) -> Option<Arc<Session>> {
-        match self.lookup(cookies, now) {
-            Lookup::Found(session) => Some(session),
-            Lookup::Nothing | Lookup::Unseen(_) => None,
-        }
-    }
-
-    /// [`Auth::session`], fetching a stored session this replica has not seen yet.
+    /// The session of a request's cookies of ours, if the identity cookie opens: found by
+    /// [`Auth::lookup`], a stored session this replica has not seen fetched first (Redis
+    /// unreachable: none).
     pub(crate) async fn session_fetched(
         &self,
         cookies: &PageCookies<'_>,
         now: SystemTime,
     ) -> Option<Arc<Session>> {
-        match self.lookup(cookies, now) {
+        let mut lookup = self.lookup(cookies, now);
+        if let Lookup::Unseen(key) = lookup {
+            self.fetch_stored(key, now).await;
+            lookup = self.lookup(cookies, now);
+        }
+        match lookup {
             Lookup::Found(session) => Some(session),
-            Lookup::Nothing => None,
-            Lookup::Unseen(key) => {
-                self.fetch_stored(key, now).await;
-                self.session(cookies, now)
-            }
+            Lookup::Nothing | Lookup::Unseen(_) => None,
         }
     }
 
